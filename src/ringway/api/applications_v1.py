@@ -1,0 +1,92 @@
+"""Application API v1 (wire §2), the legacy shape over the same service and storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ringway.api.auth import legacy_account, platform_of
+from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body
+from ringway.api.params import int_params
+from ringway.domain.applications_v1 import parse_v1, to_v1_wire, v1_to_spec
+from ringway.domain.pagination import page_count, page_links
+
+PATH = "/v1/applications"
+
+
+async def _body(request: Request) -> Any:
+    """v1 accepts JSON or, on create, an HTML form."""
+    limit = platform_of(request).settings.max_body_bytes
+    if is_form(request):
+        return await form_body(request, limit)
+    return await json_body(request, limit)
+
+
+async def list_applications(request: Request) -> Response:
+    check_accept(request)
+    account = await legacy_account(request)
+    query = int_params(request, {"page_size": (10, 1, 1000), "page_index": (0, 0, 2**31 - 1)})
+    size, index = query["page_size"], query["page_index"]
+    platform = platform_of(request)
+    page = await platform.db.run(platform.applications.list, account.id, index + 1, size)
+    return JSONResponse(
+        {
+            "count": page.total_items,
+            "page_size": size,
+            "page_index": index,
+            "_embedded": {"applications": [to_v1_wire(app) for app in page.items]},
+            "_links": page_links(
+                PATH, "page_index", size, index, max(page_count(page.total_items, size) - 1, 0), 0
+            ),
+        }
+    )
+
+
+async def create_application(request: Request) -> Response:
+    check_accept(request)
+    body = await _body(request)
+    account = await legacy_account(request, body)
+    platform = platform_of(request)
+    spec = v1_to_spec(parse_v1(body))
+    app, private_key = await platform.db.run(platform.applications.create, account.id, spec)
+    return JSONResponse(to_v1_wire(app, private_key), status_code=201)
+
+
+async def get_application(request: Request) -> Response:
+    check_accept(request)
+    account = await legacy_account(request)
+    platform = platform_of(request)
+    app = await platform.db.run(platform.applications.get, account.id, request.path_params["id"])
+    return JSONResponse(to_v1_wire(app))
+
+
+async def update_application(request: Request) -> Response:
+    check_accept(request)
+    body = await _body(request)
+    account = await legacy_account(request, body)
+    platform = platform_of(request)
+    app_id = request.path_params["id"]
+    current = await platform.db.run(platform.applications.get, account.id, app_id)
+    spec = v1_to_spec(parse_v1(body), current)
+    app = await platform.db.run(platform.applications.replace, account.id, app_id, spec)
+    return JSONResponse(to_v1_wire(app))
+
+
+async def delete_application(request: Request) -> Response:
+    check_accept(request)
+    account = await legacy_account(request)
+    platform = platform_of(request)
+    await platform.db.run(platform.applications.delete, account.id, request.path_params["id"])
+    return Response(status_code=204)
+
+
+routes = [
+    Route(PATH, list_applications, methods=["GET"]),
+    Route(PATH, create_application, methods=["POST"]),
+    Route(PATH + "/{id}", get_application, methods=["GET"]),
+    Route(PATH + "/{id}", update_application, methods=["PUT"]),
+    Route(PATH + "/{id}", delete_application, methods=["DELETE"]),
+]

@@ -1,0 +1,83 @@
+"""Application API v2 (wire §1): a thin layer over ApplicationService."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ringway.api.auth import basic_account, platform_of
+from ringway.api.http import JSONResponse, check_accept, json_body
+from ringway.api.params import int_params
+from ringway.domain.applications import parse_application, to_wire
+from ringway.domain.pagination import page_links
+
+PATH = "/v2/applications"
+MAX_PAGE_SIZE = 1000
+
+
+async def list_applications(request: Request) -> Response:
+    check_accept(request)
+    account = await basic_account(request)
+    query = int_params(request, {"page_size": (10, 1, MAX_PAGE_SIZE), "page": (1, 1, 2**31 - 1)})
+    platform = platform_of(request)
+    page = await platform.db.run(
+        platform.applications.list, account.id, query["page"], query["page_size"]
+    )
+    return JSONResponse(
+        {
+            "page_size": page.page_size,
+            "page": page.page,
+            "total_items": page.total_items,
+            "total_pages": page.total_pages,
+            "_embedded": {"applications": [to_wire(app) for app in page.items]},
+            "_links": page_links(
+                PATH, "page", page.page_size, page.page, max(page.total_pages, 1), 1
+            ),
+        }
+    )
+
+
+async def create_application(request: Request) -> Response:
+    check_accept(request)
+    account = await basic_account(request)
+    platform = platform_of(request)
+    spec = parse_application(await json_body(request, platform.settings.max_body_bytes))
+    app, private_key = await platform.db.run(platform.applications.create, account.id, spec)
+    return JSONResponse(to_wire(app, private_key), status_code=201)
+
+
+async def get_application(request: Request) -> Response:
+    check_accept(request)
+    account = await basic_account(request)
+    platform = platform_of(request)
+    app = await platform.db.run(platform.applications.get, account.id, request.path_params["id"])
+    return JSONResponse(to_wire(app))
+
+
+async def replace_application(request: Request) -> Response:
+    check_accept(request)
+    account = await basic_account(request)
+    platform = platform_of(request)
+    spec = parse_application(await json_body(request, platform.settings.max_body_bytes))
+    app = await platform.db.run(
+        platform.applications.replace, account.id, request.path_params["id"], spec
+    )
+    return JSONResponse(to_wire(app))
+
+
+async def delete_application(request: Request) -> Response:
+    check_accept(request)
+    account = await basic_account(request)
+    platform = platform_of(request)
+    await platform.db.run(platform.applications.delete, account.id, request.path_params["id"])
+    return Response(status_code=204)
+
+
+routes = [
+    Route(PATH, list_applications, methods=["GET"]),
+    Route(PATH, create_application, methods=["POST"]),
+    Route(PATH + "/{id}", get_application, methods=["GET"]),
+    Route(PATH + "/{id}", replace_application, methods=["PUT"]),
+    Route(PATH + "/{id}", delete_application, methods=["DELETE"]),
+]

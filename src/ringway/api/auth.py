@@ -1,0 +1,41 @@
+"""Request authentication: HTTP Basic, or legacy ``api_key``/``api_secret`` parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from ringway.api.http import basic_credentials
+from ringway.domain.errors import unauthorized
+from ringway.services.platform import Platform
+from ringway.storage.repositories import AccountRow
+
+
+def platform_of(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+async def basic_account(request: Request) -> AccountRow:
+    """The account named by the Authorization header, or a 401."""
+    return await _account(request, basic_credentials(request))
+
+
+async def legacy_account(request: Request, body: Any = None) -> AccountRow:
+    """Credentials from the query string, then the body, then Basic (v1 and REST APIs)."""
+    for source in (request.query_params, body if isinstance(body, dict) else {}):
+        key, secret = source.get("api_key"), source.get("api_secret")
+        if isinstance(key, str) and isinstance(secret, str):
+            return await _account(request, (key, secret))
+    return await basic_account(request)
+
+
+async def _account(request: Request, credentials: tuple[str, str] | None) -> AccountRow:
+    if credentials is None:
+        raise unauthorized()
+    platform = platform_of(request)
+    account = await platform.db.run(platform.accounts.authenticate, *credentials)
+    if account is None:
+        raise unauthorized()
+    return account

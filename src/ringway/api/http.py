@@ -1,0 +1,97 @@
+"""Small HTTP helpers shared by the routers: JSON in and out, content negotiation, credentials."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ringway.domain.errors import (
+    InvalidParameter,
+    ProblemError,
+    bad_accept,
+    bad_content_type,
+    payload_invalid,
+    too_large,
+)
+
+_ACCEPTED = {"*/*", "application/*", "application/json", "application/hal+json"}
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def check_accept(request: Request) -> None:
+    """406 unless the client accepts JSON (no header, ``*/*`` and ``application/*`` do)."""
+    accept = request.headers.get("accept")
+    if not accept:
+        return
+    for item in accept.split(","):
+        media_range = item.split(";", 1)[0].strip().lower()
+        if media_range in _ACCEPTED or media_range.endswith("+json"):
+            return
+    raise bad_accept(accept)
+
+
+async def json_body(request: Request, limit: int) -> Any:
+    """The request body parsed as JSON, with 413 above ``limit`` bytes and 415 for non-JSON."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise bad_content_type(content_type)
+    try:
+        return orjson.loads(await read_body(request, limit))
+    except orjson.JSONDecodeError:
+        raise malformed("is not valid UTF-8 JSON") from None
+
+
+async def form_body(request: Request, limit: int) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body as a dict (last value wins)."""
+    try:
+        return dict(parse_qsl((await read_body(request, limit)).decode(), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise malformed("is not valid UTF-8") from None
+
+
+def is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+
+
+def malformed(reason: str) -> ProblemError:
+    return payload_invalid([InvalidParameter("body", reason)], "The request body is malformed")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, sep, secret = decoded.partition(":")
+    return (key, secret) if sep and key else None

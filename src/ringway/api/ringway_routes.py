@@ -1,0 +1,25 @@
+"""ringway's own endpoints, under ``/_ringway/`` (not part of the Vonage wire API)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+import ringway
+from ringway.api.http import JSONResponse
+from ringway.api.openapi import openapi_document
+
+
+async def health(_request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": ringway.__version__})
+
+
+async def openapi(_request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+routes = [
+    Route("/_ringway/health", health, methods=["GET"]),
+    Route("/_ringway/openapi.json", openapi, methods=["GET"]),
+]

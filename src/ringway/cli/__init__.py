@@ -1,0 +1,23 @@
+"""The ``ringway`` command."""
+
+from __future__ import annotations
+
+import click
+
+from ringway import __version__
+from ringway.cli.accounts import accounts
+from ringway.cli.apps import apps
+from ringway.cli.login import login
+from ringway.cli.serve import serve
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ringway")
+def main() -> None:
+    """ringway: a self-hosted, wire-compatible communications-applications platform."""
+
+
+main.add_command(serve)
+main.add_command(accounts)
+main.add_command(apps)
+main.add_command(login)

@@ -1,0 +1,107 @@
+"""``ringway accounts``: operator commands that work on the database directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ringway.cli.options import (
+    json_option,
+    print_fields,
+    print_json,
+    print_table,
+    settings_from,
+    storage_options,
+)
+from ringway.services.accounts import AccountError
+from ringway.services.platform import Platform
+
+
+@contextmanager
+def _platform(data_dir: Path, database_url: str | None) -> Iterator[Platform]:
+    platform = Platform.open(settings_from(data_dir, database_url, key_pool_size=0))
+    try:
+        yield platform
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        platform.close()
+
+
+@click.group()
+def accounts() -> None:
+    """Create and inspect accounts (api_key / api_secret pairs)."""
+
+
+@accounts.command("create")
+@storage_options
+@click.option("--api-key", help="Choose the api_key (default: random).")
+@click.option("--api-secret", help="Choose the api_secret (default: random).")
+@json_option
+def create(
+    data_dir: Path,
+    database_url: str | None,
+    api_key: str | None,
+    api_secret: str | None,
+    as_json: bool,
+) -> None:
+    """Create an account and print its credentials (the secrets are shown only now)."""
+    with _platform(data_dir, database_url) as platform:
+        credentials = platform.accounts.create(api_key, api_secret)
+    fields = {
+        "account_id": credentials.account_id,
+        "api_key": credentials.api_key,
+        "api_secret": credentials.api_secret,
+        "signature_secret": credentials.signature_secret,
+    }
+    print_fields(fields, as_json)
+
+
+@accounts.command("list")
+@storage_options
+@json_option
+def list_(data_dir: Path, database_url: str | None, as_json: bool) -> None:
+    """List accounts (secrets are never shown)."""
+    with _platform(data_dir, database_url) as platform:
+        rows = platform.accounts.list()
+    if as_json:
+        print_json([{"api_key": a.api_key, "created_at": a.created_at.isoformat()} for a in rows])
+    else:
+        print_table(["api_key", "created_at"], [[a.api_key, a.created_at] for a in rows])
+
+
+@accounts.command("show")
+@storage_options
+@click.argument("api_key")
+@json_option
+def show(data_dir: Path, database_url: str | None, api_key: str, as_json: bool) -> None:
+    """Show one account, with its signature secret (the API secret is only stored hashed)."""
+    with _platform(data_dir, database_url) as platform:
+        account = platform.accounts.get(api_key)
+    fields = {
+        "account_id": account.id,
+        "api_key": account.api_key,
+        "signature_secret": account.signature_secret,
+        "created_at": account.created_at.isoformat(),
+    }
+    print_fields(fields, as_json)
+
+
+@accounts.command("rotate-secret")
+@storage_options
+@click.argument("api_key")
+@click.option("--api-secret", help="The new secret (default: random).")
+@json_option
+def rotate_secret(
+    data_dir: Path, database_url: str | None, api_key: str, api_secret: str | None, as_json: bool
+) -> None:
+    """Replace an account's API secret; the old one stops working at once."""
+    with _platform(data_dir, database_url) as platform:
+        secret = platform.accounts.rotate_secret(api_key, api_secret)
+    if as_json:
+        print_json({"api_key": api_key, "api_secret": secret})
+    else:
+        click.echo(f"New api_secret for {api_key}: {secret}")

@@ -1,0 +1,99 @@
+"""``ringway login`` and where commands that call the API find their credentials."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from ringway.client import Client, RingwayError
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def config_path() -> Path:
+    explicit = os.environ.get("RINGWAY_CONFIG")
+    if explicit:
+        return Path(explicit)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "ringway" / "config.json"
+
+
+def read_config() -> dict[str, str]:
+    try:
+        data = json.loads(config_path().read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"cannot read {config_path()}: {exc}") from None
+    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
+def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds --url/--api-key/--api-secret/--ca-file and passes a ready ``client`` instead.
+
+    Each comes from the flag, else its environment variable, else the file ``ringway login``
+    wrote.
+    """
+
+    @click.option("--url", envvar="RINGWAY_URL", help=f"ringway base URL [default: {DEFAULT_URL}]")
+    @click.option("--api-key", envvar="RINGWAY_API_KEY", help="Account api_key.")
+    @click.option("--api-secret", envvar="RINGWAY_API_SECRET", help="Account api_secret.")
+    @click.option("--ca-file", envvar="RINGWAY_CA_FILE", help="CA bundle for an HTTPS ringway.")
+    @functools.wraps(fn)
+    def wrapper(
+        url: str | None,
+        api_key: str | None,
+        api_secret: str | None,
+        ca_file: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        saved = read_config()
+        api_key = api_key or saved.get("api_key")
+        api_secret = api_secret or saved.get("api_secret")
+        if not api_key or not api_secret:
+            raise click.UsageError(
+                "no credentials: pass --api-key/--api-secret, set RINGWAY_API_KEY/"
+                "RINGWAY_API_SECRET, or run `ringway login`"
+            )
+        base_url = url or saved.get("url") or DEFAULT_URL
+        ca = ca_file or saved.get("ca_file")
+        try:
+            with Client(base_url, api_key, api_secret, verify=ca or True) as client:
+                return fn(client=client, **kwargs)
+        except RingwayError as exc:
+            raise click.ClickException(str(exc)) from None
+        except httpx.HTTPError as exc:
+            raise click.ClickException(f"cannot reach ringway at {base_url}: {exc}") from None
+
+    return wrapper
+
+
+@click.command()
+@click.option("--url", default=DEFAULT_URL, show_default=True, help="ringway base URL.")
+@click.option("--api-key", prompt=True, help="Account api_key.")
+@click.option("--api-secret", prompt=True, hide_input=True, help="Account api_secret.")
+@click.option("--ca-file", help="CA bundle for an HTTPS ringway (e.g. .ringway/tls/ca.pem).")
+def login(url: str, api_key: str, api_secret: str, ca_file: str | None) -> None:
+    """Check credentials against a server and save them for later commands."""
+    ca = str(Path(ca_file).resolve()) if ca_file else None
+    with Client(url, api_key, api_secret, verify=ca or True) as client:
+        try:
+            client.applications.list(page_size=1)
+        except (RingwayError, httpx.HTTPError) as exc:
+            raise click.ClickException(f"login failed: {exc}") from None
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = {"url": url, "api_key": api_key, "api_secret": api_secret}
+    if ca:
+        config["ca_file"] = ca
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(config, handle, indent=2)
+    click.echo(f"Saved credentials for {url} to {path}")

@@ -1,0 +1,61 @@
+"""Options and output helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ringway.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console()
+
+
+def storage_options(fn: F) -> F:
+    """``--data-dir`` and ``--database-url``, for commands that open the database directly."""
+    fn = click.option(
+        "--database-url",
+        envvar="RINGWAY_DATABASE_URL",
+        help="Database URL, e.g. postgresql://user@host/db [default: SQLite in the data dir].",
+    )(fn)
+    return click.option(
+        "--data-dir",
+        envvar="RINGWAY_DATA_DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(".ringway"),
+        show_default=True,
+        help="Where the SQLite database and TLS files live.",
+    )(fn)
+
+
+def settings_from(data_dir: Path, database_url: str | None, **extra: Any) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url, **extra)
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def print_table(columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(*columns, header_style="bold")
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    console.print(table)
+
+
+def print_fields(fields: dict[str, Any], as_json: bool) -> None:
+    """One record: JSON for scripts, or a two-column table."""
+    if as_json:
+        print_json(fields)
+    else:
+        print_table(["field", "value"], [[key, value] for key, value in fields.items()])

@@ -1,0 +1,130 @@
+"""A typed Python client for ringway's HTTP API, over httpx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from ringway.domain.applications import ApplicationOut
+
+
+class RingwayError(Exception):
+    """An error answer from ringway, carrying its problem details."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        self.invalid_parameters: list[dict[str, str]] = problem.get("invalid_parameters", [])
+        detail = problem.get("detail") or problem.get("title") or f"HTTP {status}"
+        reasons = "; ".join(f"{p['name']}: {p['reason']}" for p in self.invalid_parameters)
+        super().__init__(f"{detail} ({reasons})" if reasons else detail)
+
+
+class CreatedApplication(ApplicationOut):
+    """A create response: ``keys.private_key`` is set when ringway generated the key pair."""
+
+
+class Applications:
+    """The Application API (v2)."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def list(self, page: int = 1, page_size: int = 100) -> tuple[list[ApplicationOut], int]:
+        """One page of applications and the number of applications in all."""
+        body = _call(
+            self._http, "GET", "/v2/applications", params={"page": page, "page_size": page_size}
+        )
+        apps = [ApplicationOut.model_validate(a) for a in body["_embedded"]["applications"]]
+        return apps, body["total_items"]
+
+    def iter(self, page_size: int = 100) -> Iterator[ApplicationOut]:
+        """Every application, fetching page after page."""
+        page = 1
+        while True:
+            apps, total = self.list(page, page_size)
+            yield from apps
+            if not apps or page * page_size >= total:
+                return
+            page += 1
+
+    def get(self, app_id: str) -> ApplicationOut:
+        return ApplicationOut.model_validate(_call(self._http, "GET", f"/v2/applications/{app_id}"))
+
+    def create(self, body: dict[str, Any]) -> CreatedApplication:
+        return CreatedApplication.model_validate(
+            _call(self._http, "POST", "/v2/applications", json=body)
+        )
+
+    def replace(self, app_id: str, body: dict[str, Any]) -> ApplicationOut:
+        return ApplicationOut.model_validate(
+            _call(self._http, "PUT", f"/v2/applications/{app_id}", json=body)
+        )
+
+    def update(self, app_id: str, changes: dict[str, Any]) -> ApplicationOut:
+        """Change only what ``changes`` names: read, merge deeply, replace."""
+        current = self.get(app_id).model_dump(mode="json", exclude_none=True, exclude={"links"})
+        current["keys"] = {k: v for k, v in current["keys"].items() if k == "public_key"}
+        return self.replace(app_id, deep_merge(current, changes))
+
+    def delete(self, app_id: str) -> None:
+        _call(self._http, "DELETE", f"/v2/applications/{app_id}")
+
+
+class Client:
+    """``Client("http://127.0.0.1:8000", api_key, api_secret)``; ``verify`` takes a CA path."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        api_secret: str,
+        *,
+        verify: bool | str = True,
+        timeout: float = 30.0,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=(api_key, api_secret),
+            verify=verify,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
+        self.applications = Applications(self._http)
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = _call(self._http, "GET", "/_ringway/health")
+        return result
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``changes`` laid over it, nested objects merged member by member."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _call(http: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    response = http.request(method, path, **kwargs)
+    if response.is_success:
+        return response.json() if response.content else None
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {"detail": response.text or response.reason_phrase}
+    raise RingwayError(response.status_code, problem if isinstance(problem, dict) else {})

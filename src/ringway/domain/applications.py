@@ -1,0 +1,239 @@
+"""Applications: capabilities, webhook specs, their defaults and validation rules (wire §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+from ringway.domain.errors import InvalidParameter, payload_invalid
+
+Region = Literal["na-east", "na-west", "eu-west", "eu-east", "apac-sng", "apac-australia"]
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+WebhookAddress = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_http_url)]
+ConnectTimeout = Annotated[
+    int,
+    Field(
+        default=1000,
+        ge=300,
+        le=1000,
+        validation_alias=AliasChoices("connect_timeout", "connection_timeout"),
+        description="Milliseconds; `connection_timeout` is accepted as an alias.",
+    ),
+]
+
+
+class Strict(BaseModel):
+    """A wire object that rejects properties it does not know."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AnswerWebhook(Strict):
+    address: WebhookAddress
+    http_method: Literal["GET", "POST"] = "GET"
+    connect_timeout: ConnectTimeout = 1000
+    socket_timeout: int = Field(default=5000, ge=1000, le=5000)
+
+
+class VoiceEventWebhook(Strict):
+    address: WebhookAddress
+    http_method: Literal["GET", "POST"] = "POST"
+    connect_timeout: ConnectTimeout = 1000
+    socket_timeout: int = Field(default=10000, ge=1000, le=10000)
+
+
+class VoiceWebhooks(Strict):
+    answer_url: AnswerWebhook | None = None
+    fallback_answer_url: AnswerWebhook | None = None
+    event_url: VoiceEventWebhook | None = None
+
+
+class PaymentGateway(Strict):
+    type: str = Field(min_length=1)
+    mode: Literal["test", "live"]
+    credential: str = Field(min_length=1)
+
+
+class Payments(Strict):
+    gateways: list[PaymentGateway] = Field(default_factory=list)
+
+
+LegPersistence = Annotated[int, Field(ge=1, le=31, description="Days.")]
+
+
+class Voice(Strict):
+    webhooks: VoiceWebhooks = Field(default_factory=VoiceWebhooks)
+    signed_callbacks: bool = False
+    conversations_ttl: int = Field(default=48, ge=0, le=9000, description="Hours.")
+    leg_persistence_time: LegPersistence = 7
+    region: Region | None = None
+    payment_enabled: bool | None = None
+    payments: Payments | None = None
+
+
+class PostWebhook(Strict):
+    address: WebhookAddress
+    http_method: Literal["POST"] = "POST"
+
+
+class MessagesWebhooks(Strict):
+    inbound_url: PostWebhook | None = None
+    status_url: PostWebhook | None = None
+
+
+class Messages(Strict):
+    webhooks: MessagesWebhooks = Field(default_factory=MessagesWebhooks)
+    version: Literal["v0.1", "v1"] = "v1"
+    authenticate_inbound_media: bool = False
+
+
+class RtcEventWebhook(Strict):
+    address: WebhookAddress
+    http_method: Literal["GET", "POST"] = "POST"
+
+
+class RtcWebhooks(Strict):
+    event_url: RtcEventWebhook | None = None
+
+
+class Rtc(Strict):
+    webhooks: RtcWebhooks = Field(default_factory=RtcWebhooks)
+    signed_callbacks: bool = False
+    leg_persistence_time: LegPersistence | None = None
+
+
+class Vbc(Strict):
+    """Must be an empty object."""
+
+
+Passthrough = dict[str, Any]
+
+
+class Capabilities(Strict):
+    voice: Voice | None = None
+    messages: Messages | None = None
+    rtc: Rtc | None = None
+    vbc: Vbc | None = None
+    # Stored as given: SDKs and the Vonage CLI send these.
+    verify: Passthrough | None = None
+    meetings: Passthrough | None = None
+    bulk: Passthrough | None = None
+    network_apis: Passthrough | None = None
+    video: Passthrough | None = None
+
+
+class Privacy(Strict):
+    improve_ai: bool = True
+
+
+class KeysIn(BaseModel):
+    """Keys as clients send them; extra members (an echoed private key) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    public_key: str | None = None
+
+
+class ApplicationIn(Strict):
+    """The body of a create (POST) or full replacement (PUT)."""
+
+    name: str = Field(min_length=1, max_length=255)
+    capabilities: Capabilities = Field(default_factory=Capabilities)
+    privacy: Privacy = Field(default_factory=Privacy)
+    keys: KeysIn | None = None
+    id: str | None = Field(default=None, description="Echoed by clients on PUT; ignored.")
+
+
+class Link(BaseModel):
+    href: str
+
+
+class SelfLinks(BaseModel):
+    self: Link
+
+
+class KeysOut(BaseModel):
+    public_key: str
+    private_key: str | None = Field(default=None, description="Only in the create response.")
+
+
+class ApplicationOut(BaseModel):
+    """An application as the API answers it."""
+
+    id: str
+    name: str
+    keys: KeysOut
+    privacy: Privacy
+    capabilities: Capabilities
+    links: SelfLinks = Field(alias="_links")
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """A stored application. ``capabilities`` holds the wire form with defaults filled in."""
+
+    id: str
+    account_id: str
+    name: str
+    public_key: str
+    capabilities: dict[str, Any]
+    improve_ai: bool
+    created_at: datetime
+
+
+def parse_application(body: Any) -> ApplicationIn:
+    """Validate a create/replace body, raising a payload-validation problem on any fault."""
+    if not isinstance(body, dict):
+        raise payload_invalid([InvalidParameter("body", "must be a JSON object")])
+    try:
+        return ApplicationIn.model_validate(body)
+    except ValidationError as exc:
+        raise payload_invalid(invalid_parameters(exc)) from None
+
+
+def invalid_parameters(exc: ValidationError) -> list[InvalidParameter]:
+    """Turn pydantic errors into wire ``invalid_parameters`` with dotted paths."""
+    params = []
+    for error in exc.errors(include_url=False):
+        name = ".".join(str(part) for part in error["loc"]) or "body"
+        reason = "is not a recognised property" if error["type"] == "extra_forbidden" else None
+        params.append(InvalidParameter(name, reason or error["msg"]))
+    return params
+
+
+def capabilities_dump(capabilities: Capabilities) -> dict[str, Any]:
+    """The stored and returned form of capabilities: defaults in, absent ones out."""
+    return capabilities.model_dump(mode="json", exclude_none=True)
+
+
+def to_wire(app: Application, private_key: str | None = None) -> dict[str, Any]:
+    """The v2 wire object; ``private_key`` is only passed for the create response."""
+    keys = {"public_key": app.public_key}
+    if private_key is not None:
+        keys["private_key"] = private_key
+    return {
+        "id": app.id,
+        "name": app.name,
+        "keys": keys,
+        "privacy": {"improve_ai": app.improve_ai},
+        "capabilities": app.capabilities,
+        "_links": {"self": {"href": f"/v2/applications/{app.id}"}},
+    }

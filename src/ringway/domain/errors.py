@@ -1,0 +1,120 @@
+"""Errors the domain and services raise, each carrying its wire problem type, title and status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERRORS = "https://developer.nexmo.com/api-errors"
+
+
+@dataclass
+class InvalidParameter:
+    name: str
+    reason: str
+
+
+@dataclass
+class ProblemError(Exception):
+    """An error that the API renders as RFC 7807 problem details."""
+
+    status: int
+    type: str
+    title: str
+    detail: str
+    invalid_parameters: list[InvalidParameter] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+    def body(self, instance: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "detail": self.detail,
+            "instance": instance,
+        }
+        if self.invalid_parameters:
+            body["invalid_parameters"] = [
+                {"name": p.name, "reason": p.reason} for p in self.invalid_parameters
+            ]
+        return body
+
+
+def payload_invalid(
+    params: list[InvalidParameter], detail: str = "The request failed due to validation errors"
+) -> ProblemError:
+    return ProblemError(
+        400, f"{ERRORS}/application#payload-validation", "Bad Request", detail, params
+    )
+
+
+def list_invalid(params: list[InvalidParameter]) -> ProblemError:
+    return ProblemError(
+        400,
+        f"{ERRORS}/application#list-validation",
+        "Bad Request",
+        "The request failed due to validation errors",
+        params,
+    )
+
+
+def unauthorized() -> ProblemError:
+    return ProblemError(
+        401,
+        f"{ERRORS}#unauthorized",
+        "Invalid credentials supplied",
+        "You did not provide correct credentials.",
+        headers={"WWW-Authenticate": 'Basic realm="ringway"'},
+    )
+
+
+def not_found(kind: str, ident: str) -> ProblemError:
+    return ProblemError(
+        404,
+        f"{ERRORS}#not-found",
+        "Not Found",
+        f"{kind} '{ident}' does not exist, or you do not have access",
+    )
+
+
+def path_not_found(path: str) -> ProblemError:
+    return ProblemError(404, f"{ERRORS}#not-found", "Not Found", f"No resource at '{path}' exists")
+
+
+def wrong_verb(method: str, allow: str) -> ProblemError:
+    return ProblemError(
+        405,
+        f"{ERRORS}#wrong-verb",
+        "Request method not allowed",
+        f"Request method '{method}' is not supported by this resource",
+        headers={"Allow": allow},
+    )
+
+
+def bad_accept(accept: str) -> ProblemError:
+    return ProblemError(
+        406,
+        f"{ERRORS}#accept-header",
+        "Invalid Accept header",
+        f"Invalid Accept header '{accept}'; this resource answers application/json",
+    )
+
+
+def bad_content_type(content_type: str) -> ProblemError:
+    return ProblemError(
+        415,
+        f"{ERRORS}#content-type-header",
+        "Unsupported Content-Type header",
+        f"Unsupported Content-Type header '{content_type}'; send application/json",
+    )
+
+
+def too_large(limit: int) -> ProblemError:
+    return ProblemError(
+        413,
+        f"{ERRORS}#payload-too-large",
+        "Payload Too Large",
+        f"The request body is larger than the limit of {limit} bytes",
+    )

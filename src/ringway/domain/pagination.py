@@ -1,0 +1,31 @@
+"""HAL paging links shared by the list endpoints."""
+
+from __future__ import annotations
+
+import math
+
+
+def page_count(total_items: int, page_size: int) -> int:
+    return math.ceil(total_items / page_size)
+
+
+def page_links(
+    path: str, page_param: str, page_size: int, index: int, last_index: int, first_index: int
+) -> dict[str, dict[str, str]]:
+    """``self``, ``first``, ``last`` and, where they exist, ``prev`` and ``next``.
+
+    ``index`` counts from ``first_index`` (1 for v2 ``page``, 0 for v1 ``page_index``);
+    ``last_index`` is the index of the last page that holds items (``first_index`` when none do).
+    ``first`` carries no page parameter.
+    """
+
+    def href(at: int | None) -> dict[str, str]:
+        query = f"page_size={page_size}" + ("" if at is None else f"&{page_param}={at}")
+        return {"href": f"{path}?{query}"}
+
+    links = {"self": href(index), "first": href(None), "last": href(last_index)}
+    if index > first_index:
+        links["prev"] = href(min(index - 1, last_index))
+    if index < last_index:
+        links["next"] = href(index + 1)
+    return links

@@ -1,0 +1,92 @@
+"""Accounts: creation, credentials and authentication."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from ringway.security import secrets
+from ringway.storage.repositories import AccountRepository, AccountRow, utcnow
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An account's credentials in clear, as shown once at creation."""
+
+    account_id: str
+    api_key: str
+    api_secret: str
+    signature_secret: str
+
+
+class AccountError(Exception):
+    """A request about accounts that cannot be carried out (the message says why)."""
+
+
+class AccountService:
+    def __init__(self, accounts: AccountRepository) -> None:
+        self._accounts = accounts
+
+    def create(
+        self,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        signature_secret: str | None = None,
+    ) -> Credentials:
+        api_key = api_key or secrets.new_api_key()
+        if self._accounts.by_api_key(api_key) is not None:
+            raise AccountError(f"an account with api_key {api_key!r} already exists")
+        credentials = Credentials(
+            account_id=str(uuid.uuid4()),
+            api_key=api_key,
+            api_secret=api_secret or secrets.new_api_secret(),
+            signature_secret=signature_secret or secrets.new_signature_secret(),
+        )
+        salt = secrets.new_salt()
+        self._accounts.add(
+            AccountRow(
+                id=credentials.account_id,
+                api_key=credentials.api_key,
+                secret_salt=salt,
+                secret_hash=secrets.hash_secret(credentials.api_secret, salt),
+                signature_secret=credentials.signature_secret,
+                created_at=utcnow(),
+            )
+        )
+        return credentials
+
+    def create_first(
+        self,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        signature_secret: str | None = None,
+    ) -> Credentials | None:
+        """Create an account if there is none yet; ``None`` when one already exists."""
+        if self._accounts.count():
+            return None
+        return self.create(api_key, api_secret, signature_secret)
+
+    def list(self) -> list[AccountRow]:
+        return self._accounts.all()
+
+    def get(self, api_key: str) -> AccountRow:
+        account = self._accounts.by_api_key(api_key)
+        if account is None:
+            raise AccountError(f"no account has api_key {api_key!r}")
+        return account
+
+    def rotate_secret(self, api_key: str, new_secret: str | None = None) -> str:
+        """Replace the account's API secret and return the new one (shown once)."""
+        account = self.get(api_key)
+        secret = new_secret or secrets.new_api_secret()
+        salt = secrets.new_salt()
+        self._accounts.set_secret(account.id, salt, secrets.hash_secret(secret, salt))
+        return secret
+
+    def authenticate(self, api_key: str, api_secret: str) -> AccountRow | None:
+        account = self._accounts.by_api_key(api_key)
+        if account is None or not secrets.secret_matches(
+            api_secret, account.secret_salt, account.secret_hash
+        ):
+            return None
+        return account

@@ -1,0 +1,183 @@
+"""The database: engine setup, migrations, transactions and change signals.
+
+SQLite (WAL) is the default and PostgreSQL is chosen by URL. On SQLite, statements run inline
+on the event loop (a primary-key read costs microseconds, less than a thread hop); on
+PostgreSQL they run in a worker thread. Every committed write raises a change signal that other
+processes see: SQLite bumps ``PRAGMA data_version`` by itself, PostgreSQL gets a NOTIFY.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import anyio.to_thread
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+
+CHANNEL = "ringway_changes"
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def normalize_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = sa.make_url(normalize_url(url))
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(
+                self.url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=10)
+        self._on_commit: list[Callable[[], None]] = []
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (serialised across nodes on PostgreSQL)."""
+        config = Config()
+        config.set_main_option(
+            "script_location", str(resources.files("ringway.storage") / "migrations")
+        )
+        with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7421001)"))
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each write this process commits."""
+        self._on_commit.append(callback)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that, once committed, signals the change to every process."""
+        with self.engine.begin() as conn:
+            yield conn
+            if not self.is_sqlite:
+                conn.execute(sa.text(f"NOTIFY {CHANNEL}"))
+        for callback in self._on_commit:
+            callback()
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run blocking storage work: inline on SQLite, in a thread on PostgreSQL."""
+        if self.is_sqlite:
+            return fn(*args, **kwargs)
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+
+    def change_watcher(self) -> ChangeWatcher:
+        if self.is_sqlite:
+            return SQLiteWatcher(self.url.database or ":memory:")
+        return PostgresWatcher(self.url.set(drivername="postgresql").render_as_string(False))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class ChangeWatcher:
+    """Tells whether any process may have committed a write since the last call."""
+
+    def changed(self) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the watcher's connection."""
+
+
+class SQLiteWatcher(ChangeWatcher):
+    """``PRAGMA data_version`` on a connection of its own changes when another one commits."""
+
+    def __init__(self, path: str) -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._version = -1
+
+    def changed(self) -> bool:
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._version:
+            return False
+        self._version = version
+        return True
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresWatcher(ChangeWatcher):
+    """LISTENs for the NOTIFY every write sends; any notification (or a lost link) is a change."""
+
+    def __init__(self, dsn: str) -> None:
+        import psycopg
+
+        self._dsn = dsn
+        self._psycopg = psycopg
+        self._generation = 0
+        self._seen = -1
+        self._connected = False
+        self._stopped = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="ringway-listen", daemon=True)
+        self._thread.start()
+        self._ready.wait(timeout=10)
+
+    def changed(self) -> bool:
+        if not self._connected:
+            return True
+        generation = self._generation
+        if generation == self._seen:
+            return False
+        self._seen = generation
+        return True
+
+    def close(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)
+
+    def _listen(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                with self._psycopg.connect(self._dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._generation += 1
+                    self._connected = True
+                    self._ready.set()
+                    while not self._stopped.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            self._generation += 1
+            except self._psycopg.Error:
+                self._stopped.wait(0.5)
+            finally:
+                # Notifications may be missed while disconnected: nothing is trusted until then.
+                self._connected = False
+                self._generation += 1
