@@ -173,7 +173,7 @@ class PostgresWatcher(ChangeWatcher):
                     self._connected = True
                     self._ready.set()
                     while not self._stopped.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                        for _ in conn.notifies(timeout=0.2, stop_after=1):
                             self._generation += 1
             except self._psycopg.Error:
                 self._stopped.wait(0.5)

@@ -1,0 +1,152 @@
+"""Shared fixtures: databases on SQLite and PostgreSQL, live servers, fresh accounts."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+
+from ringway.api.app import create_app
+from ringway.config import Settings
+from ringway.security.tls import ensure_tls
+from ringway.services.accounts import Credentials
+from ringway.services.platform import Platform
+
+PG_ADMIN_URL = os.environ.get(
+    "RINGWAY_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_reachable() -> str | None:
+    """``None`` when PostgreSQL answers, else why not."""
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL)
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[object]:
+    """A factory of PostgreSQL URLs, each on a schema of its own, dropped at the end."""
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    schemas: list[str] = []
+
+    def make() -> str:
+        schema = f"rw_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        schemas.append(schema)
+        return f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
+
+    yield make
+    with engine.connect() as conn:
+        for schema in schemas:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each storage-touching test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ringway.db'}"
+    make = request.getfixturevalue("postgres_schema_url")
+    return str(make())
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url, key_pool_size=2)
+
+
+@pytest.fixture
+def platform(settings: Settings) -> Iterator[Platform]:
+    platform = Platform.open(settings)
+    yield platform
+    platform.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1, run in a thread."""
+
+    url: str
+    port: int
+    platform: Platform
+    ca: Path | None = None
+
+    def account(self) -> Credentials:
+        return self.platform.accounts.create()
+
+    def client(self, credentials: Credentials | None = None) -> httpx.Client:
+        auth = (credentials.api_key, credentials.api_secret) if credentials else None
+        return httpx.Client(base_url=self.url, auth=auth, verify=str(self.ca) if self.ca else True)
+
+
+def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
+    app = create_app(settings)
+    port = free_port()
+    ca = None
+    ssl: dict[str, str] = {}
+    if tls:
+        files = ensure_tls(settings.data_dir)
+        ca = files.ca
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on", **ssl
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    scheme = "https" if tls else "http"
+    try:
+        yield LiveServer(f"{scheme}://127.0.0.1:{port}", port, app.state.platform, ca)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[LiveServer]:
+    yield from run_server(settings)
+
+
+@pytest.fixture
+def account(server: LiveServer) -> Credentials:
+    return server.account()
+
+
+@pytest.fixture
+def api(server: LiveServer, account: Credentials) -> Iterator[httpx.Client]:
+    """An HTTP client authenticated as a fresh account."""
+    with server.client(account) as client:
+        yield client
