@@ -6,10 +6,19 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from ringway.security.keys import generate_key_pair
 from tests.conftest import LiveServer
 
+# A valid PEM public key, but not an RSA one.
+EC_PUBLIC_KEY = (
+    ec.generate_private_key(ec.SECP256R1())
+    .public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
 ERRORS = "https://developer.nexmo.com/api-errors"
 VOICE = {
     "webhooks": {
@@ -53,8 +62,6 @@ def test_create_without_key_returns_a_generated_pkcs8_private_key_once(api: http
 
 
 def test_generated_private_key_matches_the_stored_public_key(api: httpx.Client) -> None:
-    from cryptography.hazmat.primitives import serialization
-
     app = create(api)
     private = serialization.load_pem_private_key(app["keys"]["private_key"].encode(), None)
     public = private.public_key().public_bytes(
@@ -276,9 +283,7 @@ def test_supplied_public_key_is_stored_and_no_private_key_returned(api: httpx.Cl
     [
         "not a key",
         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
-        # An EC key is a valid PEM public key, but not RSA.
-        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEWwGBFyZ3qVKlQvfvOQpUomuMYwtg\n"
-        "w0yDxXnmGRd6jnjVQRPwPa3i+gVz3eu3ls2dzeqEV4jgz/ugoJnoQoCI6A==\n-----END PUBLIC KEY-----\n",
+        EC_PUBLIC_KEY,
     ],
 )
 def test_an_invalid_public_key_is_a_clear_400(api: httpx.Client, public_key: str) -> None:
