@@ -135,49 +135,49 @@ class SQLiteWatcher(ChangeWatcher):
 
 
 class PostgresWatcher(ChangeWatcher):
-    """LISTENs for the NOTIFY every write sends; any notification (or a lost link) is a change."""
+    """LISTENs for the NOTIFY every write sends, reading the socket without blocking on each check.
+
+    Reading in the caller (not in a background thread) matters: the notification reaches this
+    process's socket at commit time, before the writer has even answered its client, so the next
+    read here sees it. A lost connection counts as a change, since notifications may be missed.
+    """
 
     def __init__(self, dsn: str) -> None:
         import psycopg
 
-        self._dsn = dsn
         self._psycopg = psycopg
-        self._generation = 0
-        self._seen = -1
-        self._connected = False
-        self._stopped = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name="ringway-listen", daemon=True)
-        self._thread.start()
-        self._ready.wait(timeout=10)
+        self._dsn = dsn
+        self._lock = threading.Lock()
+        self._conn: Any = None
 
     def changed(self) -> bool:
-        if not self._connected:
-            return True
-        generation = self._generation
-        if generation == self._seen:
-            return False
-        self._seen = generation
-        return True
+        with self._lock:
+            if self._conn is None:
+                self._listen()
+                return True
+            pgconn = self._conn.pgconn
+            try:
+                pgconn.consume_input()
+            except self._psycopg.Error:
+                self._drop()
+                return True
+            changed = False
+            while pgconn.notifies() is not None:
+                changed = True
+            return changed
 
     def close(self) -> None:
-        self._stopped.set()
-        self._thread.join(timeout=5)
+        with self._lock:
+            self._drop()
 
     def _listen(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                with self._psycopg.connect(self._dsn, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    self._generation += 1
-                    self._connected = True
-                    self._ready.set()
-                    while not self._stopped.is_set():
-                        for _ in conn.notifies(timeout=0.2, stop_after=1):
-                            self._generation += 1
-            except self._psycopg.Error:
-                self._stopped.wait(0.5)
-            finally:
-                # Notifications may be missed while disconnected: nothing is trusted until then.
-                self._connected = False
-                self._generation += 1
+        try:
+            self._conn = self._psycopg.connect(self._dsn, autocommit=True)
+            self._conn.execute(f"LISTEN {CHANNEL}")
+        except self._psycopg.Error:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,3 @@
+from ringway.cli import main
+
+main()

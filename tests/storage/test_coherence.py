@@ -1,0 +1,82 @@
+"""Caches in separate processes stay coherent: a write through one is seen by the next read
+through another (SQLite ``data_version``; PostgreSQL LISTEN/NOTIFY)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import RINGWAY, ringway_serve
+
+KEY, SECRET = "c0ffee01", "CoherentSecret01"
+ENV = {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET}
+
+
+def test_a_write_through_one_process_is_read_through_another(
+    database_url: str, tmp_path: Path
+) -> None:
+    args = ["--database-url", database_url]
+    with (
+        ringway_serve(tmp_path / "a", *args, env=ENV) as (url_a, _),
+        ringway_serve(tmp_path / "b", *args, env=ENV) as (url_b, _),
+        httpx.Client(base_url=url_a, auth=(KEY, SECRET)) as a,
+        httpx.Client(base_url=url_b, auth=(KEY, SECRET)) as b,
+    ):
+        app = a.post("/v2/applications", json={"name": "v0"}).json()
+        path = f"/v2/applications/{app['id']}"
+        for version in range(1, 21):
+            assert b.get(path).json()["name"] == f"v{version - 1}"  # fills b's cache
+            assert a.put(path, json={"name": f"v{version}"}).status_code == 200
+            assert b.get(path).json()["name"] == f"v{version}"
+        assert a.delete(path).status_code == 204
+        assert b.get(path).status_code == 404
+
+
+def test_a_rotated_secret_stops_working_at_once_in_a_running_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    with (
+        ringway_serve(tmp_path, "--database-url", database_url, env=ENV) as (url, _),
+        httpx.Client(base_url=url) as client,
+    ):
+        assert client.get("/v2/applications", auth=(KEY, SECRET)).status_code == 200
+        subprocess.run(
+            [
+                *RINGWAY,
+                "accounts",
+                "rotate-secret",
+                KEY,
+                "--api-secret",
+                "RotatedSecret002",
+                "--data-dir",
+                str(tmp_path),
+                "--database-url",
+                database_url,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        assert client.get("/v2/applications", auth=(KEY, SECRET)).status_code == 401
+        assert client.get("/v2/applications", auth=(KEY, "RotatedSecret002")).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_several_workers_share_one_database(database_url: str, tmp_path: Path) -> None:
+    with (
+        ringway_serve(tmp_path, "--database-url", database_url, "--workers", "2", env=ENV) as (
+            url,
+            _,
+        ),
+        httpx.Client(base_url=url, auth=(KEY, SECRET)) as client,
+    ):
+        app = client.post("/v2/applications", json={"name": "n0"}).json()
+        path = f"/v2/applications/{app['id']}"
+        for version in range(1, 31):
+            # A fresh connection each time, so requests spread over both workers.
+            with httpx.Client(base_url=url, auth=(KEY, SECRET)) as fresh:
+                assert fresh.put(path, json={"name": f"n{version}"}).status_code == 200
+            with httpx.Client(base_url=url, auth=(KEY, SECRET)) as fresh:
+                assert fresh.get(path).json()["name"] == f"n{version}"
