@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -104,7 +105,8 @@ class LiveServer:
 
     def client(self, credentials: Credentials | None = None) -> httpx.Client:
         auth = (credentials.api_key, credentials.api_secret) if credentials else None
-        return httpx.Client(base_url=self.url, auth=auth, verify=str(self.ca) if self.ca else True)
+        verify = ssl.create_default_context(cafile=str(self.ca)) if self.ca else True
+        return httpx.Client(base_url=self.url, auth=auth, verify=verify)
 
 
 def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:

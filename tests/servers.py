@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,23 +19,35 @@ from tests.conftest import free_port
 RINGWAY = [sys.executable, "-m", "ringway.cli"]
 
 
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
 @contextmanager
 def ringway_serve(
     data_dir: Path, *args: str, env: dict[str, str] | None = None
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """Start a server and yield its base URL and process; stop it afterwards."""
+) -> Iterator[Served]:
+    """Start a server, yield its URL, process and output file; stop it afterwards."""
     port = free_port()
     full_env = {**os.environ, **(env or {})}
-    process = subprocess.Popen(
-        [*RINGWAY, "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / f"serve-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*RINGWAY, "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
+            env=full_env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     scheme = "https" if "--tls" in args else "http"
     url = f"{scheme}://127.0.0.1:{port}"
-    verify: bool | str = str(data_dir / "tls" / "ca.pem") if scheme == "https" else True
+    ca = data_dir / "tls" / "ca.pem"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -42,6 +56,7 @@ def ringway_serve(
                     f"ringway serve exited: {process.stdout.read() if process.stdout else ''}"
                 )
             try:
+                verify = ssl.create_default_context(cafile=str(ca)) if ca.exists() else True
                 if httpx.get(f"{url}/_ringway/health", verify=verify).status_code == 200:
                     break
             except httpx.TransportError:
@@ -49,7 +64,7 @@ def ringway_serve(
             if time.monotonic() > deadline:
                 raise RuntimeError("ringway serve did not answer in time")
             time.sleep(0.05)
-        yield url, process
+        yield Served(url, process, log)
     finally:
         process.terminate()
         try:
@@ -57,5 +72,3 @@ def ringway_serve(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()

@@ -20,10 +20,10 @@ def test_a_write_through_one_process_is_read_through_another(
 ) -> None:
     args = ["--database-url", database_url]
     with (
-        ringway_serve(tmp_path / "a", *args, env=ENV) as (url_a, _),
-        ringway_serve(tmp_path / "b", *args, env=ENV) as (url_b, _),
-        httpx.Client(base_url=url_a, auth=(KEY, SECRET)) as a,
-        httpx.Client(base_url=url_b, auth=(KEY, SECRET)) as b,
+        ringway_serve(tmp_path / "a", *args, env=ENV) as server_a,
+        ringway_serve(tmp_path / "b", *args, env=ENV) as server_b,
+        httpx.Client(base_url=server_a.url, auth=(KEY, SECRET)) as a,
+        httpx.Client(base_url=server_b.url, auth=(KEY, SECRET)) as b,
     ):
         app = a.post("/v2/applications", json={"name": "v0"}).json()
         path = f"/v2/applications/{app['id']}"
@@ -39,8 +39,8 @@ def test_a_rotated_secret_stops_working_at_once_in_a_running_server(
     database_url: str, tmp_path: Path
 ) -> None:
     with (
-        ringway_serve(tmp_path, "--database-url", database_url, env=ENV) as (url, _),
-        httpx.Client(base_url=url) as client,
+        ringway_serve(tmp_path, "--database-url", database_url, env=ENV) as served,
+        httpx.Client(base_url=served.url) as client,
     ):
         assert client.get("/v2/applications", auth=(KEY, SECRET)).status_code == 200
         subprocess.run(
@@ -66,17 +66,16 @@ def test_a_rotated_secret_stops_working_at_once_in_a_running_server(
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_several_workers_share_one_database(database_url: str, tmp_path: Path) -> None:
     with (
-        ringway_serve(tmp_path, "--database-url", database_url, "--workers", "2", env=ENV) as (
-            url,
-            _,
-        ),
-        httpx.Client(base_url=url, auth=(KEY, SECRET)) as client,
+        ringway_serve(
+            tmp_path, "--database-url", database_url, "--workers", "2", env=ENV
+        ) as served,
+        httpx.Client(base_url=served.url, auth=(KEY, SECRET)) as client,
     ):
         app = client.post("/v2/applications", json={"name": "n0"}).json()
         path = f"/v2/applications/{app['id']}"
         for version in range(1, 31):
             # A fresh connection each time, so requests spread over both workers.
-            with httpx.Client(base_url=url, auth=(KEY, SECRET)) as fresh:
+            with httpx.Client(base_url=served.url, auth=(KEY, SECRET)) as fresh:
                 assert fresh.put(path, json={"name": f"n{version}"}).status_code == 200
-            with httpx.Client(base_url=url, auth=(KEY, SECRET)) as fresh:
+            with httpx.Client(base_url=served.url, auth=(KEY, SECRET)) as fresh:
                 assert fresh.get(path).json()["name"] == f"n{version}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from typing import Any
 
@@ -88,7 +89,7 @@ class Client:
         self._http = httpx.Client(
             base_url=base_url,
             auth=(api_key, api_secret),
-            verify=verify,
+            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
             timeout=timeout,
             headers={"Accept": "application/json"},
         )
