@@ -453,3 +453,18 @@ def test_huge_bodies_are_413_and_store_nothing(api: httpx.Client) -> None:
 
 def test_unknown_paths_are_404_problem_details(api: httpx.Client) -> None:
     problem(api.get("/v2/nothing"), 404, f"{ERRORS}#not-found", "Not Found")
+
+
+def test_nul_characters_are_refused_not_stored(server: LiveServer, api: httpx.Client) -> None:
+    response = api.post("/v2/applications", json={"name": "a\x00b"})
+    assert "name" in invalid(response)
+    response = api.post(
+        "/v2/applications",
+        json={"name": "n", "capabilities": {"verify": {"webhooks": {"k\x00": 1}}}},
+    )
+    assert "capabilities.verify.webhooks" in invalid(response)
+    problem(api.get("/v2/applications/%00"), 404, f"{ERRORS}#not-found", "Not Found")
+    with httpx.Client(base_url=server.url, auth=("a\x00", "b")) as client:
+        response = client.get("/v2/applications")
+    problem(response, 401, f"{ERRORS}#unauthorized", "Invalid credentials supplied")
+    assert api.get("/v2/applications").json()["total_items"] == 0

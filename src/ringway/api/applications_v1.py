@@ -6,10 +6,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import legacy_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body
+from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body, resource
 from ringway.api.params import int_params
 from ringway.domain.applications_v1 import parse_v1, to_v1_wire, v1_to_spec
 from ringway.domain.pagination import page_count, page_links
@@ -84,9 +83,8 @@ async def delete_application(request: Request) -> Response:
 
 
 routes = [
-    Route(PATH, list_applications, methods=["GET"]),
-    Route(PATH, create_application, methods=["POST"]),
-    Route(PATH + "/{id}", get_application, methods=["GET"]),
-    Route(PATH + "/{id}", update_application, methods=["PUT"]),
-    Route(PATH + "/{id}", delete_application, methods=["DELETE"]),
+    resource(PATH, GET=list_applications, POST=create_application),
+    resource(
+        PATH + "/{id}", GET=get_application, PUT=update_application, DELETE=delete_application
+    ),
 ]

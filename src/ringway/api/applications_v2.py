@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body
+from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
 from ringway.domain.applications import parse_application, to_wire
 from ringway.domain.pagination import page_links
@@ -75,9 +74,8 @@ async def delete_application(request: Request) -> Response:
 
 
 routes = [
-    Route(PATH, list_applications, methods=["GET"]),
-    Route(PATH, create_application, methods=["POST"]),
-    Route(PATH + "/{id}", get_application, methods=["GET"]),
-    Route(PATH + "/{id}", replace_application, methods=["PUT"]),
-    Route(PATH + "/{id}", delete_application, methods=["DELETE"]),
+    resource(PATH, GET=list_applications, POST=create_application),
+    resource(
+        PATH + "/{id}", GET=get_application, PUT=replace_application, DELETE=delete_application
+    ),
 ]

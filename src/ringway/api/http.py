@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from ringway.domain.errors import (
     InvalidParameter,
@@ -21,6 +23,19 @@ from ringway.domain.errors import (
 )
 
 _ACCEPTED = {"*/*", "application/*", "application/json", "application/hal+json"}
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def resource(path: str, **handlers: Endpoint) -> Route:
+    """One route per path, dispatching on the method, so a 405 lists every allowed method."""
+
+    async def dispatch(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
 
 
 class JSONResponse(Response):
@@ -49,17 +64,36 @@ async def json_body(request: Request, limit: int) -> Any:
     if media_type and media_type != "application/json" and not media_type.endswith("+json"):
         raise bad_content_type(content_type)
     try:
-        return orjson.loads(await read_body(request, limit))
+        body = orjson.loads(await read_body(request, limit))
     except orjson.JSONDecodeError:
         raise malformed("is not valid UTF-8 JSON") from None
+    reject_nul(body)
+    return body
+
+
+def reject_nul(value: Any, path: str = "") -> None:
+    """400 for a NUL character anywhere in a body: no database can store one in text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise payload_invalid([InvalidParameter(path or "body", "must not contain NUL")])
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_nul(key, path)
+            reject_nul(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            reject_nul(item, f"{path}.{index}" if path else str(index))
 
 
 async def form_body(request: Request, limit: int) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body as a dict (last value wins)."""
     try:
-        return dict(parse_qsl((await read_body(request, limit)).decode(), keep_blank_values=True))
+        raw = (await read_body(request, limit)).decode()
     except UnicodeDecodeError:
         raise malformed("is not valid UTF-8") from None
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    reject_nul(form)
+    return form
 
 
 def is_form(request: Request) -> bool:

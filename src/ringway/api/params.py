@@ -13,7 +13,7 @@ def int_params(request: Request, spec: dict[str, tuple[int, int, int]]) -> dict[
     faults: list[InvalidParameter] = []
     for name, (default, low, high) in spec.items():
         raw = request.query_params.get(name)
-        if raw is None or raw == "":
+        if raw is None:
             values[name] = default
             continue
         try:

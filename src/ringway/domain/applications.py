@@ -11,9 +11,12 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictInt,
     ValidationError,
+    WithJsonSchema,
 )
 
 from ringway.domain.errors import InvalidParameter, payload_invalid
@@ -28,9 +31,35 @@ def _http_url(value: str) -> str:
     return value
 
 
-WebhookAddress = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_http_url)]
+WebhookAddress = Annotated[
+    str, Field(max_length=2048, pattern=r"^https?://\S+$"), AfterValidator(_http_url)
+]
+
+
+def _wire_bool(value: object) -> object:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, bool):
+        return value
+    raise ValueError("must be a boolean")
+
+
+# Clients send booleans as JSON booleans, and some as the strings "true"/"True".
+WireBool = Annotated[
+    bool,
+    BeforeValidator(_wire_bool),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"},
+            ]
+        },
+        mode="validation",
+    ),
+]
 ConnectTimeout = Annotated[
-    int,
+    StrictInt,
     Field(
         default=1000,
         ge=300,
@@ -51,14 +80,14 @@ class AnswerWebhook(Strict):
     address: WebhookAddress
     http_method: Literal["GET", "POST"] = "GET"
     connect_timeout: ConnectTimeout = 1000
-    socket_timeout: int = Field(default=5000, ge=1000, le=5000)
+    socket_timeout: StrictInt = Field(default=5000, ge=1000, le=5000)
 
 
 class VoiceEventWebhook(Strict):
     address: WebhookAddress
     http_method: Literal["GET", "POST"] = "POST"
     connect_timeout: ConnectTimeout = 1000
-    socket_timeout: int = Field(default=10000, ge=1000, le=10000)
+    socket_timeout: StrictInt = Field(default=10000, ge=1000, le=10000)
 
 
 class VoiceWebhooks(Strict):
@@ -77,16 +106,16 @@ class Payments(Strict):
     gateways: list[PaymentGateway] = Field(default_factory=list)
 
 
-LegPersistence = Annotated[int, Field(ge=1, le=31, description="Days.")]
+LegPersistence = Annotated[StrictInt, Field(ge=1, le=31, description="Days.")]
 
 
 class Voice(Strict):
     webhooks: VoiceWebhooks = Field(default_factory=VoiceWebhooks)
-    signed_callbacks: bool = False
-    conversations_ttl: int = Field(default=48, ge=0, le=9000, description="Hours.")
+    signed_callbacks: WireBool = False
+    conversations_ttl: StrictInt = Field(default=48, ge=0, le=9000, description="Hours.")
     leg_persistence_time: LegPersistence = 7
     region: Region | None = None
-    payment_enabled: bool | None = None
+    payment_enabled: WireBool | None = None
     payments: Payments | None = None
 
 
@@ -103,7 +132,7 @@ class MessagesWebhooks(Strict):
 class Messages(Strict):
     webhooks: MessagesWebhooks = Field(default_factory=MessagesWebhooks)
     version: Literal["v0.1", "v1"] = "v1"
-    authenticate_inbound_media: bool = False
+    authenticate_inbound_media: WireBool = False
 
 
 class RtcEventWebhook(Strict):
@@ -117,7 +146,7 @@ class RtcWebhooks(Strict):
 
 class Rtc(Strict):
     webhooks: RtcWebhooks = Field(default_factory=RtcWebhooks)
-    signed_callbacks: bool = False
+    signed_callbacks: WireBool = False
     leg_persistence_time: LegPersistence | None = None
 
 
@@ -142,7 +171,7 @@ class Capabilities(Strict):
 
 
 class Privacy(Strict):
-    improve_ai: bool = True
+    improve_ai: WireBool = True
 
 
 class KeysIn(BaseModel):

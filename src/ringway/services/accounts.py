@@ -84,6 +84,8 @@ class AccountService:
         return secret
 
     def authenticate(self, api_key: str, api_secret: str) -> AccountRow | None:
+        if "\x00" in api_key:
+            return None
         account = self._accounts.by_api_key(api_key)
         if account is None or not secrets.secret_matches(
             api_secret, account.secret_salt, account.secret_hash
