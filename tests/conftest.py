@@ -131,7 +131,7 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
         time.sleep(0.01)
     scheme = "https" if tls else "http"
     try:
-        yield LiveServer(f"{scheme}://127.0.0.1:{port}", port, app.state.platform, ca)
+        yield LiveServer(f"{scheme}://127.0.0.1:{port}", port, app.platform, ca)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

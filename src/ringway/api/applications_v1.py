@@ -25,7 +25,7 @@ async def _body(request: Request) -> Any:
 
 
 async def list_applications(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await legacy_account(request)
     query = int_params(request, {"page_size": (10, 1, 1000), "page_index": (0, 0, 2**31 - 1)})
     size, index = query["page_size"], query["page_index"]
@@ -45,7 +45,7 @@ async def list_applications(request: Request) -> Response:
 
 
 async def create_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     body = await _body(request)
     account = await legacy_account(request, body)
     platform = platform_of(request)
@@ -55,7 +55,7 @@ async def create_application(request: Request) -> Response:
 
 
 async def get_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await legacy_account(request)
     platform = platform_of(request)
     app = await platform.db.run(platform.applications.get, account.id, request.path_params["id"])
@@ -63,7 +63,7 @@ async def get_application(request: Request) -> Response:
 
 
 async def update_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     body = await _body(request)
     account = await legacy_account(request, body)
     platform = platform_of(request)
@@ -75,7 +75,7 @@ async def update_application(request: Request) -> Response:
 
 
 async def delete_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await legacy_account(request)
     platform = platform_of(request)
     await platform.db.run(platform.applications.delete, account.id, request.path_params["id"])

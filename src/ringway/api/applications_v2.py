@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ringway.api.auth import basic_account, platform_of
+from ringway.api.auth import authenticate, basic_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
 from ringway.domain.applications import parse_application, to_wire
 from ringway.domain.pagination import page_links
+from ringway.services.platform import Platform
 
 PATH = "/v2/applications"
 MAX_PAGE_SIZE = 1000
 
 
 async def list_applications(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     query = int_params(request, {"page_size": (10, 1, MAX_PAGE_SIZE), "page": (1, 1, 2**31 - 1)})
     platform = platform_of(request)
@@ -38,7 +41,7 @@ async def list_applications(request: Request) -> Response:
 
 
 async def create_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
     spec = parse_application(await json_body(request, platform.settings.max_body_bytes))
@@ -46,16 +49,29 @@ async def create_application(request: Request) -> Response:
     return JSONResponse(to_wire(app, private_key), status_code=201)
 
 
+async def read_application(
+    platform: Platform, app_id: str, authorization: str | None, accept: str | None
+) -> dict[str, Any]:
+    """GET one application; also served by the hot path, without the framework."""
+    check_accept(accept)
+    account = await authenticate(platform, authorization)
+    return to_wire(await platform.db.run(platform.applications.get, account.id, app_id))
+
+
 async def get_application(request: Request) -> Response:
-    check_accept(request)
-    account = await basic_account(request)
-    platform = platform_of(request)
-    app = await platform.db.run(platform.applications.get, account.id, request.path_params["id"])
-    return JSONResponse(to_wire(app))
+    headers = request.headers
+    return JSONResponse(
+        await read_application(
+            platform_of(request),
+            request.path_params["id"],
+            headers.get("authorization"),
+            headers.get("accept"),
+        )
+    )
 
 
 async def replace_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
     spec = parse_application(await json_body(request, platform.settings.max_body_bytes))
@@ -66,7 +82,7 @@ async def replace_application(request: Request) -> Response:
 
 
 async def delete_application(request: Request) -> Response:
-    check_accept(request)
+    check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
     await platform.db.run(platform.applications.delete, account.id, request.path_params["id"])

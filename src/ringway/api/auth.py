@@ -19,7 +19,12 @@ def platform_of(request: Request) -> Platform:
 
 async def basic_account(request: Request) -> AccountRow:
     """The account named by the Authorization header, or a 401."""
-    return await _account(request, basic_credentials(request))
+    return await authenticate(platform_of(request), request.headers.get("authorization"))
+
+
+async def authenticate(platform: Platform, authorization: str | None) -> AccountRow:
+    """The account of a Basic ``Authorization`` header, or a 401."""
+    return await _account(platform, basic_credentials(authorization))
 
 
 async def legacy_account(request: Request, body: Any = None) -> AccountRow:
@@ -27,14 +32,13 @@ async def legacy_account(request: Request, body: Any = None) -> AccountRow:
     for source in (request.query_params, body if isinstance(body, dict) else {}):
         key, secret = source.get("api_key"), source.get("api_secret")
         if isinstance(key, str) and isinstance(secret, str):
-            return await _account(request, (key, secret))
+            return await _account(platform_of(request), (key, secret))
     return await basic_account(request)
 
 
-async def _account(request: Request, credentials: tuple[str, str] | None) -> AccountRow:
+async def _account(platform: Platform, credentials: tuple[str, str] | None) -> AccountRow:
     if credentials is None:
         raise unauthorized()
-    platform = platform_of(request)
     account = await platform.db.run(platform.accounts.authenticate, *credentials)
     if account is None:
         raise unauthorized()

@@ -45,9 +45,8 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
-def check_accept(request: Request) -> None:
+def check_accept(accept: str | None) -> None:
     """406 unless the client accepts JSON (no header, ``*/*`` and ``application/*`` do)."""
-    accept = request.headers.get("accept")
     if not accept:
         return
     for item in accept.split(","):
@@ -118,9 +117,9 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """The (api_key, api_secret) of a Basic ``Authorization`` header, if it holds one."""
+    scheme, _, encoded = (authorization or "").partition(" ")
     if scheme.lower() != "basic":
         return None
     try:

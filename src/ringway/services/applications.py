@@ -52,7 +52,7 @@ class ApplicationService:
         return app, private_key
 
     def get(self, account_id: str, app_id: str) -> Application:
-        app = self._applications.get(app_id) if _is_uuid(app_id) else None
+        app = self._applications.get(app_id)
         if app is None or app.account_id != account_id:
             raise not_found("ID", app_id)
         return app
@@ -79,15 +79,6 @@ class ApplicationService:
         self.get(account_id, app_id)
         if not self._applications.delete(account_id, app_id):
             raise not_found("ID", app_id)
-
-
-def _is_uuid(value: str) -> bool:
-    """Application ids are UUIDs; anything else cannot name one (and is never looked up)."""
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _public_key(spec: ApplicationIn) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -126,9 +127,19 @@ class ApplicationRepository:
         return result.rowcount == 1
 
     def _load(self, app_id: str) -> Application | None:
+        if not _is_uuid(app_id):
+            return None  # ids are UUIDs: anything else names no application
         with self._db.read() as conn:
             row = conn.execute(self._by_id, {"id": app_id}).first()
         return _record(Application, row._mapping) if row else None
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _columns(record: Any) -> dict[str, Any]:

@@ -1,0 +1,48 @@
+"""Storage on both databases: migrations, the read cache and what it notices."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from ringway.config import Settings
+from ringway.domain.applications import ApplicationIn
+from ringway.services.platform import Platform
+
+
+def test_migrations_are_idempotent_and_reach_the_newest_revision(settings: Settings) -> None:
+    for _ in range(2):
+        platform = Platform.open(settings)
+        platform.close()
+    platform = Platform.open(settings)
+    try:
+        with platform.db.read() as conn:
+            version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == "0001"
+    finally:
+        platform.close()
+
+
+def test_reads_after_writes_in_one_process(platform: Platform) -> None:
+    account = platform.accounts.create()
+    app, _ = platform.applications.create(account.account_id, ApplicationIn(name="one"))
+    assert platform.applications.get(account.account_id, app.id).name == "one"
+    platform.applications.replace(account.account_id, app.id, ApplicationIn(name="two"))
+    assert platform.applications.get(account.account_id, app.id).name == "two"
+    platform.applications.delete(account.account_id, app.id)
+    page = platform.applications.list(account.account_id, 1, 10)
+    assert page.total_items == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_sqlite_cache_notices_a_write_by_another_program(platform: Platform) -> None:
+    account = platform.accounts.create()
+    app, _ = platform.applications.create(account.account_id, ApplicationIn(name="cached"))
+    assert platform.applications.get(account.account_id, app.id).name == "cached"
+    path = platform.db.url.database
+    assert path
+    with sqlite3.connect(path) as outsider:
+        outsider.execute("UPDATE applications SET name = 'edited' WHERE id = ?", (app.id,))
+    assert platform.applications.get(account.account_id, app.id).name == "edited"
