@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -26,7 +27,9 @@ class Settings(BaseSettings):
     # Largest request body accepted, in bytes; larger bodies get a 413.
     max_body_bytes: int = 1_048_576
     # RSA key pairs kept ready so that creating an application never waits on key generation.
-    key_pool_size: int = Field(default=8, ge=0)
+    key_pool_size: int = Field(default=32, ge=0)
+    # Threads refilling the pool (default: one per core, at most four).
+    key_pool_threads: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -19,6 +19,10 @@ class Credentials:
     signature_secret: str
 
 
+def _secret_matches(account: AccountRow, secret: str) -> bool:
+    return secrets.secret_matches(secret, account.secret_salt, account.secret_hash)
+
+
 class AccountError(Exception):
     """A request about accounts that cannot be carried out (the message says why)."""
 
@@ -86,9 +90,4 @@ class AccountService:
     def authenticate(self, api_key: str, api_secret: str) -> AccountRow | None:
         if "\x00" in api_key:
             return None
-        account = self._accounts.by_api_key(api_key)
-        if account is None or not secrets.secret_matches(
-            api_secret, account.secret_salt, account.secret_hash
-        ):
-            return None
-        return account
+        return self._accounts.verified(api_key, api_secret, _secret_matches)

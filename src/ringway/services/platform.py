@@ -29,7 +29,7 @@ class Platform:
             db.migrate()
         cache = ReadCache(db.change_watcher())
         db.on_commit(cache.invalidate)
-        key_pool = KeyPool(settings.key_pool_size)
+        key_pool = KeyPool(settings.key_pool_size, settings.key_pool_threads)
         return cls(
             settings=settings,
             db=db,

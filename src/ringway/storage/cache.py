@@ -22,8 +22,12 @@ class ReadCache:
         self._generation = 0
         self._max_entries = max_entries
 
-    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
-        """The cached value for ``key``, calling ``load`` (a database read) on a miss."""
+    def get(self, key: Hashable, load: Callable[[], Any], *, keep_none: bool = True) -> Any:
+        """The cached value for ``key``, calling ``load`` (a database read) on a miss.
+
+        ``keep_none=False`` does not remember a ``None`` (so that failed guesses, such as wrong
+        credentials, cannot crowd out useful entries).
+        """
         self._sync()
         value = self._entries.get(key, _MISSING)
         if value is not _MISSING:
@@ -31,7 +35,7 @@ class ReadCache:
         generation = self._generation
         value = load()
         self._sync()
-        if generation == self._generation:
+        if generation == self._generation and (keep_none or value is not None):
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
             self._entries[key] = value

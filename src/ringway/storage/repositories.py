@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,6 +44,21 @@ class AccountRepository:
     def add(self, row: AccountRow) -> None:
         with self._db.write() as conn:
             conn.execute(sa.insert(accounts).values(**_columns(row)))
+
+    def verified(
+        self, api_key: str, api_secret: str, check: Callable[[AccountRow, str], bool]
+    ) -> AccountRow | None:
+        """The account if ``check`` accepts the secret; successes are remembered until the next
+        write anywhere, so that a known key/secret pair costs no hashing on later requests."""
+
+        def load() -> AccountRow | None:
+            account = self.by_api_key(api_key)
+            return account if account is not None and check(account, api_secret) else None
+
+        result: AccountRow | None = self._cache.get(
+            ("verified", api_key, api_secret), load, keep_none=False
+        )
+        return result
 
     def by_api_key(self, api_key: str) -> AccountRow | None:
         result: AccountRow | None = self._cache.get(
@@ -92,6 +108,12 @@ class ApplicationRepository:
 
     def page(self, account_id: str, offset: int, limit: int) -> tuple[int, list[Application]]:
         """The account's applications in creation order, and how many it has in all."""
+        result: tuple[int, list[Application]] = self._cache.get(
+            ("page", account_id, offset, limit), lambda: self._load_page(account_id, offset, limit)
+        )
+        return result
+
+    def _load_page(self, account_id: str, offset: int, limit: int) -> tuple[int, list[Application]]:
         owned = applications.c.account_id == account_id
         with self._db.read() as conn:
             total = conn.execute(

@@ -1,0 +1,235 @@
+"""``make bench``: ringway against a raw ASGI endpoint, side by side in one run, as ratios.
+
+Measures, with wrk (-t2 -c32), GET one application, list (10 per page) and create, each
+against a raw ASGI endpoint that answers the same number of bytes; then the latency of creates
+at a sustained 20 per second. One uvicorn worker, SQLite, no TLS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import aiohttp
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY, SECRET = "be9c0001", "BenchSecret00001"
+AUTH = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+APP = {
+    "name": "bench",
+    "capabilities": {
+        "voice": {
+            "webhooks": {
+                "answer_url": {"address": "http://localhost:3000/answer"},
+                "event_url": {"address": "http://localhost:3000/event"},
+            }
+        },
+        "messages": {
+            "webhooks": {
+                "inbound_url": {"address": "http://localhost:3000/inbound"},
+                "status_url": {"address": "http://localhost:3000/status"},
+            }
+        },
+    },
+}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def process(command: list[str], env: dict[str, str], health: str) -> Iterator[None]:
+    proc = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(health)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command} did not start") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def wrk(url: str, seconds: int, script: Path | None = None) -> float:
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: {AUTH}", url]
+    if script:
+        command[1:1] = ["-s", str(script)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"errors while loading {url}:\n{output}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    assert match, output
+    return float(match.group(1))
+
+
+def side_by_side(
+    ours: str, raw: str, seconds: int, script: Path | None = None
+) -> tuple[float, float]:
+    """Alternate the two targets (raw, ours, raw, ours) and average, so drift hits both."""
+    raw_rates, our_rates = [], []
+    for _ in range(2):
+        raw_rates.append(wrk(raw, seconds, script))
+        our_rates.append(wrk(ours, seconds, script))
+    return statistics.mean(our_rates), statistics.mean(raw_rates)
+
+
+async def paced_creates(base: str, rate: float, seconds: float) -> list[float]:
+    """Latencies (ms) of creates sent at a fixed rate, timed from when each was due.
+
+    aiohttp, not httpx: at this scale the client's own overhead would be measured too.
+    """
+    latencies: list[float] = []
+    headers = {"Authorization": AUTH}
+    async with aiohttp.ClientSession(base, headers=headers) as session:
+        async with session.get("/v2/applications?page_size=1") as warm:
+            warm.raise_for_status()
+
+        async def one(due: float) -> None:
+            async with session.post("/v2/applications", json=APP) as response:
+                response.raise_for_status()
+                await response.read()
+            latencies.append((time.perf_counter() - due) * 1000)
+
+        start = time.perf_counter() + 0.5
+        tasks = []
+        for index in range(int(rate * seconds)):
+            due = start + index / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(due)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    parser.add_argument("--create-seconds", type=float, default=15.0)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        ours_port, raw_port = free_port(), free_port()
+        ours = f"http://127.0.0.1:{ours_port}"
+        stack.enter_context(
+            process(
+                [
+                    sys.executable,
+                    "-m",
+                    "ringway.cli",
+                    "serve",
+                    "--port",
+                    str(ours_port),
+                    "--data-dir",
+                    str(work / "data"),
+                ],
+                {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET},
+                f"{ours}/_ringway/health",
+            )
+        )
+        client = stack.enter_context(httpx.Client(base_url=ours, headers={"Authorization": AUTH}))
+        created = [client.post("/v2/applications", json=APP).json() for _ in range(10)]
+        app_id = created[0]["id"]
+        bodies = work / "bodies"
+        bodies.mkdir()
+        (bodies / "one.json").write_bytes(client.get(f"/v2/applications/{app_id}").content)
+        (bodies / "list.json").write_bytes(client.get("/v2/applications").content)
+        (bodies / "create.json").write_bytes(json.dumps(created[0]).encode())
+        raw = f"http://127.0.0.1:{raw_port}"
+        stack.enter_context(
+            process(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "bench.raw_asgi:app",
+                    "--port",
+                    str(raw_port),
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
+                {"RAW_BODIES": str(bodies)},
+                f"{raw}/one",
+            )
+        )
+        post = work / "post.lua"
+        post.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(json.dumps(APP))}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        # Creates at a steady 20/s first, once the key pool has refilled after the setup.
+        time.sleep(3)
+        latencies = asyncio.run(paced_creates(ours, 20.0, args.create_seconds))
+        results = {}
+        for name, our_url, raw_url, script in (
+            ("GET one application", f"{ours}/v2/applications/{app_id}", f"{raw}/one", None),
+            ("GET list (10 per page)", f"{ours}/v2/applications", f"{raw}/list", None),
+            ("POST create (unpaced)", f"{ours}/v2/applications", f"{raw}/create", post),
+        ):
+            our_rate, raw_rate = side_by_side(our_url, raw_url, args.seconds, script)
+            results[name] = {"ringway": our_rate, "raw": raw_rate, "ratio": our_rate / raw_rate}
+
+    print(f"{'operation':<26}{'ringway req/s':>15}{'raw ASGI req/s':>16}{'ratio':>8}")
+    for name, row in results.items():
+        print(f"{name:<26}{row['ringway']:>15,.0f}{row['raw']:>16,.0f}{row['ratio']:>8.2f}")
+    p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+    print(
+        f"\ncreate at 20/s for {args.create_seconds:.0f} s ({len(latencies)} creates): "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms"
+    )
+    print("targets: GET one ratio >= 0.50; create p99 <= 20 ms at 20/s")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(
+        json.dumps(
+            {
+                "throughput": results,
+                "create_20_per_s_ms": {"p50": p50, "p99": p99, "max": max(latencies)},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
