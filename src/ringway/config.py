@@ -16,10 +16,6 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".ringway")
     database_url: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8000
-    tls: bool = False
-    workers: int = 1
     # Credentials of the account created on an empty database (random when unset).
     api_key: str | None = None
     api_secret: SecretStr | None = None
