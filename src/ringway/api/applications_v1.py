@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ringway.api.applications_v2 import delete_owned
 from ringway.api.auth import legacy_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body, resource
 from ringway.api.params import int_params
@@ -76,10 +77,7 @@ async def update_application(request: Request) -> Response:
 
 async def delete_application(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
-    account = await legacy_account(request)
-    platform = platform_of(request)
-    await platform.db.run(platform.applications.delete, account.id, request.path_params["id"])
-    return Response(status_code=204)
+    return await delete_owned(request, await legacy_account(request))
 
 
 routes = [

@@ -13,6 +13,7 @@ from ringway.api.params import int_params
 from ringway.domain.applications import parse_application, to_wire
 from ringway.domain.pagination import page_links
 from ringway.services.platform import Platform
+from ringway.storage.repositories import AccountRow
 
 PATH = "/v2/applications"
 MAX_PAGE_SIZE = 1000
@@ -83,7 +84,11 @@ async def replace_application(request: Request) -> Response:
 
 async def delete_application(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
+    return await delete_owned(request, await basic_account(request))
+
+
+async def delete_owned(request: Request, account: AccountRow) -> Response:
+    """Delete the application named in the path, for ``account``: 204 with no body."""
     platform = platform_of(request)
     await platform.db.run(platform.applications.delete, account.id, request.path_params["id"])
     return Response(status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -228,14 +228,22 @@ class Application:
     created_at: datetime
 
 
-def parse_application(body: Any) -> ApplicationIn:
-    """Validate a create/replace body, raising a payload-validation problem on any fault."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(model: type[M], body: Any) -> M:
+    """Validate a request body, raising a payload-validation problem naming every fault."""
     if not isinstance(body, dict):
         raise payload_invalid([InvalidParameter("body", "must be a JSON object")])
     try:
-        return ApplicationIn.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
         raise payload_invalid(invalid_parameters(exc)) from None
+
+
+def parse_application(body: Any) -> ApplicationIn:
+    """A v2 create or replace body."""
+    return parse_body(ApplicationIn, body)
 
 
 def invalid_parameters(exc: ValidationError) -> list[InvalidParameter]:
@@ -253,15 +261,19 @@ def capabilities_dump(capabilities: Capabilities) -> dict[str, Any]:
     return capabilities.model_dump(mode="json", exclude_none=True)
 
 
-def to_wire(app: Application, private_key: str | None = None) -> dict[str, Any]:
-    """The v2 wire object; ``private_key`` is only passed for the create response."""
+def keys_of(app: Application, private_key: str | None) -> dict[str, str]:
     keys = {"public_key": app.public_key}
     if private_key is not None:
         keys["private_key"] = private_key
+    return keys
+
+
+def to_wire(app: Application, private_key: str | None = None) -> dict[str, Any]:
+    """The v2 wire object; ``private_key`` is only passed for the create response."""
     return {
         "id": app.id,
         "name": app.name,
-        "keys": keys,
+        "keys": keys_of(app, private_key),
         "privacy": {"improve_ai": app.improve_ai},
         "capabilities": app.capabilities,
         "_links": {"self": {"href": f"/v2/applications/{app.id}"}},

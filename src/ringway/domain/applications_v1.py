@@ -14,6 +14,8 @@ from ringway.domain.applications import (
     Privacy,
     WebhookAddress,
     invalid_parameters,
+    keys_of,
+    parse_body,
 )
 from ringway.domain.errors import InvalidParameter, payload_invalid
 
@@ -59,12 +61,8 @@ class ApplicationV1In(BaseModel):
 
 
 def parse_v1(body: Any) -> ApplicationV1In:
-    if not isinstance(body, dict):
-        raise payload_invalid([InvalidParameter("body", "must be an object")])
-    try:
-        return ApplicationV1In.model_validate(body)
-    except ValidationError as exc:
-        raise payload_invalid(invalid_parameters(exc)) from None
+    """A v1 create or update body."""
+    return parse_body(ApplicationV1In, body)
 
 
 def v1_type(app: Application) -> str | None:
@@ -112,9 +110,6 @@ def to_v1_wire(app: Application, private_key: str | None = None) -> dict[str, An
                 if name in hooks
             ]
         }
-    keys = {"public_key": app.public_key}
-    if private_key is not None:
-        keys["private_key"] = private_key
-    body["keys"] = keys
+    body["keys"] = keys_of(app, private_key)
     body["_links"] = {"self": {"href": f"/v1/applications/{app.id}"}}
     return body
