@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from importlib import resources
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from ringway.config import Settings
 from ringway.domain.applications import ApplicationIn
@@ -20,7 +22,9 @@ def test_migrations_are_idempotent_and_reach_the_newest_revision(settings: Setti
     try:
         with platform.db.read() as conn:
             version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
-        assert version == "0001"
+        script = ScriptDirectory(str(resources.files("ringway.storage") / "migrations"))
+        assert version == script.get_current_head()
+        assert sa.inspect(platform.db.engine).has_table("numbers")
     finally:
         platform.close()
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from ringway.api import applications_v1, applications_v2, ringway_routes
+from ringway.api import applications_v1, applications_v2, numbers, ringway_routes
 from ringway.api.hot import RingwayApp
 from ringway.api.problems import on_http_error, on_problem, on_server_error
 from ringway.config import Settings
@@ -30,7 +30,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
             platform.close()
 
     framework = Starlette(
-        routes=[*applications_v2.routes, *applications_v1.routes, *ringway_routes.routes],
+        routes=[
+            *applications_v2.routes,
+            *applications_v1.routes,
+            *numbers.routes,
+            *ringway_routes.routes,
+        ],
         exception_handlers={
             ProblemError: on_problem,
             HTTPException: on_http_error,

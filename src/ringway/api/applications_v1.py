@@ -12,6 +12,7 @@ from ringway.api.auth import legacy_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body, resource
 from ringway.api.params import int_params
 from ringway.domain.applications_v1 import parse_v1, to_v1_wire, v1_to_spec
+from ringway.domain.errors import list_invalid
 from ringway.domain.pagination import page_count, page_links
 
 PATH = "/v1/applications"
@@ -28,7 +29,11 @@ async def _body(request: Request) -> Any:
 async def list_applications(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await legacy_account(request)
-    query = int_params(request, {"page_size": (10, 1, 1000), "page_index": (0, 0, 2**31 - 1)})
+    query = int_params(
+        request.query_params,
+        {"page_size": (10, 1, 1000), "page_index": (0, 0, 2**31 - 1)},
+        list_invalid,
+    )
     size, index = query["page_size"], query["page_index"]
     platform = platform_of(request)
     page = await platform.db.run(platform.applications.list, account.id, index + 1, size)

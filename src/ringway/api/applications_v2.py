@@ -11,6 +11,7 @@ from ringway.api.auth import authenticate, basic_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
 from ringway.domain.applications import parse_application, to_wire
+from ringway.domain.errors import list_invalid
 from ringway.domain.pagination import page_links
 from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
@@ -22,7 +23,11 @@ MAX_PAGE_SIZE = 1000
 async def list_applications(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    query = int_params(request, {"page_size": (10, 1, MAX_PAGE_SIZE), "page": (1, 1, 2**31 - 1)})
+    query = int_params(
+        request.query_params,
+        {"page_size": (10, 1, MAX_PAGE_SIZE), "page": (1, 1, 2**31 - 1)},
+        list_invalid,
+    )
     platform = platform_of(request)
     page = await platform.db.run(
         platform.applications.list, account.id, query["page"], query["page_size"]

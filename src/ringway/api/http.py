@@ -95,6 +95,25 @@ async def form_body(request: Request, limit: int) -> dict[str, str]:
     return form
 
 
+async def params_body(request: Request, limit: int) -> dict[str, Any]:
+    """A body of parameters, as a form or as JSON whatever the Content-Type says (the Python
+    SDK labels its form posts ``application/json``)."""
+    raw = await read_body(request, limit)
+    if raw.lstrip()[:1] == b"{":
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise malformed("is not valid UTF-8 JSON") from None
+        params = {key: str(value) for key, value in body.items() if value is not None}
+    else:
+        try:
+            params = dict(parse_qsl(raw.decode(), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise malformed("is not valid UTF-8") from None
+    reject_nul(params)
+    return params
+
+
 def is_form(request: Request) -> bool:
     return request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
 

@@ -1,18 +1,22 @@
-"""Query-parameter parsing for list endpoints."""
+"""Integer parameters of list endpoints, checked against their ranges."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from collections.abc import Callable, Mapping
 
-from ringway.domain.errors import InvalidParameter, list_invalid
+from ringway.domain.errors import InvalidParameter
 
 
-def int_params(request: Request, spec: dict[str, tuple[int, int, int]]) -> dict[str, int]:
-    """Integer query parameters, ``{name: (default, minimum, maximum)}``; 400 names each fault."""
+def int_params(
+    source: Mapping[str, str],
+    spec: dict[str, tuple[int, int, int]],
+    fail: Callable[[list[InvalidParameter]], Exception],
+) -> dict[str, int]:
+    """``{name: (default, minimum, maximum)}`` read from ``source``; ``fail`` names each fault."""
     values: dict[str, int] = {}
     faults: list[InvalidParameter] = []
     for name, (default, low, high) in spec.items():
-        raw = request.query_params.get(name)
+        raw = source.get(name)
         if raw is None:
             values[name] = default
             continue
@@ -25,5 +29,5 @@ def int_params(request: Request, spec: dict[str, tuple[int, int, int]]) -> dict[
             faults.append(InvalidParameter(name, f"must be between {low} and {high}"))
         values[name] = value
     if faults:
-        raise list_invalid(faults)
+        raise fail(faults)
     return values

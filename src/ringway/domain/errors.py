@@ -118,3 +118,33 @@ def too_large(limit: int) -> ProblemError:
         "Payload Too Large",
         f"The request body is larger than the limit of {limit} bytes",
     )
+
+
+@dataclass
+class LegacyError(Exception):
+    """An error of the REST APIs (numbers, account): ``{"error-code", "error-code-label"}``."""
+
+    status: int
+    label: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return self.detail or self.label
+
+    def body(self) -> dict[str, str]:
+        body = {"error-code": str(self.status), "error-code-label": self.label}
+        if self.detail:
+            body["detail"] = self.detail
+        return body
+
+
+def method_failed(detail: str) -> LegacyError:
+    return LegacyError(420, "method failed", detail)
+
+
+def bad_parameter(label: str) -> LegacyError:
+    return LegacyError(400, label)
+
+
+def legacy_unauthorized() -> LegacyError:
+    return LegacyError(401, "authentication failed")

@@ -8,8 +8,10 @@ from ringway.config import Settings
 from ringway.security.keys import KeyPool
 from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
+from ringway.services.numbers import NumberService
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database
+from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 
 
@@ -21,6 +23,7 @@ class Platform:
     key_pool: KeyPool
     accounts: AccountService
     applications: ApplicationService
+    numbers: NumberService
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
@@ -30,13 +33,18 @@ class Platform:
         cache = ReadCache(db.change_watcher())
         db.on_commit(cache.invalidate)
         key_pool = KeyPool(settings.key_pool_size, settings.key_pool_threads)
+        application_repository = ApplicationRepository(db, cache)
+        numbers = NumberService(NumberRepository(db, cache), application_repository)
+        if migrate:
+            numbers.stock_default_inventory()
         return cls(
             settings=settings,
             db=db,
             cache=cache,
             key_pool=key_pool,
             accounts=AccountService(AccountRepository(db, cache)),
-            applications=ApplicationService(ApplicationRepository(db, cache), key_pool),
+            applications=ApplicationService(application_repository, key_pool),
+            numbers=numbers,
         )
 
     def close(self) -> None:

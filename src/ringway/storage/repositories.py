@@ -43,7 +43,7 @@ class AccountRepository:
 
     def add(self, row: AccountRow) -> None:
         with self._db.write() as conn:
-            conn.execute(sa.insert(accounts).values(**_columns(row)))
+            conn.execute(sa.insert(accounts).values(**columns_of(row)))
 
     def verified(
         self, api_key: str, api_secret: str, check: Callable[[AccountRow, str], bool]
@@ -98,7 +98,9 @@ class ApplicationRepository:
 
     def add(self, app: Application) -> None:
         with self._db.write() as conn:
-            conn.execute(sa.insert(applications).values(**_columns(app), updated_at=app.created_at))
+            conn.execute(
+                sa.insert(applications).values(**columns_of(app), updated_at=app.created_at)
+            )
 
     def get(self, app_id: str) -> Application | None:
         result: Application | None = self._cache.get(
@@ -129,7 +131,7 @@ class ApplicationRepository:
         return int(total), [_record(Application, row._mapping) for row in rows]
 
     def replace(self, app: Application) -> bool:
-        fields = _columns(app)
+        fields = columns_of(app)
         del fields["created_at"]
         with self._db.write() as conn:
             result = conn.execute(
@@ -164,7 +166,7 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _columns(record: Any) -> dict[str, Any]:
+def columns_of(record: Any) -> dict[str, Any]:
     """The column values of a row dataclass."""
     return {name: getattr(record, name) for name in record.__slots__}
 

@@ -35,3 +35,24 @@ applications = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_applications_account_created", "account_id", "created_at", "id"),
 )
+
+numbers = sa.Table(
+    "numbers",
+    metadata,
+    sa.Column("msisdn", sa.String(15), primary_key=True),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("type", sa.String(24), nullable=False),
+    sa.Column("features", sa.String(32), nullable=False),
+    sa.Column("cost", sa.String(16), nullable=False),
+    sa.Column(
+        "account_id", sa.String(36), sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    ),
+    sa.Column(
+        "app_id", sa.String(36), sa.ForeignKey("applications.id", ondelete="SET NULL"), index=True
+    ),
+    sa.Column("mo_http_url", sa.Text),
+    sa.Column("voice_callback_type", sa.String(8)),
+    sa.Column("voice_callback_value", sa.Text),
+    sa.Column("voice_status_callback", sa.Text),
+    sa.Index("ix_numbers_available", "country", "account_id"),
+)

@@ -1,0 +1,208 @@
+"""Numbers API (wire §3): the REST host's legacy shapes over NumberService."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ringway.api.auth import legacy_account, platform_of
+from ringway.api.http import Endpoint, JSONResponse, params_body
+from ringway.api.params import int_params
+from ringway.domain.errors import (
+    InvalidParameter,
+    LegacyError,
+    ProblemError,
+    bad_parameter,
+    legacy_unauthorized,
+)
+from ringway.domain.numbers import (
+    FEATURES,
+    NUMBER_TYPES,
+    VOICE_CALLBACK_TYPES,
+    Number,
+    available_wire,
+    owned_wire,
+)
+from ringway.services.numbers import Routing, normalize
+from ringway.storage.numbers import NumberQuery
+
+SUCCESS = {"error-code": "200", "error-code-label": "success"}
+
+
+def legacy_errors(handler: Endpoint) -> Endpoint:
+    """Answer errors in the REST APIs' ``error-code`` shape, 401 included."""
+
+    @functools.wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ProblemError as exc:
+            error = (
+                legacy_unauthorized()
+                if exc.status == 401
+                else LegacyError(exc.status, exc.title, exc.detail)
+            )
+        except LegacyError as exc:
+            error = exc
+        return JSONResponse(error.body(), status_code=error.status)
+
+    return endpoint
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query_params)
+    if request.method == "POST":
+        params |= await params_body(request, platform_of(request).settings.max_body_bytes)
+    return params
+
+
+def _paging(params: Mapping[str, str]) -> dict[str, int]:
+    return int_params(
+        params,
+        {"size": (10, 1, 100), "index": (1, 1, 2**31 - 1), "search_pattern": (0, 0, 2)},
+        _invalid,
+    )
+
+
+def _invalid(faults: list[InvalidParameter]) -> LegacyError:
+    return bad_parameter("; ".join(f"{fault.name} {fault.reason}" for fault in faults))
+
+
+def _country(params: Mapping[str, str], required: bool = True) -> str | None:
+    country = (params.get("country") or "").strip().upper()
+    if not country:
+        if required:
+            raise bad_parameter("Missing parameter: country")
+        return None
+    if len(country) != 2 or not country.isalpha() or not country.isascii():
+        raise bad_parameter(f"Invalid country '{params['country']}': use ISO 3166-1 alpha-2")
+    return country
+
+
+def _msisdn(params: Mapping[str, str]) -> str:
+    if not params.get("msisdn"):
+        raise bad_parameter("Missing parameter: msisdn")
+    return normalize(params["msisdn"])
+
+
+def _query(params: Mapping[str, str], search_pattern: int, country: str | None) -> NumberQuery:
+    number_type = params.get("type") or None
+    if number_type is not None and number_type not in NUMBER_TYPES:
+        raise bad_parameter(f"Invalid type '{number_type}': use one of {', '.join(NUMBER_TYPES)}")
+    features = tuple(f.strip().upper() for f in (params.get("features") or "").split(",") if f)
+    unknown = [feature for feature in features if feature not in FEATURES]
+    if unknown:
+        raise bad_parameter(f"Invalid features {unknown}: use {', '.join(FEATURES)}")
+    has_application = params.get("has_application")
+    if has_application is not None and has_application.lower() not in ("true", "false"):
+        raise bad_parameter("Invalid has_application: use true or false")
+    return NumberQuery(
+        country=country,
+        type=number_type,
+        features=features,
+        pattern=params.get("pattern") or None,
+        search_pattern=search_pattern,
+        application_id=params.get("application_id") or None,
+        has_application=None if has_application is None else has_application.lower() == "true",
+    )
+
+
+def _listing(total: int, items: list[Number], render: Any) -> Response:
+    if not total:
+        return JSONResponse({"count": 0})
+    return JSONResponse({"count": total, "numbers": [render(number) for number in items]})
+
+
+@legacy_errors
+async def search(request: Request) -> Response:
+    params = await _params(request)
+    await legacy_account(request, params)  # every account sees the whole inventory
+    paging = _paging(params)
+    query = _query(params, paging["search_pattern"], _country(params))
+    platform = platform_of(request)
+    total, items = await platform.db.run(
+        platform.numbers.search, query, paging["index"], paging["size"]
+    )
+    return _listing(total, items, available_wire)
+
+
+@legacy_errors
+async def owned(request: Request) -> Response:
+    params = await _params(request)
+    account = await legacy_account(request, params)
+    paging = _paging(params)
+    query = _query(params, paging["search_pattern"], _country(params, required=False))
+    platform = platform_of(request)
+    total, items = await platform.db.run(
+        platform.numbers.owned, account.id, query, paging["index"], paging["size"]
+    )
+    return _listing(total, items, owned_wire)
+
+
+@legacy_errors
+async def buy(request: Request) -> Response:
+    params = await _params(request)
+    account = await legacy_account(request, params)
+    platform = platform_of(request)
+    await platform.db.run(platform.numbers.buy, account.id, _country(params) or "", _msisdn(params))
+    return JSONResponse(SUCCESS)
+
+
+@legacy_errors
+async def cancel(request: Request) -> Response:
+    params = await _params(request)
+    account = await legacy_account(request, params)
+    platform = platform_of(request)
+    await platform.db.run(
+        platform.numbers.cancel, account.id, _country(params) or "", _msisdn(params)
+    )
+    return JSONResponse(SUCCESS)
+
+
+@legacy_errors
+async def update(request: Request) -> Response:
+    params = await _params(request)
+    account = await legacy_account(request, params)
+    platform = platform_of(request)
+    await platform.db.run(
+        platform.numbers.update,
+        account.id,
+        _country(params) or "",
+        _msisdn(params),
+        _routing(params),
+    )
+    return JSONResponse(SUCCESS)
+
+
+def _routing(params: Mapping[str, str]) -> Routing:
+    """The routing a ``/number/update`` asks for; the legacy ``voiceCallbackType=app`` links."""
+    app_id = params.get("app_id") or None
+    kind = params.get("voiceCallbackType") or None
+    value = params.get("voiceCallbackValue") or None
+    if kind is not None and kind not in VOICE_CALLBACK_TYPES:
+        raise bad_parameter(f"Invalid voiceCallbackType '{kind}': use sip, tel or app")
+    if (kind is None) != (value is None):
+        raise bad_parameter("voiceCallbackType and voiceCallbackValue go together")
+    if kind == "app":
+        app_id, kind, value = app_id or value, None, None
+    return Routing(
+        app_id=app_id,
+        mo_http_url=params.get("moHttpUrl") or None,
+        voice_callback_type=kind,
+        voice_callback_value=value,
+        voice_status_callback=params.get("voiceStatusCallback") or None,
+    )
+
+
+routes = [
+    Route("/number/search", search, methods=["GET"]),
+    Route("/account/numbers", owned, methods=["GET"]),
+    Route("/number/buy", buy, methods=["POST"]),
+    Route("/number/cancel", cancel, methods=["POST"]),
+    Route("/number/update", update, methods=["POST"]),
+]

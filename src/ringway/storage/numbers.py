@@ -1,0 +1,129 @@
+"""The numbers table: inventory, ownership and routing. Claims are single conditional UPDATEs,
+so two buyers racing for a number cannot both win."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ringway.domain.numbers import Number
+from ringway.storage.cache import ReadCache
+from ringway.storage.database import Database
+from ringway.storage.repositories import columns_of
+from ringway.storage.tables import numbers
+
+ROUTING = ("app_id", "mo_http_url", "voice_callback_type", "voice_callback_value",
+           "voice_status_callback")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NumberQuery:
+    """Filters shared by the inventory search and the owned-number list."""
+
+    country: str | None = None
+    type: str | None = None
+    features: tuple[str, ...] = ()
+    pattern: str | None = None
+    search_pattern: int = 0
+    application_id: str | None = None
+    has_application: bool | None = None
+
+    def where(self) -> list[Any]:
+        clauses: list[Any] = []
+        if self.country:
+            clauses.append(numbers.c.country == self.country)
+        if self.type:
+            clauses.append(numbers.c.type == self.type)
+        clauses += [numbers.c.features.contains(feature) for feature in self.features]
+        if self.pattern:
+            like = {0: "{}%", 1: "%{}%", 2: "%{}"}[self.search_pattern].format(self.pattern)
+            clauses.append(numbers.c.msisdn.like(like))
+        if self.application_id:
+            clauses.append(numbers.c.app_id == self.application_id)
+        if self.has_application is not None:
+            has = numbers.c.app_id.is_not(None)
+            clauses.append(has if self.has_application else sa.not_(has))
+        return clauses
+
+
+class NumberRepository:
+    _by_msisdn = sa.select(numbers).where(numbers.c.msisdn == sa.bindparam("msisdn"))
+
+    def __init__(self, db: Database, cache: ReadCache) -> None:
+        self._db = db
+        self._cache = cache
+
+    def count(self) -> int:
+        with self._db.read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(numbers)).scalar_one())
+
+    def add_missing(self, items: Iterable[Number]) -> int:
+        """Insert the numbers not yet in the inventory; returns how many were new."""
+        rows = [columns_of(number) for number in items]
+        if not rows:
+            return 0
+        dialect = postgresql if not self._db.is_sqlite else sqlite
+        statement = dialect.insert(numbers).on_conflict_do_nothing(index_elements=["msisdn"])
+        with self._db.write() as conn:
+            before = conn.execute(sa.select(sa.func.count()).select_from(numbers)).scalar_one()
+            conn.execute(statement, rows)
+            after = conn.execute(sa.select(sa.func.count()).select_from(numbers)).scalar_one()
+        return int(after - before)
+
+    def get(self, msisdn: str) -> Number | None:
+        result: Number | None = self._cache.get(("number", msisdn), lambda: self._load(msisdn))
+        return result
+
+    def page(
+        self, owner: str | None, query: NumberQuery, offset: int, limit: int
+    ) -> tuple[int, list[Number]]:
+        """Numbers owned by ``owner`` (``None``: the ones for sale) matching ``query``."""
+        owned = numbers.c.account_id.is_(None) if owner is None else numbers.c.account_id == owner
+        where = sa.and_(owned, *query.where())
+        with self._db.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(numbers).where(where))
+            rows = conn.execute(
+                sa.select(numbers)
+                .where(where)
+                .order_by(numbers.c.msisdn)
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return int(total.scalar_one()), [_number(row._mapping) for row in rows]
+
+    def claim(self, account_id: str, msisdn: str) -> bool:
+        """Make ``account_id`` the owner if the number is for sale; ``False`` if it is not."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                sa.update(numbers)
+                .where(numbers.c.msisdn == msisdn, numbers.c.account_id.is_(None))
+                .values(account_id=account_id, **dict.fromkeys(ROUTING))
+            )
+        return result.rowcount == 1
+
+    def release(self, account_id: str, msisdn: str) -> bool:
+        """Put the account's number back on sale, forgetting its routing."""
+        return self.set_routing(account_id, msisdn, {"account_id": None, **dict.fromkeys(ROUTING)})
+
+    def set_routing(self, account_id: str, msisdn: str, values: dict[str, Any]) -> bool:
+        """Replace the routing of a number the account owns; ``False`` if it owns no such number."""
+        with self._db.write() as conn:
+            result = conn.execute(
+                sa.update(numbers)
+                .where(numbers.c.msisdn == msisdn, numbers.c.account_id == account_id)
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    def _load(self, msisdn: str) -> Number | None:
+        with self._db.read() as conn:
+            row = conn.execute(self._by_msisdn, {"msisdn": msisdn}).first()
+        return _number(row._mapping) if row else None
+
+
+def _number(mapping: Any) -> Number:
+    return Number(**{name: mapping[name] for name in Number.__slots__})
