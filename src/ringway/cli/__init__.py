@@ -8,6 +8,7 @@ from ringway import __version__
 from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
 from ringway.cli.login import login
+from ringway.cli.numbers import numbers
 from ringway.cli.serve import serve
 
 
@@ -21,3 +22,4 @@ main.add_command(serve)
 main.add_command(accounts)
 main.add_command(apps)
 main.add_command(login)
+main.add_command(numbers)

@@ -16,16 +16,17 @@ from ringway.cli.options import (
     settings_from,
     storage_options,
 )
+from ringway.domain.errors import LegacyError
 from ringway.services.accounts import AccountError
 from ringway.services.platform import Platform
 
 
 @contextmanager
-def _platform(data_dir: Path, database_url: str | None) -> Iterator[Platform]:
+def open_platform(data_dir: Path, database_url: str | None) -> Iterator[Platform]:
     platform = Platform.open(settings_from(data_dir, database_url, key_pool_size=0))
     try:
         yield platform
-    except AccountError as exc:
+    except (AccountError, LegacyError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         platform.close()
@@ -49,7 +50,7 @@ def create(
     as_json: bool,
 ) -> None:
     """Create an account and print its credentials (the secrets are shown only now)."""
-    with _platform(data_dir, database_url) as platform:
+    with open_platform(data_dir, database_url) as platform:
         credentials = platform.accounts.create(api_key, api_secret)
     fields = {
         "account_id": credentials.account_id,
@@ -65,7 +66,7 @@ def create(
 @json_option
 def list_(data_dir: Path, database_url: str | None, as_json: bool) -> None:
     """List accounts (secrets are never shown)."""
-    with _platform(data_dir, database_url) as platform:
+    with open_platform(data_dir, database_url) as platform:
         rows = platform.accounts.list()
     if as_json:
         print_json([{"api_key": a.api_key, "created_at": a.created_at.isoformat()} for a in rows])
@@ -79,7 +80,7 @@ def list_(data_dir: Path, database_url: str | None, as_json: bool) -> None:
 @json_option
 def show(data_dir: Path, database_url: str | None, api_key: str, as_json: bool) -> None:
     """Show one account, with its signature secret (the API secret is only stored hashed)."""
-    with _platform(data_dir, database_url) as platform:
+    with open_platform(data_dir, database_url) as platform:
         account = platform.accounts.get(api_key)
     fields = {
         "account_id": account.id,
@@ -99,7 +100,7 @@ def rotate_secret(
     data_dir: Path, database_url: str | None, api_key: str, api_secret: str | None, as_json: bool
 ) -> None:
     """Replace an account's API secret; the old one stops working at once."""
-    with _platform(data_dir, database_url) as platform:
+    with open_platform(data_dir, database_url) as platform:
         secret = platform.accounts.rotate_secret(api_key, api_secret)
     if as_json:
         print_json({"api_key": api_key, "api_secret": secret})

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ringway.cli.login import client_options
+from ringway.cli.numbers import show_owned
 from ringway.cli.options import json_option, print_fields, print_json, print_table
 from ringway.client import Client
 from ringway.domain.applications import ApplicationOut
@@ -174,6 +175,15 @@ def update(client: Client, app_id: str, name: str | None, as_json: bool, **flags
     if not changes:
         raise click.UsageError("nothing to change: name at least one setting")
     _show(client.applications.update(app_id, changes), as_json)
+
+
+@apps.command("numbers")
+@client_options
+@click.argument("app_id")
+@json_option
+def numbers_of(client: Client, app_id: str, as_json: bool) -> None:
+    """The numbers linked to an application."""
+    show_owned(list(client.numbers.iter(application_id=app_id)), as_json)
 
 
 @apps.command("delete")

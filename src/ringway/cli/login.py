@@ -71,6 +71,8 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from None
         except httpx.HTTPError as exc:
             raise click.ClickException(f"cannot reach ringway at {base_url}: {exc}") from None
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
 
     return wrapper
 

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
 from ringway.domain.applications import ApplicationOut
+from ringway.domain.numbers import country_of, normalize_msisdn
 
 
 class RingwayError(Exception):
@@ -18,7 +20,12 @@ class RingwayError(Exception):
         self.status = status
         self.problem = problem
         self.invalid_parameters: list[dict[str, str]] = problem.get("invalid_parameters", [])
-        detail = problem.get("detail") or problem.get("title") or f"HTTP {status}"
+        detail = (
+            problem.get("detail")
+            or problem.get("title")
+            or problem.get("error-code-label")
+            or f"HTTP {status}"
+        )
         reasons = "; ".join(f"{p['name']}: {p['reason']}" for p in self.invalid_parameters)
         super().__init__(f"{detail} ({reasons})" if reasons else detail)
 
@@ -74,6 +81,126 @@ class Applications:
         _call(self._http, "DELETE", f"/v2/applications/{app_id}")
 
 
+class AvailableNumber(BaseModel):
+    country: str
+    msisdn: str
+    type: str
+    cost: str
+    features: list[str]
+
+
+class OwnedNumber(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    country: str
+    msisdn: str
+    type: str
+    features: list[str]
+    app_id: str | None = None
+    mo_http_url: str | None = Field(default=None, alias="moHttpUrl")
+    voice_callback_type: str | None = Field(default=None, alias="voiceCallbackType")
+    voice_callback_value: str | None = Field(default=None, alias="voiceCallbackValue")
+    voice_status_callback: str | None = Field(default=None, alias="voiceStatusCallback")
+
+
+class Numbers:
+    """The Numbers API. ``country`` may be left out: it follows from the number's calling code."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def search(
+        self,
+        country: str,
+        *,
+        type: str | None = None,
+        features: str | None = None,
+        pattern: str | None = None,
+        search_pattern: int = 0,
+        size: int = 10,
+        index: int = 1,
+    ) -> tuple[list[AvailableNumber], int]:
+        """Numbers for sale, and how many match in all."""
+        params = _present(
+            country=country, type=type, features=features, pattern=pattern,
+            search_pattern=search_pattern, size=size, index=index,
+        )  # fmt: skip
+        body = _call(self._http, "GET", "/number/search", params=params)
+        return [AvailableNumber.model_validate(n) for n in body.get("numbers", [])], body["count"]
+
+    def list(
+        self,
+        *,
+        application_id: str | None = None,
+        has_application: bool | None = None,
+        country: str | None = None,
+        pattern: str | None = None,
+        search_pattern: int = 0,
+        size: int = 100,
+        index: int = 1,
+    ) -> tuple[list[OwnedNumber], int]:
+        """One page of the account's numbers, and how many match in all."""
+        params = _present(
+            application_id=application_id, country=country, pattern=pattern,
+            search_pattern=search_pattern, size=size, index=index,
+            has_application=None if has_application is None else str(has_application).lower(),
+        )  # fmt: skip
+        body = _call(self._http, "GET", "/account/numbers", params=params)
+        return [OwnedNumber.model_validate(n) for n in body.get("numbers", [])], body["count"]
+
+    def iter(
+        self, application_id: str | None = None, country: str | None = None
+    ) -> Iterator[OwnedNumber]:
+        """Every number of the account (of an application, of a country), page after page."""
+        index = 1
+        while True:
+            numbers, total = self.list(
+                application_id=application_id, country=country, size=100, index=index
+            )
+            yield from numbers
+            if not numbers or index * 100 >= total:
+                return
+            index += 1
+
+    def buy(self, msisdn: str, country: str | None = None) -> None:
+        self._post("/number/buy", msisdn, country)
+
+    def cancel(self, msisdn: str, country: str | None = None) -> None:
+        self._post("/number/cancel", msisdn, country)
+
+    def link(self, msisdn: str, app_id: str, country: str | None = None) -> None:
+        """Route the number to an application, keeping its other settings."""
+        self._update(msisdn, country, app_id)
+
+    def unlink(self, msisdn: str, country: str | None = None) -> None:
+        self._update(msisdn, country, None)
+
+    def _update(self, msisdn: str, country: str | None, app_id: str | None) -> None:
+        msisdn = normalize_msisdn(msisdn)
+        current = next(
+            (n for n in self.list(pattern=msisdn, search_pattern=0)[0] if n.msisdn == msisdn), None
+        )
+        keep = {}
+        if current is not None:
+            keep = {
+                "moHttpUrl": current.mo_http_url,
+                "voiceStatusCallback": current.voice_status_callback,
+            }
+        fields = {"app_id": app_id, **keep}
+        self._post("/number/update", msisdn, country, {k: v for k, v in fields.items() if v})
+
+    def _post(
+        self, path: str, msisdn: str, country: str | None, extra: dict[str, str] | None = None
+    ) -> None:
+        msisdn = normalize_msisdn(msisdn)
+        country = country or country_of(msisdn)
+        if country is None:
+            raise ValueError(f"cannot tell the country of {msisdn}: give it")
+        _call(
+            self._http, "POST", path, data={"country": country, "msisdn": msisdn, **(extra or {})}
+        )
+
+
 class Client:
     """``Client("http://127.0.0.1:8000", api_key, api_secret)``; ``verify`` takes a CA path."""
 
@@ -94,6 +221,7 @@ class Client:
             headers={"Accept": "application/json"},
         )
         self.applications = Applications(self._http)
+        self.numbers = Numbers(self._http)
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", "/_ringway/health")
@@ -107,6 +235,10 @@ class Client:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _present(**params: str | int | None) -> dict[str, str | int]:
+    return {name: value for name, value in params.items() if value is not None}
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
