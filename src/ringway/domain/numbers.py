@@ -30,6 +30,8 @@ def normalize_msisdn(raw: str) -> str:
         digits = digits[1:]
     elif digits.startswith("00"):
         digits = digits[2:]
+    if not digits:
+        raise ValueError("the number is empty")
     if not digits.isdigit() or not digits.isascii():
         raise ValueError(f"'{raw}' is not a phone number: only digits, with an optional +")
     if digits.startswith("0"):
