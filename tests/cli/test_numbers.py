@@ -1,0 +1,77 @@
+"""``ringway numbers`` and ``ringway apps numbers`` against a live server; ``numbers seed``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ringway.cli import main
+from ringway.services.accounts import Credentials
+from tests.conftest import LiveServer
+
+
+@pytest.fixture
+def cli(server: LiveServer, account: Credentials, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("RINGWAY_URL", server.url)
+    monkeypatch.setenv("RINGWAY_API_KEY", account.api_key)
+    monkeypatch.setenv("RINGWAY_API_SECRET", account.api_secret)
+
+    def run(*args: str, expect: int = 0) -> Result:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == expect, result.output
+        return result
+
+    return run
+
+
+def test_search_buy_link_show_unlink_cancel(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = json.loads(cli("numbers", "search", "--country", "AU", "--size", "3", "--json").stdout)
+    assert len(found) == 3 and all(n["country"] == "AU" for n in found)
+    msisdn = found[0]["msisdn"]
+    assert "Bought" in cli("numbers", "buy", f"+{msisdn}").stdout  # country from the number
+    app = json.loads(cli("apps", "create", "--name", "routed", "--json").stdout)
+    cli("numbers", "link", msisdn, app["id"])
+    linked = json.loads(cli("apps", "numbers", app["id"], "--json").stdout)
+    assert [n["msisdn"] for n in linked] == [msisdn]
+    assert linked[0]["voiceCallbackType"] == "app"
+    listed = json.loads(cli("numbers", "list", "--json").stdout)
+    assert listed[0]["app_id"] == app["id"]
+    cli("numbers", "unlink", msisdn)
+    assert json.loads(cli("apps", "numbers", app["id"], "--json").stdout) == []
+    cli("numbers", "cancel", msisdn)
+    assert json.loads(cli("numbers", "list", "--json").stdout) == []
+
+
+def test_number_errors_are_one_line(cli: Any) -> None:
+    assert "country code" in cli("numbers", "buy", "07700900000", expect=1).output
+    assert "cannot tell the country" in cli("numbers", "buy", "999999999", expect=1).output
+    result = cli("numbers", "cancel", "447700900099", expect=1)
+    assert "do not own" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_seed_adds_numbers_from_flags_or_a_file(database_url: str, tmp_path: Path) -> None:
+    storage = ["--data-dir", str(tmp_path), "--database-url", database_url]
+    runner = CliRunner()
+    flags = ["--country", "GB", "--type", "landline", "--first", "441632961000", "--count", "5"]
+    result = runner.invoke(main, ["numbers", "seed", *storage, *flags])
+    assert result.exit_code == 0, result.output
+    assert "Added 5 numbers" in result.output
+    ranges = [{"country": "US", "type": "mobile-lvn", "first": 12125550100, "count": 3,
+               "features": ["VOICE", "SMS"], "cost": "0.50"}]  # fmt: skip
+    (tmp_path / "ranges.json").write_text(json.dumps(ranges))
+    result = runner.invoke(
+        main, ["numbers", "seed", *storage, "--file", str(tmp_path / "ranges.json")]
+    )
+    assert "Added 3 numbers" in result.output
+    again = runner.invoke(
+        main, ["numbers", "seed", *storage, "--file", str(tmp_path / "ranges.json")]
+    )
+    assert "Added 0 numbers" in again.output
+    bad = runner.invoke(main, ["numbers", "seed", *storage, "--country", "GB"])
+    assert bad.exit_code == 2
