@@ -7,6 +7,7 @@ import click
 from ringway import __version__
 from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
+from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
 from ringway.cli.numbers import numbers
 from ringway.cli.serve import serve
@@ -22,4 +23,5 @@ main.add_command(serve)
 main.add_command(accounts)
 main.add_command(apps)
 main.add_command(login)
+main.add_command(jwt_group)
 main.add_command(numbers)

@@ -70,6 +70,20 @@ def unauthorized() -> ProblemError:
     )
 
 
+def token_rejected(rule: str, message: str) -> ProblemError:
+    return ProblemError(
+        401,
+        f"{ERRORS}#unauthorized",
+        "Invalid credentials supplied",
+        f"JWT rejected ({rule}): {message}",
+        headers={"WWW-Authenticate": 'Bearer realm="ringway"'},
+    )
+
+
+def forbidden(detail: str) -> ProblemError:
+    return ProblemError(403, f"{ERRORS}#forbidden", "Forbidden", detail)
+
+
 def not_found(kind: str, ident: str) -> ProblemError:
     return ProblemError(
         404,

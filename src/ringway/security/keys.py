@@ -34,14 +34,20 @@ def public_pem_of(key: rsa.RSAPublicKey) -> str:
     ).decode()
 
 
-def normalize_public_key(pem: str) -> str:
-    """Return the canonical PEM of an RSA public key, or raise ``ValueError`` saying why not."""
+def load_public_key(pem: str) -> rsa.RSAPublicKey:
+    """The RSA public key of a PEM, or ``ValueError`` saying why not."""
     try:
         key = serialization.load_pem_public_key(pem.strip().encode())
     except (ValueError, TypeError, UnicodeEncodeError):
         raise ValueError("must be an RSA public key in PEM format") from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("must be an RSA public key, not another key type")
+    return key
+
+
+def normalize_public_key(pem: str) -> str:
+    """Return the canonical PEM of an RSA public key, or raise ``ValueError`` saying why not."""
+    key = load_public_key(pem)
     if key.key_size < 1024:
         raise ValueError("must be an RSA key of at least 1024 bits")
     return public_pem_of(key)

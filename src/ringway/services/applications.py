@@ -51,6 +51,10 @@ class ApplicationService:
         self._applications.add(app)
         return app, private_key
 
+    def find(self, app_id: str) -> Application | None:
+        """Any account's application, for authenticating its tokens."""
+        return self._applications.get(app_id)
+
     def get(self, account_id: str, app_id: str) -> Application:
         app = self._applications.get(app_id)
         if app is None or app.account_id != account_id:

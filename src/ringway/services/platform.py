@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ringway.config import Settings
+from ringway.security.jwt import PublicKeyCache
 from ringway.security.keys import KeyPool
 from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
@@ -24,6 +25,7 @@ class Platform:
     accounts: AccountService
     applications: ApplicationService
     numbers: NumberService
+    public_keys: PublicKeyCache
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
@@ -45,6 +47,7 @@ class Platform:
             accounts=AccountService(AccountRepository(db, cache)),
             applications=ApplicationService(application_repository, key_pool),
             numbers=numbers,
+            public_keys=PublicKeyCache(),
         )
 
     def close(self) -> None:
