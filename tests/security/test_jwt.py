@@ -24,7 +24,7 @@ def test_minted_claims() -> None:
 @pytest.mark.parametrize(
     ("pattern", "path", "allowed"),
     [
-        ("/*/calls/**", "/v1/calls", False),
+        ("/*/calls/**", "/v1/calls", True),  # ** matches zero or more segments
         ("/*/calls/**", "/v1/calls/abc/talk", True),
         ("/*/calls", "/v1/calls", True),
         ("/v1/calls", "/v1/calls/abc", False),
