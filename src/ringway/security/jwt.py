@@ -127,7 +127,8 @@ class PublicKeyCache:
 
 def acl_allows(acl: Any, method: str, path: str) -> bool:
     """Whether an ``acl`` claim (``{"paths": {"/*/calls/**": {"methods": [...]}}}``) lets the
-    token call ``method path``: ``*`` stands for one path segment, ``**`` for any rest (even none)."""
+    token call ``method path``: ``*`` stands for one path segment, ``**`` for any rest, even
+    none."""
     paths = acl.get("paths") if isinstance(acl, dict) else None
     if not isinstance(paths, dict):
         return False
