@@ -22,6 +22,12 @@ def test_the_document_lists_every_route(api: httpx.Client) -> None:
         "/v2/applications/{id}",
         "/v1/applications",
         "/v1/applications/{id}",
+        "/number/search",
+        "/account/numbers",
+        "/number/buy",
+        "/number/cancel",
+        "/number/update",
+        "/v1/calls",
         "/_ringway/health",
         "/_ringway/openapi.json",
     }

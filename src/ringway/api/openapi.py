@@ -32,6 +32,7 @@ PROBLEMS = {
     "404": _problem("Not found"),
     "405": _problem("Request method not allowed"),
     "406": _problem("Invalid Accept header"),
+    "403": _problem("The token's acl does not allow this call"),
     "413": _problem("Request body too large"),
     "415": _problem("Unsupported Content-Type header"),
 }
@@ -84,7 +85,63 @@ _V1_WEBHOOKS = {
         }
     },
 }
+_STRING = {"type": "string"}
+_INT = {"type": "integer"}
+_NUMBER_FIELDS = {
+    "country": _STRING,
+    "msisdn": _STRING,
+    "type": {"type": "string", "enum": ["landline", "mobile-lvn", "landline-toll-free"]},
+    "features": {"type": "array", "items": {"type": "string", "enum": ["VOICE", "SMS", "MMS"]}},
+}
+_OWNED_FIELDS = {
+    name: _STRING
+    for name in ("app_id", "voiceCallbackType", "voiceCallbackValue", "messagesCallbackType",
+                 "messagesCallbackValue", "moHttpUrl", "voiceStatusCallback")
+}  # fmt: skip
+
+
+def _number_list(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"count": _INT, "numbers": {"type": "array", "items": item}},
+        "required": ["count"],
+    }
+
+
 HAND_WRITTEN: dict[str, Any] = {
+    "LegacyStatus": {
+        "type": "object",
+        "properties": {"error-code": _STRING, "error-code-label": _STRING, "detail": _STRING},
+        "required": ["error-code", "error-code-label"],
+    },
+    "AvailableNumbers": _number_list(
+        {
+            "type": "object",
+            "properties": {**_NUMBER_FIELDS, "cost": _STRING},
+            "required": ["country", "msisdn", "type", "cost", "features"],
+        }
+    ),
+    "OwnedNumbers": _number_list(
+        {
+            "type": "object",
+            "properties": {**_NUMBER_FIELDS, **_OWNED_FIELDS},
+            "required": ["country", "msisdn", "type", "features"],
+        }
+    ),
+    "CallList": {
+        "type": "object",
+        "properties": {
+            "count": _INT,
+            "page_size": _INT,
+            "record_index": _INT,
+            "_links": {"type": "object"},
+            "_embedded": {
+                "type": "object",
+                "properties": {"calls": {"type": "array", "items": {"type": "object"}}},
+            },
+        },
+        "required": ["count", "page_size", "record_index", "_links", "_embedded"],
+    },
     "Problem": {
         "type": "object",
         "properties": {
@@ -185,6 +242,108 @@ def _operation(
     return operation
 
 
+def _legacy(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _json(_ref("LegacyStatus"))}
+
+
+LEGACY_ERRORS = {
+    "400": _legacy("Invalid parameters"),
+    "401": _legacy("Authentication failed"),
+    "413": _legacy("Request body too large"),
+    "420": _legacy("Method failed"),
+}
+
+
+def _query(name: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema}
+
+
+_NUMBER_FILTERS = [
+    _query("pattern", _STRING),
+    _query("search_pattern", {"type": "integer", "minimum": 0, "maximum": 2}),
+    _query("size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    _query("index", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}),
+]
+
+
+def _number_change(fields: list[str]) -> dict[str, Any]:
+    form = {
+        "type": "object",
+        "properties": {name: _STRING for name in ["country", "msisdn", *fields]},
+        "required": ["country", "msisdn"],
+    }
+    return {
+        "summary": "Change a number",
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": form}},
+        },
+        "responses": {"200": _legacy("Success"), **LEGACY_ERRORS},
+        "security": [{"basicAuth": []}],
+    }
+
+
+def _numbers_paths() -> dict[str, Any]:
+    kinds = {"type": "string", "enum": ["landline", "mobile-lvn", "landline-toll-free"]}
+    return {
+        "/number/search": {
+            "get": _operation(
+                "Numbers for sale",
+                "200",
+                _ref("AvailableNumbers"),
+                LEGACY_ERRORS,
+                params=[
+                    _query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, True),
+                    _query("type", kinds),
+                    _query("features", _STRING),
+                    *_NUMBER_FILTERS,
+                ],
+            )
+        },
+        "/account/numbers": {
+            "get": _operation(
+                "The account's numbers",
+                "200",
+                _ref("OwnedNumbers"),
+                LEGACY_ERRORS,
+                params=[
+                    _query("application_id", _STRING),
+                    _query("has_application", {"type": "string", "enum": ["true", "false"]}),
+                    # Empty means no filter here.
+                    _query("country", {"type": "string", "pattern": "^([A-Za-z]{2})?$"}),
+                    *_NUMBER_FILTERS,
+                ],
+            )
+        },
+        "/number/buy": {"post": _number_change([])},
+        "/number/cancel": {"post": _number_change([])},
+        "/number/update": {
+            "post": _number_change(
+                [
+                    "app_id",
+                    "moHttpUrl",
+                    "voiceCallbackType",
+                    "voiceCallbackValue",
+                    "voiceStatusCallback",
+                ]
+            )
+        },
+        "/v1/calls": {
+            "get": _operation(
+                "List calls",
+                "200",
+                _ref("CallList"),
+                _errors("400", "403"),
+                params=[
+                    _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("record_index", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
+                ],
+                security=[{"bearerAuth": []}],
+            )
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     _, generated = models_json_schema(
@@ -203,7 +362,10 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "ringway", "version": ringway.__version__},
         "components": {
             "schemas": {**generated["$defs"], **HAND_WRITTEN},
-            "securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}},
+            "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic"},
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
         },
         "security": [{"basicAuth": []}],
         "paths": {
@@ -274,6 +436,7 @@ def openapi_document() -> dict[str, Any]:
                     "Delete an application (v1)", "204", None, app_errors, security=legacy
                 ),
             },
+            **_numbers_paths(),
             "/_ringway/health": {
                 "get": _operation("Health", "200", _ref("Health"), {}, security=[])
             },
