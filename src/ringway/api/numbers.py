@@ -144,39 +144,20 @@ async def owned(request: Request) -> Response:
     return _listing(total, items, owned_wire)
 
 
-@legacy_errors
-async def buy(request: Request) -> Response:
-    params = await _params(request)
-    account = await legacy_account(request, params)
-    platform = platform_of(request)
-    await platform.db.run(platform.numbers.buy, account.id, _country(params) or "", _msisdn(params))
-    return JSONResponse(SUCCESS)
+def number_change(operation: str) -> Endpoint:
+    """``POST /number/<operation>`` (buy, cancel, update) on the account's ``country, msisdn``."""
 
+    @legacy_errors
+    async def endpoint(request: Request) -> Response:
+        params = await _params(request)
+        account = await legacy_account(request, params)
+        platform = platform_of(request)
+        routing = (_routing(params),) if operation == "update" else ()
+        change = getattr(platform.numbers, operation)
+        await platform.db.run(change, account.id, _country(params) or "", _msisdn(params), *routing)
+        return JSONResponse(SUCCESS)
 
-@legacy_errors
-async def cancel(request: Request) -> Response:
-    params = await _params(request)
-    account = await legacy_account(request, params)
-    platform = platform_of(request)
-    await platform.db.run(
-        platform.numbers.cancel, account.id, _country(params) or "", _msisdn(params)
-    )
-    return JSONResponse(SUCCESS)
-
-
-@legacy_errors
-async def update(request: Request) -> Response:
-    params = await _params(request)
-    account = await legacy_account(request, params)
-    platform = platform_of(request)
-    await platform.db.run(
-        platform.numbers.update,
-        account.id,
-        _country(params) or "",
-        _msisdn(params),
-        _routing(params),
-    )
-    return JSONResponse(SUCCESS)
+    return endpoint
 
 
 def _routing(params: Mapping[str, str]) -> Routing:
@@ -202,7 +183,8 @@ def _routing(params: Mapping[str, str]) -> Routing:
 routes = [
     Route("/number/search", search, methods=["GET"]),
     Route("/account/numbers", owned, methods=["GET"]),
-    Route("/number/buy", buy, methods=["POST"]),
-    Route("/number/cancel", cancel, methods=["POST"]),
-    Route("/number/update", update, methods=["POST"]),
+    *(
+        Route(f"/number/{operation}", number_change(operation), methods=["POST"])
+        for operation in ("buy", "cancel", "update")
+    ),
 ]
