@@ -25,6 +25,8 @@ from pathlib import Path
 import aiohttp
 import httpx
 
+from ringway.security.jwt import mint
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY, SECRET = "be9c0001", "BenchSecret00001"
 AUTH = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
@@ -80,8 +82,8 @@ def process(command: list[str], env: dict[str, str], health: str) -> Iterator[No
         proc.wait(timeout=10)
 
 
-def wrk(url: str, seconds: int, script: Path | None = None) -> float:
-    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: {AUTH}", url]
+def wrk(url: str, seconds: int, script: Path | None = None, auth: str = AUTH) -> float:
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", f"Authorization: {auth}", url]
     if script:
         command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -93,13 +95,13 @@ def wrk(url: str, seconds: int, script: Path | None = None) -> float:
 
 
 def side_by_side(
-    ours: str, raw: str, seconds: int, script: Path | None = None
+    ours: str, raw: str, seconds: int, script: Path | None = None, auth: str = AUTH
 ) -> tuple[float, float]:
     """Alternate the two targets (raw, ours, raw, ours) and average, so drift hits both."""
     raw_rates, our_rates = [], []
     for _ in range(2):
-        raw_rates.append(wrk(raw, seconds, script))
-        our_rates.append(wrk(ours, seconds, script))
+        raw_rates.append(wrk(raw, seconds, script, auth))
+        our_rates.append(wrk(ours, seconds, script, auth))
     return statistics.mean(our_rates), statistics.mean(raw_rates)
 
 
@@ -169,6 +171,10 @@ def main() -> None:
         (bodies / "one.json").write_bytes(client.get(f"/v2/applications/{app_id}").content)
         (bodies / "list.json").write_bytes(client.get("/v2/applications").content)
         (bodies / "create.json").write_bytes(json.dumps(created[0]).encode())
+        bearer = "Bearer " + mint(app_id, created[0]["keys"]["private_key"], ttl=3600)
+        (bodies / "calls.json").write_bytes(
+            client.get("/v1/calls", headers={"Authorization": bearer}).content
+        )
         raw = f"http://127.0.0.1:{raw_port}"
         stack.enter_context(
             process(
@@ -201,12 +207,13 @@ def main() -> None:
         time.sleep(3)
         latencies = asyncio.run(paced_creates(ours, 20.0, args.create_seconds))
         results = {}
-        for name, our_url, raw_url, script in (
-            ("GET one application", f"{ours}/v2/applications/{app_id}", f"{raw}/one", None),
-            ("GET list (10 per page)", f"{ours}/v2/applications", f"{raw}/list", None),
-            ("POST create (unpaced)", f"{ours}/v2/applications", f"{raw}/create", post),
+        for name, our_url, raw_url, script, auth in (
+            ("GET one application", f"{ours}/v2/applications/{app_id}", f"{raw}/one", None, AUTH),
+            ("GET list (10 per page)", f"{ours}/v2/applications", f"{raw}/list", None, AUTH),
+            ("GET /v1/calls (JWT)", f"{ours}/v1/calls", f"{raw}/calls", None, bearer),
+            ("POST create (unpaced)", f"{ours}/v2/applications", f"{raw}/create", post, AUTH),
         ):
-            our_rate, raw_rate = side_by_side(our_url, raw_url, args.seconds, script)
+            our_rate, raw_rate = side_by_side(our_url, raw_url, args.seconds, script, auth)
             results[name] = {"ringway": our_rate, "raw": raw_rate, "ratio": our_rate / raw_rate}
 
     print(f"{'operation':<26}{'ringway req/s':>15}{'raw ASGI req/s':>16}{'ratio':>8}")

@@ -35,7 +35,7 @@ async def bearer_application(request: Request) -> Caller:
         if application is None:
             raise TokenRejected("application", f"no application has the id '{app_id}'")
         key = platform.public_keys.get(application.id, application.public_key)
-        claims = verify(token.strip(), key)
+        claims = verify(token.strip(), key, claims)
     except TokenRejected as exc:
         raise token_rejected(exc.rule, str(exc)) from None
     if "acl" in claims and not acl_allows(claims["acl"], request.method, request.url.path):

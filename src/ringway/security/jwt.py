@@ -57,10 +57,10 @@ def mint(
 def inspect(token: str) -> dict[str, Any]:
     """The claims of a token before its signature is checked, once its header is acceptable."""
     try:
-        header = jwt.get_unverified_header(token)
-        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+        unverified = jwt.decode_complete(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
         raise TokenRejected("malformed", f"the token is not a well-formed JWT ({exc})") from None
+    header, claims = unverified["header"], unverified["payload"]
     algorithm = str(header.get("alg", ""))
     if algorithm.lower() == "none":
         raise TokenRejected("alg-none", "unsigned tokens (alg none) are not accepted")
@@ -73,12 +73,17 @@ def inspect(token: str) -> dict[str, Any]:
     for claim in ("application_id", "iat", "jti", "exp"):
         if claim not in claims:
             raise TokenRejected(f"missing-{claim}", f"the token has no '{claim}' claim")
-    return claims
+    return dict(claims)
 
 
-def verify(token: str, public_key: rsa.RSAPublicKey) -> dict[str, Any]:
-    """The claims, once the signature, the validity window and the lifetime all check out."""
-    claims = inspect(token)
+def verify(
+    token: str, public_key: rsa.RSAPublicKey, claims: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The claims, once the signature, the validity window and the lifetime all check out.
+
+    ``claims`` are those ``inspect`` returned, when the caller has already looked.
+    """
+    claims = claims if claims is not None else inspect(token)
     try:
         jwt.decode(
             token,
