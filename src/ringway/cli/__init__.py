@@ -9,6 +9,7 @@ from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
 from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
+from ringway.cli.ncco import ncco
 from ringway.cli.numbers import numbers
 from ringway.cli.serve import serve
 
@@ -24,4 +25,5 @@ main.add_command(accounts)
 main.add_command(apps)
 main.add_command(login)
 main.add_command(jwt_group)
+main.add_command(ncco)
 main.add_command(numbers)
