@@ -1,0 +1,1 @@
+"""What the platform does on its own: webhook delivery now; the call runner next."""

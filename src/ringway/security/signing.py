@@ -1,0 +1,22 @@
+"""Signed callbacks (wire §10): an HS256 JWT over the exact bytes of each webhook body."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+
+import jwt
+
+
+def sign_callback(body: bytes, signature_secret: str, api_key: str, application_id: str) -> str:
+    """The ``Authorization: Bearer`` token of a signed callback carrying ``body``."""
+    claims = {
+        "iat": int(time.time()),
+        "jti": str(uuid.uuid4()),
+        "iss": "Vonage",
+        "payload_hash": hashlib.sha256(body).hexdigest(),
+        "api_key": api_key,
+        "application_id": application_id,
+    }
+    return jwt.encode(claims, signature_secret, algorithm="HS256")

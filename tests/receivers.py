@@ -1,0 +1,84 @@
+"""A real HTTP receiver on 127.0.0.1 for webhook tests: it records every request and answers
+each path from a script the test writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Reply:
+    """What to answer: a status and body, after ``delay`` seconds, or drop the connection."""
+
+    status: int = 200
+    body: Any = b""
+    delay: float = 0.0
+    drop: bool = False
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.script: dict[str, deque[Reply]] = defaultdict(deque)
+        self.url = ""
+
+    def answer(self, path: str, *replies: Reply) -> str:
+        """Queue replies for ``path`` (the last one repeats) and return its URL."""
+        self.script[path].extend(replies)
+        return self.url + path
+
+    def on(self, path: str) -> list[Received]:
+        return [r for r in self.received if r.path == path]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        self.received.append(
+            Received(request.method, request.path, dict(request.query), dict(request.headers), body)
+        )
+        queue = self.script[request.path]
+        reply = queue.popleft() if len(queue) > 1 else (queue[0] if queue else Reply())
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.drop:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        payload = (
+            reply.body if isinstance(reply.body, bytes) else web.json_response(reply.body).body
+        )
+        return web.Response(status=reply.status, body=payload, content_type="application/json")
+
+
+@asynccontextmanager
+async def receiver() -> AsyncIterator[Receiver]:
+    recorder = Receiver()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", recorder._handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    assert server is not None
+    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    recorder.url = f"http://127.0.0.1:{port}"
+    try:
+        yield recorder
+    finally:
+        await runner.cleanup()
