@@ -1,0 +1,121 @@
+"""Call legs (wire §5): which status follows which, and the event each status posts.
+
+A leg goes started → ringing → answered → completed. It may end early as busy, cancelled,
+timeout, unanswered, failed or rejected; every leg but a rejected one ends with completed.
+Times come from the caller (the engine's virtual clock), never from the wall clock here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    STARTED = "started"
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    BUSY = "busy"
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    UNANSWERED = "unanswered"
+    REJECTED = "rejected"
+    FAILED = "failed"
+    COMPLETED = "completed"
+
+
+EARLY_ENDS = frozenset(
+    {Status.BUSY, Status.CANCELLED, Status.TIMEOUT, Status.UNANSWERED, Status.FAILED}
+)
+FOLLOWS: dict[Status | None, frozenset[Status]] = {
+    None: frozenset({Status.STARTED}),
+    Status.STARTED: frozenset({Status.RINGING, Status.REJECTED, Status.FAILED}),
+    Status.RINGING: frozenset({Status.ANSWERED, Status.REJECTED} | EARLY_ENDS),
+    Status.ANSWERED: frozenset({Status.COMPLETED}),
+    **{status: frozenset({Status.COMPLETED}) for status in EARLY_ENDS},
+    Status.REJECTED: frozenset(),
+    Status.COMPLETED: frozenset(),
+}
+# The SIP response behind each way a leg can end.
+SIP_CODES = {
+    Status.BUSY: 486,
+    Status.CANCELLED: 487,
+    Status.TIMEOUT: 408,
+    Status.UNANSWERED: 480,
+    Status.REJECTED: 603,
+    Status.FAILED: 500,
+    Status.COMPLETED: 200,
+}
+DEFAULT_RATE = Decimal("0.00450000")  # per minute, fictional
+NETWORK = "ringway"
+
+
+class IllegalTransition(ValueError):
+    """A status that cannot follow the leg's current one."""
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as events carry it: ``2026-11-27T18:00:00.000Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Leg:
+    """One leg of a call, its history, and the events its changes post."""
+
+    uuid: str
+    conversation_uuid: str
+    direction: str  # inbound | outbound
+    from_: str
+    to: str
+    rate: Decimal = DEFAULT_RATE
+    status: Status | None = None
+    answered_at: datetime | None = None
+    history: list[tuple[Status, datetime]] = field(default_factory=list)
+
+    def advance(self, status: Status, at: datetime, **extra: Any) -> dict[str, Any]:
+        """Move to ``status`` and return the event it posts to the event URL; ``extra`` adds or
+        overrides fields (``detail`` for unanswered/rejected/failed, ``disconnected_by``)."""
+        if status not in FOLLOWS[self.status]:
+            raise IllegalTransition(f"{status} cannot follow {self.status or 'nothing'}")
+        self.status = status
+        self.history.append((status, at))
+        event: dict[str, Any] = {
+            "from": self.from_,
+            "to": self.to,
+            "uuid": self.uuid,
+            "conversation_uuid": self.conversation_uuid,
+            "status": str(status),
+            "direction": self.direction,
+            "timestamp": timestamp(at),
+        }
+        if status is Status.ANSWERED:
+            self.answered_at = at
+            event |= {"start_time": timestamp(at), "rate": f"{self.rate:.8f}", "network": NETWORK}
+        if status in SIP_CODES:
+            event["sip_code"] = SIP_CODES[status]
+        if status is Status.COMPLETED:
+            event |= self._completed(at)
+        return event | extra
+
+    @property
+    def ended(self) -> bool:
+        return self.status in (Status.REJECTED, Status.COMPLETED)
+
+    def _completed(self, at: datetime) -> dict[str, Any]:
+        start = self.answered_at or at
+        seconds = max(0, math.ceil((at - start) / timedelta(seconds=1)))
+        price = self.rate * math.ceil(seconds / 60) if self.answered_at else Decimal(0)
+        return {
+            "start_time": timestamp(start) if self.answered_at else None,
+            "end_time": timestamp(at),
+            "duration": str(seconds),
+            "rate": f"{self.rate:.8f}",
+            "price": f"{price:.8f}",
+            "network": NETWORK,
+            "disconnected_by": "platform",
+        }
