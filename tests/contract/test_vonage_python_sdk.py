@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_application import (
     ApplicationConfig,
@@ -19,6 +20,7 @@ from vonage_application import (
 from vonage_application.common import ApplicationUrl, Keys
 from vonage_http_client.errors import AuthenticationError, NotFoundError
 
+from ringway.cli import main
 from ringway.security.keys import generate_key_pair
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
@@ -132,3 +134,13 @@ def test_sdk_gets_authentication_error_for_a_wrong_secret(tls_server: LiveServer
     client = sdk(tls_server, tls_server.account(), secret="WrongSecret00000")
     with pytest.raises(AuthenticationError):
         client.application.list_applications()
+
+
+def test_the_ringway_cli_talks_to_a_tls_ringway_with_its_ca(tls_server: LiveServer) -> None:
+    credentials = tls_server.account()
+    flags = ["--url", tls_server.url, "--api-key", credentials.api_key,
+             "--api-secret", credentials.api_secret]  # fmt: skip
+    result = CliRunner().invoke(main, ["apps", "list", *flags, "--ca-file", str(tls_server.ca)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["apps", "list", *flags])  # not trusted without the CA
+    assert result.exit_code == 1 and "cannot reach ringway" in result.output
