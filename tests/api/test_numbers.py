@@ -97,6 +97,7 @@ def test_search_pages_with_size_and_index(rest: httpx.Client) -> None:
         ({"country": "GB", "size": 101}, "size"),
         ({"country": "GB", "index": 0}, "index"),
         ({"country": "GB", "search_pattern": 3}, "search_pattern"),
+        ({"country": "GB", "pattern": "4477_"}, "pattern"),  # no SQL wildcards
     ],
 )
 def test_bad_search_parameters_are_clear_400s(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,16 +21,17 @@ from ringway.domain.errors import (
     legacy_unauthorized,
 )
 from ringway.domain.numbers import (
-    FEATURES,
-    NUMBER_TYPES,
-    VOICE_CALLBACK_TYPES,
     Number,
+    NumberQuery,
+    Routing,
     available_wire,
+    normalize_country,
+    normalize_msisdn,
     owned_wire,
+    routing_from,
 )
-from ringway.services.numbers import Routing, normalize
-from ringway.storage.numbers import NumberQuery
 
+T = TypeVar("T")
 SUCCESS = {"error-code": "200", "error-code-label": "success"}
 
 
@@ -74,37 +75,40 @@ def _invalid(faults: list[InvalidParameter]) -> LegacyError:
 
 
 def _country(params: Mapping[str, str], required: bool = True) -> str | None:
-    country = (params.get("country") or "").strip().upper()
-    if not country:
+    if not (params.get("country") or "").strip():
         if required:
             raise bad_parameter("Missing parameter: country")
         return None
-    if len(country) != 2 or not country.isalpha() or not country.isascii():
-        raise bad_parameter(f"Invalid country '{params['country']}': use ISO 3166-1 alpha-2")
-    return country
+    return _checked(normalize_country, params["country"])
 
 
 def _msisdn(params: Mapping[str, str]) -> str:
     if not params.get("msisdn"):
         raise bad_parameter("Missing parameter: msisdn")
-    return normalize(params["msisdn"])
+    try:
+        return normalize_msisdn(params["msisdn"])
+    except ValueError as exc:
+        raise bad_parameter(f"Invalid msisdn: {exc}") from None
+
+
+def _checked(rule: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A domain rule's result, or its ``ValueError`` as a legacy 400."""
+    try:
+        return rule(*args, **kwargs)
+    except ValueError as exc:
+        raise bad_parameter(str(exc)) from None
 
 
 def _query(params: Mapping[str, str], search_pattern: int, country: str | None) -> NumberQuery:
-    number_type = params.get("type") or None
-    if number_type is not None and number_type not in NUMBER_TYPES:
-        raise bad_parameter(f"Invalid type '{number_type}': use one of {', '.join(NUMBER_TYPES)}")
-    features = tuple(f.strip().upper() for f in (params.get("features") or "").split(",") if f)
-    unknown = [feature for feature in features if feature not in FEATURES]
-    if unknown:
-        raise bad_parameter(f"Invalid features {unknown}: use {', '.join(FEATURES)}")
     has_application = params.get("has_application")
     if has_application is not None and has_application.lower() not in ("true", "false"):
         raise bad_parameter("Invalid has_application: use true or false")
-    return NumberQuery(
+    features = params.get("features") or ""
+    return _checked(
+        NumberQuery,
         country=country,
-        type=number_type,
-        features=features,
+        type=params.get("type") or None,
+        features=tuple(f.strip().upper() for f in features.split(",") if f.strip()),
         pattern=params.get("pattern") or None,
         search_pattern=search_pattern,
         application_id=params.get("application_id") or None,
@@ -161,21 +165,12 @@ def number_change(operation: str) -> Endpoint:
 
 
 def _routing(params: Mapping[str, str]) -> Routing:
-    """The routing a ``/number/update`` asks for; the legacy ``voiceCallbackType=app`` links."""
-    app_id = params.get("app_id") or None
-    kind = params.get("voiceCallbackType") or None
-    value = params.get("voiceCallbackValue") or None
-    if kind is not None and kind not in VOICE_CALLBACK_TYPES:
-        raise bad_parameter(f"Invalid voiceCallbackType '{kind}': use sip, tel or app")
-    if (kind is None) != (value is None):
-        raise bad_parameter("voiceCallbackType and voiceCallbackValue go together")
-    if kind == "app":
-        app_id, kind, value = app_id or value, None, None
-    return Routing(
-        app_id=app_id,
+    return _checked(
+        routing_from,
+        params.get("app_id") or None,
+        params.get("voiceCallbackType") or None,
+        params.get("voiceCallbackValue") or None,
         mo_http_url=params.get("moHttpUrl") or None,
-        voice_callback_type=kind,
-        voice_callback_value=value,
         voice_status_callback=params.get("voiceStatusCallback") or None,
     )
 

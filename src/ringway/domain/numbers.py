@@ -101,15 +101,65 @@ class Number:
     voice_status_callback: str | None = None
 
 
-def matches(msisdn: str, pattern: str | None, search_pattern: int) -> bool:
-    """``search_pattern``: 0 starts with, 1 contains, 2 ends with ``pattern``."""
-    if not pattern:
-        return True
-    if search_pattern == 1:
-        return pattern in msisdn
-    if search_pattern == 2:
-        return msisdn.endswith(pattern)
-    return msisdn.startswith(pattern)
+@dataclass(frozen=True)
+class NumberQuery:
+    """Filters shared by the inventory search and the owned-number list. ``pattern`` (digits)
+    is matched by ``search_pattern``: 0 starts with, 1 contains, 2 ends with."""
+
+    country: str | None = None
+    type: str | None = None
+    features: tuple[str, ...] = ()
+    pattern: str | None = None
+    search_pattern: int = 0
+    application_id: str | None = None
+    has_application: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.type is not None and self.type not in NUMBER_TYPES:
+            raise ValueError(f"Invalid type '{self.type}': use one of {', '.join(NUMBER_TYPES)}")
+        unknown = [feature for feature in self.features if feature not in FEATURES]
+        if unknown:
+            raise ValueError(f"Invalid features {unknown}: use {', '.join(FEATURES)}")
+        if self.pattern is not None and not (self.pattern.isdigit() and self.pattern.isascii()):
+            raise ValueError(f"Invalid pattern '{self.pattern}': use digits")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where a number's traffic goes, as ``/number/update`` sets it (omitted means cleared)."""
+
+    app_id: str | None = None
+    mo_http_url: str | None = None
+    voice_callback_type: str | None = None
+    voice_callback_value: str | None = None
+    voice_status_callback: str | None = None
+
+
+def routing_from(
+    app_id: str | None,
+    voice_callback_type: str | None,
+    voice_callback_value: str | None,
+    mo_http_url: str | None = None,
+    voice_status_callback: str | None = None,
+) -> Routing:
+    """The routing asked for; the legacy ``voiceCallbackType=app`` with the application id as
+    its value links the number like ``app_id`` does. Raises ``ValueError`` saying what is wrong."""
+    kind, value = voice_callback_type, voice_callback_value
+    if kind is not None and kind not in VOICE_CALLBACK_TYPES:
+        raise ValueError(f"Invalid voiceCallbackType '{kind}': use sip, tel or app")
+    if (kind is None) != (value is None):
+        raise ValueError("voiceCallbackType and voiceCallbackValue go together")
+    if kind == "app":
+        app_id, kind, value = app_id or value, None, None
+    return Routing(app_id, mo_http_url, kind, value, voice_status_callback)
+
+
+def normalize_country(raw: str) -> str:
+    """An ISO 3166-1 alpha-2 code in capitals, or ``ValueError``."""
+    country = raw.strip().upper()
+    if len(country) != 2 or not country.isalpha() or not country.isascii():
+        raise ValueError(f"Invalid country '{raw}': use ISO 3166-1 alpha-2")
+    return country
 
 
 def available_wire(number: Number) -> dict[str, Any]:

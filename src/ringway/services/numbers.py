@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict
 
-from ringway.domain.errors import bad_parameter, method_failed
+from ringway.domain.errors import method_failed
 from ringway.domain.numbers import (
     DEFAULT_INVENTORY,
     Number,
+    NumberQuery,
     NumberRange,
-    normalize_msisdn,
+    Routing,
 )
-from ringway.storage.numbers import NumberQuery, NumberRepository
+from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import ApplicationRepository
-
-
-@dataclass(frozen=True)
-class Routing:
-    """What ``/number/update`` sets; everything omitted is cleared."""
-
-    app_id: str | None = None
-    mo_http_url: str | None = None
-    voice_callback_type: str | None = None
-    voice_callback_value: str | None = None
-    voice_status_callback: str | None = None
 
 
 class NumberService:
@@ -74,7 +64,7 @@ class NumberService:
                 raise method_failed(
                     f"application '{routing.app_id}' does not exist, or you do not have access"
                 )
-        if not self._numbers.set_routing(account_id, msisdn, vars(routing)):
+        if not self._numbers.set_routing(account_id, msisdn, asdict(routing)):
             raise method_failed(f"you do not own {msisdn}")
 
     def _known(self, country: str, msisdn: str) -> Number:
@@ -90,11 +80,3 @@ class NumberService:
         if number.account_id != account_id:
             raise method_failed(f"you do not own {msisdn}")
         return number
-
-
-def normalize(raw: str) -> str:
-    """A number in E.164 digits, or a 400 that says what is wrong with it."""
-    try:
-        return normalize_msisdn(raw)
-    except ValueError as exc:
-        raise bad_parameter(f"Invalid msisdn: {exc}") from None

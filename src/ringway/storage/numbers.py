@@ -4,50 +4,38 @@ so two buyers racing for a number cannot both win."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ringway.domain.numbers import Number
+from ringway.domain.numbers import Number, NumberQuery, Routing
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database
-from ringway.storage.repositories import columns_of
+from ringway.storage.repositories import columns_of, record_of
 from ringway.storage.tables import numbers
 
-ROUTING = ("app_id", "mo_http_url", "voice_callback_type", "voice_callback_value",
-           "voice_status_callback")  # fmt: skip
+ROUTING = tuple(field.name for field in fields(Routing))
 
 
-@dataclass(frozen=True)
-class NumberQuery:
-    """Filters shared by the inventory search and the owned-number list."""
-
-    country: str | None = None
-    type: str | None = None
-    features: tuple[str, ...] = ()
-    pattern: str | None = None
-    search_pattern: int = 0
-    application_id: str | None = None
-    has_application: bool | None = None
-
-    def where(self) -> list[Any]:
-        clauses: list[Any] = []
-        if self.country:
-            clauses.append(numbers.c.country == self.country)
-        if self.type:
-            clauses.append(numbers.c.type == self.type)
-        clauses += [numbers.c.features.contains(feature) for feature in self.features]
-        if self.pattern:
-            like = {0: "{}%", 1: "%{}%", 2: "%{}"}[self.search_pattern].format(self.pattern)
-            clauses.append(numbers.c.msisdn.like(like))
-        if self.application_id:
-            clauses.append(numbers.c.app_id == self.application_id)
-        if self.has_application is not None:
-            has = numbers.c.app_id.is_not(None)
-            clauses.append(has if self.has_application else sa.not_(has))
-        return clauses
+def _where(query: NumberQuery) -> list[Any]:
+    """The SQL conditions of a query's filters."""
+    clauses: list[Any] = []
+    if query.country:
+        clauses.append(numbers.c.country == query.country)
+    if query.type:
+        clauses.append(numbers.c.type == query.type)
+    clauses += [numbers.c.features.contains(feature) for feature in query.features]
+    if query.pattern:
+        like = {0: "{}%", 1: "%{}%", 2: "%{}"}[query.search_pattern].format(query.pattern)
+        clauses.append(numbers.c.msisdn.like(like))
+    if query.application_id:
+        clauses.append(numbers.c.app_id == query.application_id)
+    if query.has_application is not None:
+        has = numbers.c.app_id.is_not(None)
+        clauses.append(has if query.has_application else sa.not_(has))
+    return clauses
 
 
 class NumberRepository:
@@ -83,7 +71,7 @@ class NumberRepository:
     ) -> tuple[int, list[Number]]:
         """Numbers owned by ``owner`` (``None``: the ones for sale) matching ``query``."""
         owned = numbers.c.account_id.is_(None) if owner is None else numbers.c.account_id == owner
-        where = sa.and_(owned, *query.where())
+        where = sa.and_(owned, *_where(query))
         with self._db.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(numbers).where(where))
             rows = conn.execute(
@@ -93,7 +81,7 @@ class NumberRepository:
                 .offset(offset)
                 .limit(limit)
             ).all()
-            return int(total.scalar_one()), [_number(row._mapping) for row in rows]
+            return int(total.scalar_one()), [record_of(Number, row._mapping) for row in rows]
 
     def claim(self, account_id: str, msisdn: str) -> bool:
         """Make ``account_id`` the owner if the number is for sale; ``False`` if it is not."""
@@ -122,8 +110,4 @@ class NumberRepository:
     def _load(self, msisdn: str) -> Number | None:
         with self._db.read() as conn:
             row = conn.execute(self._by_msisdn, {"msisdn": msisdn}).first()
-        return _number(row._mapping) if row else None
-
-
-def _number(mapping: Any) -> Number:
-    return Number(**{name: mapping[name] for name in Number.__slots__})
+        return record_of(Number, row._mapping) if row else None

@@ -69,7 +69,7 @@ class AccountRepository:
     def all(self) -> list[AccountRow]:
         with self._db.read() as conn:
             rows = conn.execute(sa.select(accounts).order_by(accounts.c.created_at)).all()
-        return [_record(AccountRow, row._mapping) for row in rows]
+        return [record_of(AccountRow, row._mapping) for row in rows]
 
     def count(self) -> int:
         with self._db.read() as conn:
@@ -86,7 +86,7 @@ class AccountRepository:
     def _load(self, api_key: str) -> AccountRow | None:
         with self._db.read() as conn:
             row = conn.execute(self._by_key, {"api_key": api_key}).first()
-        return _record(AccountRow, row._mapping) if row else None
+        return record_of(AccountRow, row._mapping) if row else None
 
 
 class ApplicationRepository:
@@ -128,7 +128,7 @@ class ApplicationRepository:
                 .offset(offset)
                 .limit(limit)
             ).all()
-        return int(total), [_record(Application, row._mapping) for row in rows]
+        return int(total), [record_of(Application, row._mapping) for row in rows]
 
     def replace(self, app: Application) -> bool:
         fields = columns_of(app)
@@ -155,7 +155,7 @@ class ApplicationRepository:
             return None  # ids are UUIDs: anything else names no application
         with self._db.read() as conn:
             row = conn.execute(self._by_id, {"id": app_id}).first()
-        return _record(Application, row._mapping) if row else None
+        return record_of(Application, row._mapping) if row else None
 
 
 def _is_uuid(value: str) -> bool:
@@ -171,11 +171,12 @@ def columns_of(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__slots__}
 
 
-R = TypeVar("R", AccountRow, Application)
+R = TypeVar("R")
 
 
-def _record(cls: type[R], mapping: Any) -> R:
+def record_of(cls: type[R], mapping: Any) -> R:
     """A row dataclass from a result row (SQLite hands back naive datetimes: they are UTC)."""
-    values = {name: mapping[name] for name in cls.__slots__}
-    values["created_at"] = _aware(values["created_at"])
+    values = {name: mapping[name] for name in cls.__slots__}  # type: ignore[attr-defined]
+    if "created_at" in values:
+        values["created_at"] = _aware(values["created_at"])
     return cls(**values)
