@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ringway.cli import main
+from ringway.client import Client
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
 
@@ -75,3 +76,25 @@ def test_seed_adds_numbers_from_flags_or_a_file(database_url: str, tmp_path: Pat
     assert "Added 0 numbers" in again.output
     bad = runner.invoke(main, ["numbers", "seed", *storage, "--country", "GB"])
     assert bad.exit_code == 2
+
+
+def test_client_link_and_unlink_keep_the_numbers_other_routing(
+    server: LiveServer, account: Credentials
+) -> None:
+    with Client(server.url, account.api_key, account.api_secret) as client:
+        client.numbers.buy("447700900070")
+        with server.client(account) as rest:
+            routing = {"moHttpUrl": "http://localhost/mo", "voiceCallbackType": "sip",
+                       "voiceCallbackValue": "sip:desk@localhost"}  # fmt: skip
+            number = {"country": "GB", "msisdn": "447700900070"}
+            assert rest.post("/number/update", data={**number, **routing}).status_code == 200
+        app = client.applications.create({"name": "keep"})
+        client.numbers.link("447700900070", app.id)
+        client.numbers.unlink("447700900070")
+        (number,) = list(client.numbers.iter())
+    assert number.app_id is None
+    assert number.mo_http_url == "http://localhost/mo"
+    assert (number.voice_callback_type, number.voice_callback_value) == (
+        "sip",
+        "sip:desk@localhost",
+    )

@@ -73,10 +73,13 @@ async def update_application(request: Request) -> Response:
     body = await _body(request)
     account = await legacy_account(request, body)
     platform = platform_of(request)
-    app_id = request.path_params["id"]
-    current = await platform.db.run(platform.applications.get, account.id, app_id)
-    spec = v1_to_spec(parse_v1(body), current)
-    app = await platform.db.run(platform.applications.replace, account.id, app_id, spec)
+    spec = parse_v1(body)
+    app = await platform.db.run(
+        platform.applications.revise,
+        account.id,
+        request.path_params["id"],
+        lambda current: v1_to_spec(spec, current),
+    )
     return JSONResponse(to_v1_wire(app))
 
 

@@ -86,13 +86,16 @@ def reject_nul(value: Any, path: str = "") -> None:
 
 async def form_body(request: Request, limit: int) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body as a dict (last value wins)."""
-    try:
-        raw = (await read_body(request, limit)).decode()
-    except UnicodeDecodeError:
-        raise malformed("is not valid UTF-8") from None
-    form = dict(parse_qsl(raw, keep_blank_values=True))
+    form = _form(await read_body(request, limit))
     reject_nul(form)
     return form
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    try:
+        return dict(parse_qsl(raw.decode(), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise malformed("is not valid UTF-8") from None
 
 
 async def params_body(request: Request, limit: int) -> dict[str, Any]:
@@ -106,10 +109,7 @@ async def params_body(request: Request, limit: int) -> dict[str, Any]:
             raise malformed("is not valid UTF-8 JSON") from None
         params = {key: str(value) for key, value in body.items() if value is not None}
     else:
-        try:
-            params = dict(parse_qsl(raw.decode(), keep_blank_values=True))
-        except UnicodeDecodeError:
-            raise malformed("is not valid UTF-8") from None
+        params = _form(raw)
     reject_nul(params)
     return params
 

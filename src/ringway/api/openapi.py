@@ -22,8 +22,12 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
+def _response(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": _json(_ref(schema))}
+
+
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _json(_ref("Problem"))}
+    return _response(description, "Problem")
 
 
 PROBLEMS = {
@@ -243,7 +247,7 @@ def _operation(
 
 
 def _legacy(description: str) -> dict[str, Any]:
-    return {"description": description, "content": _json(_ref("LegacyStatus"))}
+    return _response(description, "LegacyStatus")
 
 
 LEGACY_ERRORS = {

@@ -66,26 +66,6 @@ def search(
 @numbers.command()
 @client_options
 @click.argument("msisdn")
-@COUNTRY
-def buy(client: Client, msisdn: str, country: str | None) -> None:
-    """Buy a number."""
-    client.numbers.buy(msisdn, country)
-    click.echo(f"Bought {msisdn}")
-
-
-@numbers.command()
-@client_options
-@click.argument("msisdn")
-@COUNTRY
-def cancel(client: Client, msisdn: str, country: str | None) -> None:
-    """Give a number back; it is for sale again."""
-    client.numbers.cancel(msisdn, country)
-    click.echo(f"Cancelled {msisdn}")
-
-
-@numbers.command()
-@client_options
-@click.argument("msisdn")
 @click.argument("app_id")
 @COUNTRY
 def link(client: Client, msisdn: str, app_id: str, country: str | None) -> None:
@@ -94,14 +74,21 @@ def link(client: Client, msisdn: str, app_id: str, country: str | None) -> None:
     click.echo(f"Linked {msisdn} to {app_id}")
 
 
-@numbers.command()
-@client_options
-@click.argument("msisdn")
-@COUNTRY
-def unlink(client: Client, msisdn: str, country: str | None) -> None:
-    """Detach a number from its application (you keep the number)."""
-    client.numbers.unlink(msisdn, country)
-    click.echo(f"Unlinked {msisdn}")
+def _number_command(name: str, done: str, summary: str) -> None:
+    """``ringway numbers NAME MSISDN [--country]``, calling ``client.numbers.NAME``."""
+
+    @numbers.command(name, help=summary)
+    @client_options
+    @click.argument("msisdn")
+    @COUNTRY
+    def command(client: Client, msisdn: str, country: str | None) -> None:
+        getattr(client.numbers, name)(msisdn, country)
+        click.echo(f"{done} {msisdn}")
+
+
+_number_command("buy", "Bought", "Buy a number.")
+_number_command("cancel", "Cancelled", "Give a number back; it is for sale again.")
+_number_command("unlink", "Unlinked", "Detach a number from its application (you keep it).")
 
 
 @numbers.command("list")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,13 +50,7 @@ class Applications:
 
     def iter(self, page_size: int = 100) -> Iterator[ApplicationOut]:
         """Every application, fetching page after page."""
-        page = 1
-        while True:
-            apps, total = self.list(page, page_size)
-            yield from apps
-            if not apps or page * page_size >= total:
-                return
-            page += 1
+        return _every(lambda page: self.list(page, page_size), page_size)
 
     def get(self, app_id: str) -> ApplicationOut:
         return ApplicationOut.model_validate(_call(self._http, "GET", f"/v2/applications/{app_id}"))
@@ -152,15 +146,12 @@ class Numbers:
         self, application_id: str | None = None, country: str | None = None
     ) -> Iterator[OwnedNumber]:
         """Every number of the account (of an application, of a country), page after page."""
-        index = 1
-        while True:
-            numbers, total = self.list(
+        return _every(
+            lambda index: self.list(
                 application_id=application_id, country=country, size=100, index=index
-            )
-            yield from numbers
-            if not numbers or index * 100 >= total:
-                return
-            index += 1
+            ),
+            100,
+        )
 
     def buy(self, msisdn: str, country: str | None = None) -> None:
         self._post("/number/buy", msisdn, country)
@@ -186,6 +177,11 @@ class Numbers:
                 "moHttpUrl": current.mo_http_url,
                 "voiceStatusCallback": current.voice_status_callback,
             }
+            if current.voice_callback_type in ("sip", "tel"):
+                keep |= {
+                    "voiceCallbackType": current.voice_callback_type,
+                    "voiceCallbackValue": current.voice_callback_value,
+                }
         fields = {"app_id": app_id, **keep}
         self._post("/number/update", msisdn, country, {k: v for k, v in fields.items() if v})
 
@@ -235,6 +231,20 @@ class Client:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+T = TypeVar("T")
+
+
+def _every(fetch: Callable[[int], tuple[list[T], int]], size: int) -> Iterator[T]:
+    """The items of every page, from page 1, while pages of ``size`` hold more."""
+    page = 1
+    while True:
+        items, total = fetch(page)
+        yield from items
+        if not items or page * size >= total:
+            return
+        page += 1
 
 
 def _present(**params: str | int | None) -> dict[str, str | int]:

@@ -187,7 +187,7 @@ def owned_wire(number: Number) -> dict[str, Any]:
             "messagesCallbackType": "app",
             "messagesCallbackValue": number.app_id,
         }
-    elif number.voice_callback_type:
+    if number.voice_callback_type:  # sip and tel routing take calls before the application
         body |= {
             "voiceCallbackType": number.voice_callback_type,
             "voiceCallbackValue": number.voice_callback_value,

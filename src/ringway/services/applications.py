@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ringway.domain.applications import (
@@ -78,6 +79,13 @@ class ApplicationService:
         if not self._applications.replace(app):
             raise not_found("ID", app_id)
         return app
+
+    def revise(
+        self, account_id: str, app_id: str, change: Callable[[Application], ApplicationIn]
+    ) -> Application:
+        """Replace an application with what ``change`` makes of it (the v1 update keeps what
+        its shape cannot express)."""
+        return self.replace(account_id, app_id, change(self.get(account_id, app_id)))
 
     def delete(self, account_id: str, app_id: str) -> None:
         self.get(account_id, app_id)
