@@ -8,6 +8,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+NETWORK_KEYWORDS = {
+    "private": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7",
+                "::1/128"],
+    "link-local": ["169.254.0.0/16", "fe80::/10"],
+}  # fmt: skip
+
 
 class Settings(BaseSettings):
     """Everything a ringway server needs to start; built by the app factory, never at import."""
@@ -26,6 +32,22 @@ class Settings(BaseSettings):
     key_pool_size: int = Field(default=32, ge=0)
     # Threads refilling the pool (default: one per core, at most four).
     key_pool_threads: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1)
+    # The address webhooks and recording URLs use to reach this server (serve sets it).
+    public_url: str = "http://127.0.0.1:8000"
+    # Virtual clock speed of calls: 0 runs them as fast as possible, 1 in real time, 10 ten
+    # times faster. A simulated call may ask for its own.
+    clock_speed: float = Field(default=0.0, ge=0, le=1000)
+    # Networks webhooks may not reach, comma separated: CIDRs, or "private" (RFC 1918, RFC 4193
+    # and loopback) and "link-local". Empty: any.
+    webhook_deny: str = ""
+
+    @property
+    def denied_networks(self) -> list[str]:
+        """``webhook_deny`` with its keywords spelled out as CIDRs."""
+        networks: list[str] = []
+        for item in filter(None, (part.strip() for part in self.webhook_deny.split(","))):
+            networks.extend(NETWORK_KEYWORDS.get(item, [item]))
+        return networks
 
     @property
     def resolved_database_url(self) -> str:

@@ -24,9 +24,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         platform.key_pool.start()
+        await platform.start_engine()
         try:
             yield
         finally:
+            await platform.stop_engine()
             platform.close()
 
     framework = Starlette(

@@ -104,14 +104,23 @@ class Leg:
 
     @property
     def ended(self) -> bool:
-        return self.status in (Status.REJECTED, Status.COMPLETED)
+        return self.status in _FINAL
+
+    @property
+    def ended_at(self) -> datetime | None:
+        return next((at for status, at in self.history if status in _FINAL), None)
+
+    def charges(self, end: datetime) -> tuple[int, Decimal]:
+        """Whole seconds talked and their price (started minutes at ``rate``) up to ``end``."""
+        if self.answered_at is None:
+            return 0, Decimal(0)
+        seconds = max(0, math.ceil((end - self.answered_at) / timedelta(seconds=1)))
+        return seconds, self.rate * math.ceil(seconds / 60)
 
     def _completed(self, at: datetime) -> dict[str, Any]:
-        start = self.answered_at or at
-        seconds = max(0, math.ceil((at - start) / timedelta(seconds=1)))
-        price = self.rate * math.ceil(seconds / 60) if self.answered_at else Decimal(0)
+        seconds, price = self.charges(at)
         return {
-            "start_time": timestamp(start) if self.answered_at else None,
+            "start_time": timestamp(self.answered_at) if self.answered_at else None,
             "end_time": timestamp(at),
             "duration": str(seconds),
             "rate": f"{self.rate:.8f}",
@@ -119,3 +128,6 @@ class Leg:
             "network": NETWORK,
             "disconnected_by": "platform",
         }
+
+
+_FINAL = (Status.REJECTED, Status.COMPLETED)

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
-from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
+from ringway.engine.webhooks import Attempt, Observer, Signer, Target, WebhookClient
 
 
 @dataclass
@@ -29,21 +29,26 @@ async def fetch_ncco(
     fields: dict[str, Any],
     signer: Signer | None = None,
     kind: str = "answer",
+    observe: Observer | None = None,
 ) -> NccoFetch:
-    attempts = await client.deliver(primary, fields, signer)
-    ncco, reason = read_ncco(attempts[-1])
-    if ncco is not None or fallback is None:
+    """For ``kind="event"`` an empty 2xx answer means "carry on": no NCCO, and no fallback."""
+    attempts = await client.deliver(primary, fields, signer, observe)
+    ncco, reason = read_ncco(attempts[-1], empty_ok=kind == "event")
+    if ncco is not None or reason is None or fallback is None:
         return NccoFetch(ncco, attempts, reason)
     extra = {"reason": reason, "original_request": {"url": primary.url, "type": kind}}
-    more = await client.deliver(fallback, {**fields, **extra}, signer)
+    more = await client.deliver(fallback, {**fields, **extra}, signer, observe)
     ncco, reason = read_ncco(more[-1])
     return NccoFetch(ncco, attempts + more, reason)
 
 
-def read_ncco(attempt: Attempt) -> tuple[list[Action] | None, str | None]:
-    """The NCCO an attempt's answer holds, or why there is none."""
+def read_ncco(attempt: Attempt, empty_ok: bool = False) -> tuple[list[Action] | None, str | None]:
+    """The NCCO an attempt's answer holds, or why there is none (``None`` for an empty answer
+    when ``empty_ok``)."""
     if not attempt.succeeded:
         return None, _failure(attempt)
+    if empty_ok and not attempt.response_body.strip():
+        return None, None
     try:
         document = orjson.loads(attempt.response_body)
     except orjson.JSONDecodeError:

@@ -52,6 +52,7 @@ class Attempt:
 
 
 Signer = Callable[[bytes], str]
+Observer = Callable[[Attempt], None]
 
 
 class WebhookBlocked(Exception):
@@ -109,12 +110,19 @@ class WebhookClient:
         return self._session
 
     async def deliver(
-        self, target: Target, fields: dict[str, Any], signer: Signer | None = None
+        self,
+        target: Target,
+        fields: dict[str, Any],
+        signer: Signer | None = None,
+        observe: Observer | None = None,
     ) -> list[Attempt]:
-        """Send, and send once more after a retryable failure; every attempt is returned."""
-        attempts = [await self.send(target, fields, signer, 1)]
-        if attempts[0].retryable:
-            attempts.append(await self.send(target, fields, signer, 2))
+        """Send, and send once more after a retryable failure; every attempt is returned, and
+        handed to ``observe`` as it completes."""
+        attempts: list[Attempt] = []
+        while not attempts or (attempts[-1].retryable and len(attempts) < 2):
+            attempts.append(await self.send(target, fields, signer, len(attempts) + 1))
+            if observe is not None:
+                observe(attempts[-1])
         return attempts
 
     async def send(

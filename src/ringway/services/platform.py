@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ringway.config import Settings
+from ringway.engine.journal import Journal
+from ringway.engine.recordings import Recordings
+from ringway.engine.voice import VoiceEngine
+from ringway.engine.webhooks import WebhookClient
 from ringway.security.jwt import PublicKeyCache
 from ringway.security.keys import KeyPool
 from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
+from ringway.services.calls import CallService
 from ringway.services.numbers import NumberService
 from ringway.storage.cache import ReadCache
+from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
@@ -26,6 +32,7 @@ class Platform:
     applications: ApplicationService
     numbers: NumberService
     public_keys: PublicKeyCache
+    calls: CallService
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
@@ -36,19 +43,43 @@ class Platform:
         db.on_commit(cache.invalidate)
         key_pool = KeyPool(settings.key_pool_size, settings.key_pool_threads)
         application_repository = ApplicationRepository(db, cache)
-        numbers = NumberService(NumberRepository(db, cache), application_repository)
+        account_repository = AccountRepository(db, cache)
+        number_repository = NumberRepository(db, cache)
+        numbers = NumberService(number_repository, application_repository)
         if migrate:
             numbers.stock_default_inventory()
+        calls = CallService(db, CallRepository(db), number_repository, application_repository,
+                            account_repository, settings.clock_speed)  # fmt: skip
         return cls(
             settings=settings,
             db=db,
             cache=cache,
             key_pool=key_pool,
-            accounts=AccountService(AccountRepository(db, cache)),
+            accounts=AccountService(account_repository),
             applications=ApplicationService(application_repository, key_pool),
             numbers=numbers,
             public_keys=PublicKeyCache(),
+            calls=calls,
         )
+
+    async def start_engine(self) -> VoiceEngine:
+        """Start the voice engine in the running event loop (the server's lifespan)."""
+        journal = Journal(self.db, CallRepository(self.db))
+        journal.start()
+        engine = VoiceEngine(
+            WebhookClient(self.settings.denied_networks),
+            journal,
+            Recordings(self.settings.data_dir / "recordings"),
+            self.calls,
+            lambda: self.settings.public_url.rstrip("/"),
+        )
+        self.calls.engine = engine
+        return engine
+
+    async def stop_engine(self) -> None:
+        engine, self.calls.engine = self.calls.engine, None
+        if engine is not None:
+            await engine.stop()
 
     def close(self) -> None:
         self.key_pool.stop()

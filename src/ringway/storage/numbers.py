@@ -83,6 +83,16 @@ class NumberRepository:
             ).all()
             return int(total.scalar_one()), [record_of(Number, row._mapping) for row in rows]
 
+    def first_owned(self, account_id: str) -> str | None:
+        """The account's lowest number, to call from when any will do."""
+        with self._db.read() as conn:
+            return conn.execute(
+                sa.select(numbers.c.msisdn)
+                .where(numbers.c.account_id == account_id)
+                .order_by(numbers.c.msisdn)
+                .limit(1)
+            ).scalar()
+
     def claim(self, account_id: str, msisdn: str) -> bool:
         """Make ``account_id`` the owner if the number is for sale; ``False`` if it is not."""
         with self._db.write() as conn:

@@ -66,6 +66,15 @@ class AccountRepository:
         )
         return result
 
+    def by_id(self, account_id: str) -> AccountRow | None:
+        def load() -> AccountRow | None:
+            with self._db.read() as conn:
+                row = conn.execute(sa.select(accounts).where(accounts.c.id == account_id)).first()
+            return record_of(AccountRow, row._mapping) if row else None
+
+        result: AccountRow | None = self._cache.get(("account-id", account_id), load)
+        return result
+
     def all(self) -> list[AccountRow]:
         with self._db.read() as conn:
             rows = conn.execute(sa.select(accounts).order_by(accounts.c.created_at)).all()

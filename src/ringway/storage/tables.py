@@ -56,3 +56,54 @@ numbers = sa.Table(
     sa.Column("voice_status_callback", sa.Text),
     sa.Index("ix_numbers_available", "country", "account_id"),
 )
+
+calls = sa.Table(
+    "calls",
+    metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("session", sa.String(36), nullable=False, index=True),
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("application_id", sa.String(36)),
+    sa.Column("conversation_uuid", sa.String(40), nullable=False, index=True),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("from_address", sa.String(255), nullable=False),
+    sa.Column("to_address", sa.String(255), nullable=False),
+    sa.Column("endpoint_type", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("rate", sa.String(16), nullable=False),
+    sa.Column("price", sa.String(16)),
+    sa.Column("duration", sa.Integer),
+    sa.Column("start_time", sa.DateTime(timezone=True)),
+    sa.Column("end_time", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_calls_account_created", "account_id", "created_at"),
+)
+
+call_entries = sa.Table(
+    "call_entries",
+    metadata,
+    sa.Column("session", sa.String(36), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("leg", sa.String(36), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+)
+
+phones = sa.Table(
+    "phones",
+    metadata,
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("address", sa.String(255), primary_key=True),
+    sa.Column("behaviour", sa.JSON, nullable=False),
+)

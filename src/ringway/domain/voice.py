@@ -1,0 +1,110 @@
+"""Voice API request bodies (wire §7) and ringway's simulated-call request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from ringway.domain.applications import WebhookAddress
+from ringway.domain.ncco import Endpoint
+from ringway.domain.simulation import Person
+
+Url = Annotated[list[WebhookAddress], Field(min_length=1, max_length=1)]
+Msisdn = Annotated[str, Field(pattern=r"^\+?[1-9]\d{6,14}$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FromPhone(Body):
+    type: Literal["phone"]
+    number: Msisdn
+
+
+class CallRequest(Body):
+    """``POST /v1/calls``: exactly one of ``answer_url`` and ``ncco``; ``from`` or
+    ``random_from_number``."""
+
+    to: list[Endpoint] = Field(min_length=1, max_length=1)
+    from_: FromPhone | None = Field(default=None, alias="from")
+    random_from_number: StrictBool = False
+    answer_url: Url | None = None
+    answer_method: Literal["GET", "POST"] = "GET"
+    ncco: list[dict[str, Any]] | None = None
+    event_url: Url | None = None
+    event_method: Literal["GET", "POST"] = "POST"
+    machine_detection: Literal["continue", "hangup"] | None = None
+    advanced_machine_detection: dict[str, Any] | None = None
+    length_timer: StrictInt = Field(default=7200, ge=1, le=7200)
+    ringing_timer: StrictInt = Field(default=60, ge=1, le=120)
+
+    @model_validator(mode="after")
+    def _choices(self) -> CallRequest:
+        if (self.answer_url is None) == (self.ncco is None):
+            raise ValueError("give either answer_url or ncco")
+        if (self.from_ is None) == (not self.random_from_number):
+            raise ValueError("give either from or random_from_number: true")
+        return self
+
+
+class Destination(Body):
+    type: Literal["ncco"]
+    url: Url | None = None
+    ncco: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Destination:
+        if (self.url is None) == (self.ncco is None):
+            raise ValueError("give either url or ncco")
+        return self
+
+
+class CallUpdate(Body):
+    """``PUT /v1/calls/{uuid}``."""
+
+    action: Literal["hangup", "mute", "unmute", "earmuff", "unearmuff", "transfer"]
+    destination: Destination | None = None
+
+    @model_validator(mode="after")
+    def _destination(self) -> CallUpdate:
+        if (self.action == "transfer") != (self.destination is not None):
+            raise ValueError("a transfer, and only a transfer, needs a destination")
+        return self
+
+
+class TalkRequest(Body):
+    text: str = Field(min_length=1, max_length=1500)
+    loop: StrictInt = Field(default=1, ge=0, le=100)
+    level: float = Field(default=0, ge=-1, le=1)
+    language: str = "en-US"
+    style: StrictInt = 0
+    premium: StrictBool = False
+
+
+class StreamRequest(Body):
+    stream_url: Url
+    loop: StrictInt = Field(default=1, ge=0, le=100)
+    level: float = Field(default=0, ge=-1, le=1)
+
+
+class DtmfRequest(Body):
+    digits: str = Field(min_length=1, max_length=64, pattern=r"^[0-9*#p]+$")
+
+
+class SimulatedCall(Body):
+    """``POST /_ringway/calls``: a simulated person calls a number."""
+
+    from_: Msisdn = Field(alias="from")
+    to: Msisdn
+    caller: Person = Field(default_factory=Person)
+    speed: float | None = Field(default=None, ge=0, le=1000)
+    custom_data: dict[str, Any] | None = None
+
+
+class SimulatedInput(Body):
+    """``POST /_ringway/calls/{uuid}/dtmf`` (``digits``) or ``/speech`` (``text``)."""
+
+    digits: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[0-9*#]+$")
+    text: str | None = Field(default=None, min_length=1, max_length=1000)

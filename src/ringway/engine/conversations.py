@@ -1,0 +1,90 @@
+"""Named conversations: legs join and leave; a conversation starts when a member with
+``startOnEnter`` joins (the others hear music on hold until then) and ends when a member with
+``endOnExit`` leaves, hanging up everyone still in it. Names are per application."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ringway.engine.session import CallLeg
+
+
+@dataclass
+class Member:
+    leg: CallLeg
+    room: Room
+    end_on_exit: bool = False
+    can_hear: list[str] | None = None  # leg uuids; None: everyone
+    can_speak: list[str] | None = None
+    mute: bool = False
+
+    def describe(self) -> dict[str, object]:
+        return {"conversation": self.room.name, "conversation_id": self.room.id,
+                "end_on_exit": self.end_on_exit, "can_hear": self.can_hear,
+                "can_speak": self.can_speak, "mute": self.mute}  # fmt: skip
+
+
+@dataclass
+class Room:
+    name: str
+    application_id: str
+    id: str = field(default_factory=lambda: f"CON-{uuid.uuid4()}")
+    started: bool = False
+    members: dict[str, Member] = field(default_factory=dict)
+
+    def hears(self, listener: Member, speaker: Member) -> bool:
+        """Whether ``listener`` hears ``speaker``, by mute, earmuff, canHear and canSpeak."""
+        if speaker.mute or speaker.leg.muted or listener.leg.earmuffed:
+            return False
+        if listener.can_hear is not None and speaker.leg.uuid not in listener.can_hear:
+            return False
+        return speaker.can_speak is None or listener.leg.uuid in speaker.can_speak
+
+
+class Conversations:
+    def __init__(self) -> None:
+        self._rooms: dict[tuple[str, str], Room] = {}
+        self._by_id: dict[str, Room] = {}
+
+    def named(self, application_id: str, name: str) -> Room:
+        room = self._rooms.get((application_id, name))
+        if room is None:
+            room = Room(name, application_id)
+            self._rooms[(application_id, name)] = self._by_id[room.id] = room
+        return room
+
+    def by_id(self, conversation_id: str) -> Room | None:
+        return self._by_id.get(conversation_id)
+
+    def join(self, leg: CallLeg, room: Room, start: bool, **settings: object) -> Member:
+        """Put ``leg`` in ``room`` (out of any other), starting the room if ``start``."""
+        self.leave(leg)
+        member = Member(leg, room, **settings)  # type: ignore[arg-type]
+        room.members[leg.uuid] = member
+        leg.member = member
+        leg.note("conversation", event="joined", **member.describe())
+        if start and not room.started:
+            room.started = True
+            for other in room.members.values():
+                if other is not member:
+                    other.leg.note("conversation", event="started", conversation=room.name)
+                    other.leg.wake()
+        return member
+
+    def leave(self, leg: CallLeg) -> None:
+        member = leg.member
+        if member is None:
+            return
+        leg.member = None
+        room = member.room
+        room.members.pop(leg.uuid, None)
+        leg.note("conversation", event="left", conversation=room.name)
+        if member.end_on_exit:
+            for other in list(room.members.values()):
+                other.leg.hang_up("platform")
+        if not room.members:
+            self._rooms.pop((room.application_id, room.name), None)
+            self._by_id.pop(room.id, None)

@@ -1,0 +1,57 @@
+"""Write-behind for calls: leg states and timeline entries are stored in batches, one
+transaction every ``interval`` seconds, so that a busy engine costs the database a few commits a
+second rather than one per event."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from ringway.storage.calls import CallRecord, CallRepository, Entry
+from ringway.storage.database import Database
+
+log = logging.getLogger("ringway.engine")
+
+
+class Journal:
+    def __init__(self, db: Database, calls: CallRepository, interval: float = 0.05) -> None:
+        self._db = db
+        self._calls = calls
+        self._interval = interval
+        self._records: dict[str, CallRecord] = {}
+        self._entries: list[Entry] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def __call__(self, item: CallRecord | Entry) -> None:
+        if isinstance(item, CallRecord):
+            self._records[item.uuid] = item
+        else:
+            self._entries.append(item)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Store everything pending now."""
+        if not self._records and not self._entries:
+            return
+        records, self._records = list(self._records.values()), {}
+        entries, self._entries = self._entries, []
+        try:
+            await self._db.run(self._calls.save, records, entries)
+        except Exception:
+            log.exception("could not store %d call states and %d timeline entries",
+                          len(records), len(entries))  # fmt: skip
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            await self.flush()

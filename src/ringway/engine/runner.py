@@ -1,0 +1,223 @@
+"""The NCCO interpreter: runs a leg's actions one after another on the call's clock (wire §6).
+
+An action may hand back a new NCCO (input, notify and synchronous connect results), which
+replaces the rest. A transfer from the Voice API replaces it too, at once. When the NCCO runs
+out the platform hangs up, unless the leg stays on: in a conversation or bridged to another leg.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from ringway.domain.calls import timestamp
+from ringway.domain.ncco import (
+    Action,
+    Connect,
+    Conversation,
+    Dtmf,
+    Input,
+    Notify,
+    Record,
+    Speech,
+    Stream,
+    Talk,
+    Transfer,
+    Wait,
+)
+from ringway.domain.simulation import DIGIT_GAP, speech_seconds, talk_seconds
+from ringway.engine.session import CallLeg
+
+if TYPE_CHECKING:
+    from ringway.engine.voice import VoiceEngine
+
+NewNcco = list[Action] | None
+SPEECH_CONFIDENCE = "0.95"
+
+
+async def drive(
+    engine: VoiceEngine, leg: CallLeg, ncco: list[Action], hang_up_at_end: bool = True
+) -> None:
+    """Run ``ncco`` on ``leg`` until the leg ends; when the NCCO runs out the platform hangs up,
+    unless the leg is in a conversation (or ``hang_up_at_end`` is false)."""
+    queue = deque(ncco)
+    while not leg.over:
+        if leg.transfer is not None:
+            queue, leg.transfer = deque(leg.transfer), None
+            engine.conversations.leave(leg)
+            leg.note("ncco", event="transferred", ncco=_dump(list(queue)))
+        elif queue:
+            action = queue.popleft()
+            leg.note("action", action=_dump([action])[0])
+            replacement = await ACTIONS[type(action)](engine, leg, action)
+            if replacement is not None and not leg.interrupted:
+                queue = deque(replacement)
+                leg.note("ncco", event="replaced", ncco=_dump(replacement))
+        elif leg.member is not None:
+            await leg.pause(None)
+        elif hang_up_at_end:
+            leg.hang_up("platform")
+        else:
+            return
+
+
+async def talk(engine: VoiceEngine, leg: CallLeg, action: Talk) -> NewNcco:
+    seconds = talk_seconds(action.text) * action.loop if action.loop else None
+    await _play(leg, seconds, action.bargeIn)
+    return None
+
+
+async def stream(engine: VoiceEngine, leg: CallLeg, action: Stream) -> NewNcco:
+    length = await engine.audio_length(leg, action.streamUrl[0])
+    await _play(leg, length * action.loop if action.loop else None, action.bargeIn)
+    return None
+
+
+async def _play(leg: CallLeg, seconds: float | None, barge_in: bool) -> None:
+    if barge_in:
+        _prime(leg, None)
+    finished = await leg.pause(seconds, until_input=barge_in)
+    if not finished and leg.inputs and not leg.over:
+        leg.note("barge-in")
+
+
+async def wait(engine: VoiceEngine, leg: CallLeg, action: Wait) -> NewNcco:
+    await leg.pause(action.timeout)
+    return None
+
+
+async def input_(engine: VoiceEngine, leg: CallLeg, action: Input) -> NewNcco:
+    """Collect keys and speech from the far end; post the result; take an NCCO back."""
+    dtmf, speech = action.dtmf or Dtmf(), action.speech or Speech()
+    wants_dtmf, wants_speech = "dtmf" in action.type, "speech" in action.type
+    if not leg.primed:
+        leg.inputs.clear()
+        _prime(leg, action)
+    leg.primed = False
+    digits, heard, timed_out, reason = "", None, False, "start_timeout"
+    timeout = speech.startTimeout if wants_speech else dtmf.timeOut
+    while True:
+        got = await leg.next_input(timeout)
+        if leg.interrupted:
+            return None
+        if got is None:
+            timed_out, reason = True, ("max_duration" if heard else reason)
+            break
+        kind, value = got
+        if kind == "dtmf" and wants_dtmf and heard is None:
+            if dtmf.submitOnHash and value == "#":
+                break
+            digits += value
+            if len(digits) >= dtmf.maxDigits:
+                break
+            timeout = dtmf.timeOut
+        elif kind == "speech" and wants_speech and not digits:
+            heard, reason = value, "end_on_silence_timeout"
+            if not await leg.pause(speech.endOnSilence):
+                return None
+            break
+    result: dict[str, Any] = {**leg.fields(), "timestamp": timestamp(leg.clock.now())}
+    if wants_speech:
+        result["speech"] = {"timeout_reason": reason, "results": (
+            [{"text": heard, "confidence": SPEECH_CONFIDENCE}] if heard else [])}  # fmt: skip
+    if wants_dtmf:
+        result["dtmf"] = {"digits": digits, "timed_out": timed_out and not heard}
+    target = engine.action_target(leg, action.eventUrl, action.eventMethod)
+    if action.mode == "asynchronous":
+        await engine.post(leg, "input", target, result)
+        return None
+    return await engine.ask(leg, "input", target, result)
+
+
+def _prime(leg: CallLeg, action: Input | None) -> None:
+    """The person starts answering the next input: keys its next DTMF entry or says its next
+    utterance, whichever the input takes (for a bargeIn prompt, whichever the script has)."""
+    types = action.type if action is not None else ["dtmf", "speech"]
+    leg.primed = action is None
+    if "dtmf" in types and leg.dtmf_script:
+        keys = leg.dtmf_script.popleft()
+        leg.session.spawn(_key(leg, keys))
+    elif "speech" in types and leg.speech_script:
+        words = leg.speech_script.popleft()
+        leg.session.spawn(_say(leg, words))
+
+
+async def _key(leg: CallLeg, keys: str) -> None:
+    for key in keys:
+        await leg.clock.wait(leg.ended, DIGIT_GAP)
+        leg.give("dtmf", key)
+
+
+async def _say(leg: CallLeg, words: str) -> None:
+    await leg.clock.wait(leg.ended, 0.5 + speech_seconds(words))
+    leg.give("speech", words)
+
+
+async def record(engine: VoiceEngine, leg: CallLeg, action: Record) -> NewNcco:
+    """Synchronous when it has an end condition (endOnSilence, endOnKey, timeOut), otherwise
+    it records in the background until the call ends."""
+    recording = engine.recorder(leg, action)
+    if not {"endOnSilence", "endOnKey", "timeOut"} & action.model_fields_set:
+        leg.recordings.append(recording)
+        return None
+    message = leg.person.message_seconds
+    ends = [float(action.timeOut)]
+    if action.endOnSilence is not None:
+        ends.append(message + action.endOnSilence)
+    if action.endOnKey is not None:
+        ends.append(message)
+    await leg.pause(min(ends))
+    await recording.finish()
+    return None
+
+
+async def notify(engine: VoiceEngine, leg: CallLeg, action: Notify) -> NewNcco:
+    target = engine.action_target(leg, action.eventUrl, action.eventMethod)
+    return await engine.ask(leg, "notify", target, action.payload)
+
+
+async def conversation(engine: VoiceEngine, leg: CallLeg, action: Conversation) -> NewNcco:
+    assert leg.application is not None
+    room = engine.conversations.named(leg.application.id, action.name)
+    if action.eventUrl is not None:
+        leg.hooks = engine.with_event(leg, action.eventUrl, action.eventMethod)
+    engine.conversations.join(leg, room, action.startOnEnter, end_on_exit=action.endOnExit,
+                              can_hear=action.canHear, can_speak=action.canSpeak,
+                              mute=action.mute)  # fmt: skip
+    if not room.started:
+        music = action.musicOnHoldUrl[0] if action.musicOnHoldUrl else "default"
+        leg.note("conversation", event="music-on-hold", conversation=room.name, music=music)
+    if action.record:
+        leg.recordings.append(engine.recorder(leg, None))
+    return None
+
+
+async def transfer(engine: VoiceEngine, leg: CallLeg, action: Transfer) -> NewNcco:
+    room = engine.conversations.by_id(action.conversationId)
+    if room is None:
+        leg.note("error", reason=f"no conversation has the id {action.conversationId}")
+        return None
+    engine.conversations.join(leg, room, True, can_hear=action.canHear,
+                              can_speak=action.canSpeak, mute=action.mute)  # fmt: skip
+    return None
+
+
+async def connect(engine: VoiceEngine, leg: CallLeg, action: Connect) -> NewNcco:
+    return await engine.connect(leg, action)
+
+
+ACTIONS: dict[type[Any], Any] = {
+    Talk: talk,
+    Stream: stream,
+    Wait: wait,
+    Input: input_,
+    Record: record,
+    Notify: notify,
+    Conversation: conversation,
+    Transfer: transfer,
+    Connect: connect,
+}
+
+
+def _dump(actions: list[Action]) -> list[dict[str, Any]]:
+    return [a.model_dump(mode="json", by_alias=True, exclude_unset=True) for a in actions]

@@ -1,0 +1,561 @@
+"""The voice engine: places simulated calls, rings destinations, posts every request a leg
+makes (wire §5), and takes live control of running legs."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+import wave
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from ringway.domain.applications import Application
+from ringway.domain.calls import Leg, Status, timestamp
+from ringway.domain.ncco import Action, Connect, Record
+from ringway.domain.simulation import Person, Phone
+from ringway.engine.answer import NccoFetch, fetch_ncco
+from ringway.engine.clock import Clock
+from ringway.engine.conversations import Conversations
+from ringway.engine.journal import Journal
+from ringway.engine.recordings import Recordings
+from ringway.engine.runner import drive
+from ringway.engine.session import CallLeg, Hooks, Session
+from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
+
+# Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
+NCCO_STATUSES = frozenset(
+    {Status.TIMEOUT, Status.FAILED, Status.REJECTED, Status.UNANSWERED, Status.BUSY}
+)
+MP3_BYTES_PER_SECOND = 16_000  # 128 kbit/s
+RING_BEFORE_REFUSAL = 1.0  # seconds a busy or rejecting phone rings first
+KEEP_FINISHED = 5.0  # seconds a finished call stays in memory (the journal stores it first)
+
+
+class Directory(Protocol):
+    """What the engine looks up: provided by the call service over storage."""
+
+    async def destination(self, number: str) -> Application | None:
+        """The voice application a number on ringway rings, if any."""
+
+    async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone: ...
+
+    async def signer(self, application: Application) -> Signer | None: ...
+
+
+@dataclass(frozen=True)
+class Dial:
+    """A destination: its address, endpoint type, and the wire form of its endpoint."""
+
+    address: str
+    endpoint_type: str
+    endpoint: dict[str, Any]
+
+
+class VoiceEngine:
+    def __init__(
+        self,
+        webhooks: WebhookClient,
+        journal: Journal,
+        recordings: Recordings,
+        directory: Directory,
+        public_url: Callable[[], str],
+    ) -> None:
+        self.webhooks = webhooks
+        self.journal = journal
+        self.recordings = recordings
+        self.directory = directory
+        self.public_url = public_url
+        self.conversations = Conversations()
+        self.legs: dict[str, CallLeg] = {}
+        self.sessions: dict[str, Session] = {}
+
+    async def stop(self) -> None:
+        """Hang up every call still running, let them end, store everything."""
+        for leg in list(self.legs.values()):
+            leg.hang_up("platform")
+        running = [s.done.wait() for s in self.sessions.values() if not s.done.is_set()]
+        if running:
+            await asyncio.wait([asyncio.ensure_future(r) for r in running], timeout=5)
+        await self.journal.stop()
+        await self.webhooks.close()
+
+    # -- placing calls -------------------------------------------------------------------
+
+    def session(self, account_id: str, clock: Clock) -> Session:
+        session = Session(account_id, clock, self.journal)
+        self.sessions[session.uuid] = session
+        asyncio.get_running_loop().create_task(self._forget(session))
+        return session
+
+    async def _forget(self, session: Session) -> None:
+        await session.done.wait()
+        await asyncio.sleep(KEEP_FINISHED)
+        self.sessions.pop(session.uuid, None)
+        for leg_uuid in session.legs:
+            self.legs.pop(leg_uuid, None)
+
+    async def call_in(
+        self,
+        application: Application,
+        session: Session,
+        from_: str,
+        to: str,
+        *,
+        person: Person | None = None,
+        endpoint_type: str = "phone",
+        custom_data: dict[str, Any] | None = None,
+    ) -> CallLeg:
+        """A call arriving at ``application`` (through its number ``to``): it rings, the answer
+        URL gives the NCCO, and the NCCO runs."""
+        hooks = replace(
+            await self.hooks_of(application), answer=_hook(application, "answer_url", 5000)
+        )
+        leg = self._leg(session, "inbound", from_, to, endpoint_type, hooks, person, application)
+        leg.custom_data = custom_data
+        session.spawn(self._answer_inbound(leg))
+        return leg
+
+    async def call_out(
+        self,
+        application: Application,
+        session: Session,
+        dial: Dial,
+        from_: str,
+        hooks: Hooks,
+        *,
+        ncco: list[Action] | None,
+        ringing_timer: float,
+        length_timer: float,
+        machine_detection: str | None = None,
+    ) -> CallLeg:
+        """An outbound call made through the Voice API: ring, and when answered, run the given
+        NCCO or the one the answer URL returns."""
+        leg = self._leg(session, "outbound", from_, dial.address, dial.endpoint_type, hooks,
+                        None, application)  # fmt: skip
+
+        async def run() -> None:
+            if await self.ring(leg, dial, ringing_timer, leg, machine_detection):
+                self._limit(leg, length_timer)
+                script = ncco
+                if script is None and leg.hooks.answer is not None:
+                    fields = {**leg.fields(), "endpoint_type": dial.endpoint_type,
+                              "region_url": self.public_url()}  # fmt: skip
+                    fetched = await self.fetch(leg, "answer", leg.hooks.answer, fields, "answer")
+                    script = fetched.ncco
+                    if script is None:
+                        await self.error(leg, fetched.reason or "no NCCO")
+                if script is not None:
+                    await drive(self, leg, script)
+            await self.finish(leg)
+
+        session.spawn(run())
+        return leg
+
+    def _leg(
+        self,
+        session: Session,
+        direction: str,
+        from_: str,
+        to: str,
+        endpoint_type: str,
+        hooks: Hooks,
+        person: Person | None,
+        application: Application | None,
+        conversation_uuid: str | None = None,
+    ) -> CallLeg:
+        core = Leg(str(uuid.uuid4()), conversation_uuid or f"CON-{uuid.uuid4()}", direction,
+                   from_, to)  # fmt: skip
+        leg = CallLeg(session, core, endpoint_type=endpoint_type, hooks=hooks, person=person,
+                      application=application)  # fmt: skip
+        self.legs[leg.uuid] = leg
+        session.save(leg)
+        return leg
+
+    async def _answer_inbound(self, leg: CallLeg) -> None:
+        await self.status(leg, Status.STARTED)
+        await self.status(leg, Status.RINGING)
+        fields = {**leg.fields(), "endpoint_type": leg.endpoint_type,
+                  "region_url": self.public_url()}  # fmt: skip
+        if leg.custom_data is not None:
+            fields["custom_data"] = leg.custom_data
+        got = None
+        if leg.hooks.answer is not None and not leg.over:
+            got = await self.fetch(leg, "answer", leg.hooks.answer, fields, "answer")
+        if got is not None and got.ncco is not None and not leg.over:
+            await self.status(leg, Status.ANSWERED)
+            self._person(leg)
+            await drive(self, leg, got.ncco)
+        elif got is not None and not leg.over:
+            await self.error(leg, got.reason or "no NCCO")
+            await self.status(leg, Status.FAILED, detail="internal_error")
+        await self.finish(leg)
+
+    def _person(self, leg: CallLeg) -> None:
+        """The far end hangs up when its script says so."""
+        after = leg.person.hangup_after
+        if after is None:
+            return
+
+        async def hang_up_later() -> None:
+            if not await leg.clock.wait(leg.ended, after):
+                leg.hang_up("user")
+
+        leg.session.spawn(hang_up_later())
+
+    def _limit(self, leg: CallLeg, seconds: float) -> None:
+        async def cut_off() -> None:
+            if not await leg.clock.wait(leg.ended, seconds):
+                leg.hang_up("platform")
+
+        leg.session.spawn(cut_off())
+
+    # -- ringing -------------------------------------------------------------------------
+
+    async def ring(
+        self,
+        leg: CallLeg,
+        dial: Dial,
+        timeout: float,
+        watch: CallLeg,
+        machine_detection: str | None = None,
+    ) -> bool:
+        """Ring ``dial`` for the outbound ``leg``; ``True`` once answered. A hang-up of
+        ``watch`` (the leg waiting for this one) cancels the ringing."""
+        await self.status(leg, Status.STARTED)
+        application = (
+            await self.directory.destination(dial.address)
+            if dial.endpoint_type == "phone"
+            else None
+        )
+        if application is not None:
+            return await self._ring_application(leg, application, timeout, watch)
+        phone = await self.directory.phone(leg.session.account_id, dial.address, dial.endpoint_type)
+        leg.note("phone", address=dial.address, **phone.model_dump(mode="json"))
+        if phone.behaviour == "fail":
+            await self.status(leg, Status.FAILED, detail="cannot_route")
+            return False
+        await self.status(leg, Status.RINGING)
+        refused = phone.behaviour in ("busy", "reject")
+        rings = RING_BEFORE_REFUSAL if refused else phone.answer_after
+        if phone.behaviour == "no-answer":
+            rings = timeout
+        if not await watch.pause(min(rings, timeout)):
+            await self.status(leg, Status.CANCELLED)
+            return False
+        if phone.behaviour == "busy":
+            await self.status(leg, Status.BUSY, detail="busy")
+            return False
+        if phone.behaviour == "reject":
+            await self.status(leg, Status.REJECTED, detail="declined")
+            return False
+        if phone.behaviour == "no-answer" or rings > timeout:
+            await self.status(leg, Status.TIMEOUT)
+            return False
+        leg.meet(phone)
+        await self.status(leg, Status.ANSWERED)
+        self._person(leg)
+        if machine_detection is not None:
+            machine = phone.behaviour == "machine"
+            await self.post(leg, "event", leg.hooks.event, {
+                **leg.fields(), "call_uuid": leg.uuid, "status": "machine" if machine else "human",
+                "timestamp": timestamp(leg.clock.now())})  # fmt: skip
+            if machine and machine_detection == "hangup":
+                leg.hang_up("platform")
+        return True
+
+    async def _ring_application(
+        self, leg: CallLeg, application: Application, timeout: float, watch: CallLeg
+    ) -> bool:
+        """A number on ringway: its application gets an inbound call of its own."""
+        far_session = self.session(application.account_id, leg.clock)
+        far = await self.call_in(application, far_session, leg.leg.from_, leg.leg.to)
+        deadline = leg.clock.elapsed() + timeout
+        rang = False
+        while True:
+            if far.leg.status is Status.RINGING and not rang:
+                rang = True
+                await self.status(leg, Status.RINGING)
+            if far.leg.status is Status.ANSWERED:
+                break
+            left = deadline - leg.clock.elapsed()
+            if far.over or watch.interrupted or left <= 0:
+                far.hang_up("user")
+                ending = Status.CANCELLED if watch.interrupted else Status.TIMEOUT
+                if far.over and not watch.interrupted and left > 0:
+                    ending = Status.FAILED
+                if leg.leg.status is Status.STARTED and ending is not Status.FAILED:
+                    await self.status(leg, Status.RINGING)
+                await self.status(leg, ending)
+                return False
+            await leg.clock.wait(far.signal(), left)
+        leg.far, far.far = far, leg
+        await self.status(leg, Status.ANSWERED)
+        return True
+
+    async def connect(self, leg: CallLeg, action: Connect) -> list[Action] | None:
+        """Ring the endpoint from ``leg``; when it answers, bridge the two until one hangs up."""
+        dial = dial_of(action.endpoint[0].model_dump(mode="json", by_alias=True))
+        hooks = await self.hooks_of(leg.application) if leg.application else Hooks()
+        if action.eventUrl is not None:
+            hooks = replace(hooks, event=self.action_target(leg, action.eventUrl,
+                                                            action.eventMethod))  # fmt: skip
+        caller = action.from_ or leg.leg.to
+        other = self._leg(leg.session, "outbound", caller, dial.address, dial.endpoint_type,
+                          hooks, None, leg.application, leg.leg.conversation_uuid)  # fmt: skip
+        sync = action.eventType == "synchronous"
+        other.sync = sync
+        answered = await self.ring(other, dial, action.timeout, leg, action.machineDetection)
+        if not answered:
+            replacement = other.replacement
+            await self.finish(other)
+            return replacement
+        on_answer = getattr(action.endpoint[0], "onAnswer", None)
+        if on_answer is not None:
+            fetched = await self.fetch(other, "answer", Target(on_answer.url, "GET"),
+                                       other.fields(), "answer")  # fmt: skip
+            if fetched.ncco is not None:
+                await drive(self, other, fetched.ncco, hang_up_at_end=False)
+        leg.peer, other.peer = other, leg
+        self._limit(other, action.limit)
+        while not other.over and not leg.interrupted:
+            await leg.pause(None)
+        leg.peer = None
+        if leg.over:
+            other.hang_up("platform")
+        await self.finish(other)
+        return None
+
+    # -- requests ------------------------------------------------------------------------
+
+    async def status(self, leg: CallLeg, status: Status, **extra: Any) -> None:
+        """Move the leg on and post the event; for a synchronous connect's failures, an NCCO
+        in the answer is kept for the calling leg."""
+        event = leg.leg.advance(status, leg.clock.now(), **extra)
+        leg.note("status", status=str(status), direction=leg.leg.direction)
+        leg.session.save(leg)
+        leg.wake()
+        if leg.far is not None:
+            leg.far.wake()
+        if leg.sync and status in NCCO_STATUSES and leg.hooks.event is not None:
+            leg.replacement = await self.ask(leg, "event", leg.hooks.event, event)
+        else:
+            await self.post(leg, "event", leg.hooks.event, event)
+
+    async def error(self, leg: CallLeg, reason: str) -> None:
+        await self.post(leg, "event", leg.hooks.event, {
+            "reason": reason, "conversation_uuid": leg.leg.conversation_uuid,
+            "timestamp": timestamp(leg.clock.now())})  # fmt: skip
+
+    async def post(
+        self, leg: CallLeg, purpose: str, target: Target | None, fields: dict[str, Any]
+    ) -> None:
+        if target is None:
+            leg.note("event", purpose=purpose, body=fields, sent=False)
+            return
+        await self.webhooks.deliver(target, fields, leg.hooks.signer, self._observer(leg, purpose))
+
+    async def ask(
+        self, leg: CallLeg, purpose: str, target: Target, fields: dict[str, Any]
+    ) -> list[Action] | None:
+        """A mid-call request that may answer with an NCCO (target, then the fallback)."""
+        return (await self.fetch(leg, purpose, target, fields, "event")).ncco
+
+    async def fetch(
+        self, leg: CallLeg, purpose: str, target: Target, fields: dict[str, Any], kind: str
+    ) -> NccoFetch:
+        result = await fetch_ncco(self.webhooks, target, leg.hooks.fallback, fields,
+                                  leg.hooks.signer, kind, self._observer(leg, purpose))  # fmt: skip
+        if result.ncco is None and result.reason:
+            leg.note("error", purpose=purpose, reason=result.reason)
+        return result
+
+    def _observer(self, leg: CallLeg, purpose: str) -> Callable[[Attempt], None]:
+        def observe(attempt: Attempt) -> None:
+            leg.note("request", purpose=purpose, **attempt_view(attempt))
+
+        return observe
+
+    async def audio_length(self, leg: CallLeg, url: str) -> float:
+        """Seconds of audio at ``url``: from a WAV header, else guessed as 128 kbit/s MP3."""
+        attempt = await self.webhooks.send(Target(url, "GET"), {}, None, 1)
+        self._observer(leg, "stream")(attempt)
+        if not attempt.succeeded:
+            return 0.0
+        try:
+            with wave.open(io.BytesIO(attempt.response_body)) as audio:
+                return float(audio.getnframes() / audio.getframerate())
+        except (wave.Error, EOFError):
+            return len(attempt.response_body) / MP3_BYTES_PER_SECOND
+
+    # -- targets -------------------------------------------------------------------------
+
+    async def hooks_of(self, application: Application) -> Hooks:
+        return Hooks(
+            fallback=_hook(application, "fallback_answer_url", 5000),
+            event=_hook(application, "event_url", 10_000),
+            signer=await self.directory.signer(application),
+        )
+
+    def action_target(self, leg: CallLeg, urls: list[str] | None, method: str) -> Target:
+        """An action's ``eventUrl`` (or the leg's event URL) with the event webhook timeouts."""
+        base = leg.hooks.event or Target("", "POST")
+        if urls is None:
+            return base
+        return replace(base, url=urls[0], method=method)
+
+    def with_event(self, leg: CallLeg, urls: list[str], method: str) -> Hooks:
+        return replace(leg.hooks, event=self.action_target(leg, urls, method))
+
+    def recorder(self, leg: CallLeg, action: Record | None) -> Recording:
+        target = self.action_target(
+            leg, action.eventUrl if action else None, action.eventMethod if action else "POST"
+        )
+        return Recording(self, leg, target)
+
+    # -- the end -------------------------------------------------------------------------
+
+    async def finish(self, leg: CallLeg) -> None:
+        """Post the events that end the leg: recordings, then completed (or cancelled)."""
+        leg.hung_up_by = leg.hung_up_by or "platform"
+        self.conversations.leave(leg)
+        for recording in leg.recordings:
+            await recording.finish()
+        if leg.peer is not None:
+            leg.peer.wake()
+        if leg.far is not None:
+            leg.far.hang_up("user")
+        if leg.leg.status in (Status.STARTED, Status.RINGING):
+            await self.status(leg, Status.CANCELLED)
+        if not leg.leg.ended:
+            await self.status(leg, Status.COMPLETED, disconnected_by=leg.hung_up_by)
+        if not leg.ended.done():
+            leg.ended.set_result(None)
+
+    # -- live control --------------------------------------------------------------------
+
+    async def transfer(self, leg: CallLeg, ncco: list[Action] | None, url: str | None) -> None:
+        """Replace the leg's NCCO with ``ncco``, or the one ``url`` answers with."""
+        if url is not None:
+            fields = {**leg.fields(), "timestamp": timestamp(leg.clock.now())}
+            ncco = (await self.fetch(leg, "transfer", Target(url, "GET"), fields, "event")).ncco
+        if ncco is None:
+            return
+        room = leg.member.room.id if leg.member else leg.leg.conversation_uuid
+        await self.post(leg, "event", leg.hooks.event, {
+            "conversation_uuid_from": room, "conversation_uuid_to": leg.leg.conversation_uuid,
+            "uuid": leg.uuid, "status": "transfer", "timestamp": timestamp(leg.clock.now())})  # fmt: skip
+        leg.transfer = ncco
+        leg.wake()
+
+    def play(self, leg: CallLeg, kind: str, seconds: float | None, detail: dict[str, Any]) -> None:
+        """Audio into a leg from the Voice API (talk or stream), over whatever it is doing."""
+        playing = leg.playing.pop(kind, None)
+        if playing is not None:
+            playing.cancel()
+        leg.note(kind, event="started", **detail)
+
+        async def run() -> None:
+            await leg.clock.wait(leg.ended, seconds)
+            leg.playing.pop(kind, None)
+            leg.note(kind, event="done")
+
+        leg.playing[kind] = leg.session.spawn(run())
+
+    def silence(self, leg: CallLeg, kind: str) -> bool:
+        playing = leg.playing.pop(kind, None)
+        if playing is None:
+            return False
+        playing.cancel()
+        leg.note(kind, event="stopped")
+        return True
+
+    def send_dtmf(self, leg: CallLeg, digits: str) -> None:
+        """Keys sent into the call: the far end hears them (a ringway number's leg takes them
+        as input)."""
+        leg.note("dtmf", event="sent", digits=digits)
+        far = leg.far or leg.peer
+        if far is not None:
+            for key in digits.replace("p", ""):
+                far.give("dtmf", key)
+
+    def live(self, account_id: str, leg_uuid: str) -> CallLeg | None:
+        leg = self.legs.get(leg_uuid)
+        if leg is None or leg.session.account_id != account_id or leg.leg.ended:
+            return None
+        return leg
+
+
+class Recording:
+    """A recording in progress; finishing it writes the WAV and posts the recording event."""
+
+    def __init__(self, engine: VoiceEngine, leg: CallLeg, target: Target) -> None:
+        self.engine, self.leg, self.target = engine, leg, target
+        self.uuid = str(uuid.uuid4())
+        self.started = leg.clock.now()
+        self.done = False
+
+    async def finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        leg, ended = self.leg, self.leg.clock.now()
+        seconds = (ended - self.started).total_seconds()
+        voiced = min(leg.person.message_seconds, seconds)
+        size = await asyncio.to_thread(
+            self.engine.recordings.write, leg.session.account_id, self.uuid, seconds, voiced
+        )
+        url = f"{self.engine.public_url()}/v1/files/{self.uuid}"
+        leg.note("recording", recording_uuid=self.uuid, seconds=round(seconds, 3), size=size)
+        await self.engine.post(leg, "record", self.target, {
+            "start_time": timestamp(self.started), "recording_url": url, "size": size,
+            "recording_uuid": self.uuid, "end_time": timestamp(ended),
+            "conversation_uuid": leg.leg.conversation_uuid,
+            "timestamp": timestamp(leg.clock.now())})  # fmt: skip
+
+
+def dial_of(endpoint: dict[str, Any]) -> Dial:
+    """The address a connect or Voice API endpoint reaches."""
+    kind = endpoint["type"]
+    if kind == "phone":
+        address = endpoint["number"].lstrip("+")
+    elif kind == "app":
+        address = endpoint["user"]
+    elif kind == "websocket":
+        address = endpoint["uri"]
+    elif kind == "vbc":
+        address = endpoint["extension"]
+    else:
+        address = endpoint.get("uri") or f"sip:{endpoint['user']}@{endpoint['domain']}"
+    return Dial(address, kind, endpoint)
+
+
+def _hook(application: Application, name: str, socket_default: int) -> Target | None:
+    voice = application.capabilities.get("voice") or {}
+    spec = (voice.get("webhooks") or {}).get(name)
+    if not spec:
+        return None
+    return Target(
+        spec["address"],
+        spec.get("http_method", "POST"),
+        spec.get("connect_timeout", 1000),
+        spec.get("socket_timeout", socket_default),
+    )
+
+
+def attempt_view(attempt: Attempt) -> dict[str, Any]:
+    """An attempt as the delivery log shows it (the signature token is not kept)."""
+    headers = dict(attempt.request_headers)
+    if "Authorization" in headers:
+        headers["Authorization"] = "Bearer [signed]"
+    return {
+        "url": attempt.url,
+        "method": attempt.method,
+        "attempt": attempt.attempt,
+        "request": {"headers": headers, "body": attempt.request_body.decode("utf-8", "replace")},
+        "status": attempt.status,
+        "outcome": attempt.outcome,
+        "latency_ms": round(attempt.latency_ms, 2),
+        "response": attempt.response_body[:65_536].decode("utf-8", "replace"),
+    }

@@ -1,0 +1,218 @@
+"""Calls: simulated inbound calls, Voice API calls, live control, timelines and virtual phones.
+The engine runs the calls; this layer resolves numbers, applications and accounts for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ringway.domain.applications import Application
+from ringway.domain.errors import InvalidParameter, ProblemError, not_found, payload_invalid
+from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
+from ringway.domain.numbers import normalize_msisdn
+from ringway.domain.simulation import Phone
+from ringway.domain.voice import CallRequest, CallUpdate, SimulatedCall
+from ringway.engine.clock import Clock
+from ringway.engine.session import CallLeg, Hooks
+from ringway.engine.voice import VoiceEngine, dial_of
+from ringway.engine.webhooks import Signer, Target
+from ringway.security.signing import sign_callback
+from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
+from ringway.storage.database import Database
+from ringway.storage.numbers import NumberRepository
+from ringway.storage.repositories import AccountRepository, ApplicationRepository
+
+# A websocket endpoint is a server: it picks up at once. Everything else rings a while.
+DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
+ERRORS = "https://developer.nexmo.com/api-errors"
+
+
+def not_live(uuid: str) -> ProblemError:
+    return ProblemError(
+        404, f"{ERRORS}/voice#not-found", "Not Found", f"call '{uuid}' is not in progress"
+    )
+
+
+def not_routed(number: str, why: str) -> ProblemError:
+    return ProblemError(422, f"{ERRORS}/voice#unroutable", "Unprocessable Entity",
+                        f"number '{number}' {why}")  # fmt: skip
+
+
+def checked_ncco(document: Any, name: str) -> list[Action]:
+    """The NCCO, or a 400 naming each fault (``ncco[1].text``)."""
+    try:
+        return parse_ncco(document)
+    except NccoInvalid as exc:
+        params = []
+        for reason in exc.reasons:
+            place, _, why = reason.partition(": ")
+            params.append(InvalidParameter(name + ("" if place == "ncco" else place), why))
+        raise payload_invalid(params, "The NCCO is invalid") from None
+
+
+class CallService:
+    def __init__(
+        self,
+        db: Database,
+        calls: CallRepository,
+        numbers: NumberRepository,
+        applications: ApplicationRepository,
+        accounts: AccountRepository,
+        clock_speed: float,
+    ) -> None:
+        self._db = db
+        self._calls = calls
+        self._numbers = numbers
+        self._applications = applications
+        self._accounts = accounts
+        self._speed = clock_speed
+        self.engine: VoiceEngine | None = None
+
+    @property
+    def _engine(self) -> VoiceEngine:
+        assert self.engine is not None, "the voice engine runs inside the server"
+        return self.engine
+
+    # -- the directory the engine consults -------------------------------------------------
+
+    async def destination(self, number: str) -> Application | None:
+        record = await self._db.run(self._numbers.get, number)
+        if record is None or record.app_id is None:
+            return None
+        app = await self._db.run(self._applications.get, record.app_id)
+        voice = app.capabilities.get("voice") if app else None
+        return app if voice and voice.get("webhooks", {}).get("answer_url") else None
+
+    async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone:
+        stored = await self._db.run(self._calls.phone, account_id, address)
+        if stored is not None:
+            return Phone.model_validate(stored)
+        return Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
+
+    async def signer(self, application: Application) -> Signer | None:
+        if not (application.capabilities.get("voice") or {}).get("signed_callbacks"):
+            return None
+        account = await self._db.run(self._accounts.by_id, application.account_id)
+        if account is None:
+            return None
+        secret, key = account.signature_secret, account.api_key
+        return lambda body: sign_callback(body, secret, key, application.id)
+
+    # -- placing calls -------------------------------------------------------------------
+
+    async def simulate(self, account_id: str, request: SimulatedCall) -> CallLeg:
+        """A simulated person calls one of the account's numbers."""
+        try:
+            number = normalize_msisdn(request.to)
+        except ValueError as exc:
+            raise payload_invalid([InvalidParameter("to", str(exc))]) from None
+        record = await self._db.run(self._numbers.get, number)
+        if record is None or record.account_id != account_id:
+            raise not_found("number", request.to)
+        app = await self.destination(number)
+        if app is None:
+            raise not_routed(number, "is not linked to an application with a voice answer_url")
+        clock = Clock(self._speed if request.speed is None else request.speed)
+        session = self._engine.session(account_id, clock)
+        return await self._engine.call_in(app, session, request.from_.lstrip("+"), number,
+                                          person=request.caller,
+                                          custom_data=request.custom_data)  # fmt: skip
+
+    async def call_out(self, application: Application, request: CallRequest) -> CallLeg:
+        """``POST /v1/calls``."""
+        ncco = None
+        if request.ncco is not None:
+            ncco = checked_ncco(request.ncco, "ncco")
+        hooks = await self._engine.hooks_of(application)
+        if request.answer_url is not None:
+            hooks = Hooks(Target(request.answer_url[0], request.answer_method, 1000, 5000),
+                          hooks.fallback, hooks.event, hooks.signer)  # fmt: skip
+        if request.event_url is not None:
+            event = hooks.event or Target(request.event_url[0])
+            hooks = Hooks(hooks.answer, hooks.fallback,
+                          Target(request.event_url[0], request.event_method,
+                                 event.connect_timeout_ms, event.socket_timeout_ms),
+                          hooks.signer)  # fmt: skip
+        caller = request.from_.number.lstrip("+") if request.from_ else await self._random(
+            application.account_id)  # fmt: skip
+        dial = dial_of(request.to[0].model_dump(mode="json", by_alias=True))
+        session = self._engine.session(application.account_id, Clock(self._speed))
+        return await self._engine.call_out(application, session, dial, caller, hooks, ncco=ncco,
+                                           ringing_timer=request.ringing_timer,
+                                           length_timer=request.length_timer,
+                                           machine_detection=request.machine_detection)  # fmt: skip
+
+    async def _random(self, account_id: str) -> str:
+        owned = await self._db.run(self._numbers.first_owned, account_id)
+        if owned is None:
+            raise payload_invalid([InvalidParameter(
+                "random_from_number", "the account owns no number to call from")])  # fmt: skip
+        return owned
+
+    # -- reading -------------------------------------------------------------------------
+
+    async def get(self, account_id: str, uuid: str) -> CallRecord:
+        leg = self._engine.legs.get(uuid) if self.engine else None
+        if leg is not None and leg.session.account_id == account_id:
+            return leg.record()
+        record = await self._db.run(self._calls.get, account_id, uuid)
+        if record is None:
+            raise not_found("call", uuid)
+        return record
+
+    async def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
+        return await self._db.run(self._calls.page, query, offset, limit)
+
+    async def timeline(
+        self, account_id: str, uuid: str, after: int = 0
+    ) -> tuple[CallRecord, list[Entry], bool]:
+        """The call, its timeline entries after ``after``, and whether it is still running."""
+        record = await self.get(account_id, uuid)
+        session = self._engine.sessions.get(record.session) if self.engine else None
+        if session is not None:
+            return record, session.entries[after:], not session.done.is_set()
+        entries = await self._db.run(self._calls.timeline, record.session, after)
+        return record, entries, False
+
+    # -- live control --------------------------------------------------------------------
+
+    def live(self, account_id: str, uuid: str) -> CallLeg:
+        leg = self._engine.live(account_id, uuid)
+        if leg is None:
+            raise not_live(uuid)
+        return leg
+
+    async def update(self, account_id: str, uuid: str, update: CallUpdate) -> None:
+        leg = self.live(account_id, uuid)
+        if update.action == "hangup":
+            leg.hang_up("platform")
+        elif update.action in ("mute", "unmute"):
+            leg.muted = update.action == "mute"
+        elif update.action in ("earmuff", "unearmuff"):
+            leg.earmuffed = update.action == "earmuff"
+        else:
+            assert update.destination is not None
+            destination = update.destination
+            ncco = None if destination.ncco is None else checked_ncco(destination.ncco, "ncco")
+            await self._engine.transfer(leg, ncco, destination.url[0] if destination.url else None)
+        leg.note("control", action=update.action)
+
+    def caller(self, account_id: str, uuid: str, kind: str, value: str = "") -> None:
+        """The simulated person on a leg keys digits, speaks, or (``hangup``) hangs up."""
+        leg = self.live(account_id, uuid)
+        if kind == "hangup":
+            leg.hang_up("user")
+        elif kind == "dtmf":
+            for key in value:
+                leg.give("dtmf", key)
+        else:
+            leg.give("speech", value)
+
+    def set_phone(self, account_id: str, address: str, phone: Phone) -> None:
+        self._calls.set_phone(account_id, address, phone.model_dump(mode="json"))
+
+    def phones(self, account_id: str) -> dict[str, Any]:
+        return self._calls.phones(account_id)
+
+    def delete_phone(self, account_id: str, address: str) -> None:
+        if not self._calls.delete_phone(account_id, address):
+            raise not_found("phone", address)

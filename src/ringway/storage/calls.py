@@ -1,0 +1,165 @@
+"""Calls, their timelines and the virtual phones of each account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ringway.storage.database import Database
+from ringway.storage.repositories import _aware, columns_of
+from ringway.storage.tables import call_entries, calls, phones
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """A leg as the Voice API shows it; ``session`` is the simulated call it belongs to."""
+
+    uuid: str
+    session: str
+    account_id: str
+    application_id: str | None
+    conversation_uuid: str
+    direction: str
+    from_address: str
+    to_address: str
+    endpoint_type: str
+    status: str
+    rate: str
+    price: str | None
+    duration: int | None
+    start_time: dt.datetime | None
+    end_time: dt.datetime | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a call's timeline: a status change, a webhook attempt, an action, an input."""
+
+    session: str
+    seq: int
+    leg: str
+    at: dt.datetime
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallQuery:
+    account_id: str
+    status: str | None = None
+    conversation_uuid: str | None = None
+    date_start: dt.datetime | None = None
+    date_end: dt.datetime | None = None
+    newest_first: bool = True
+
+
+class CallRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._insert = postgresql.insert if not db.is_sqlite else sqlite.insert
+
+    def save(self, records: Iterable[CallRecord], entries: Iterable[Entry]) -> None:
+        """Store the latest state of some legs and new timeline entries, in one transaction."""
+        rows = [columns_of(record) for record in records]
+        lines = [columns_of(entry) for entry in entries]
+        with self._db.write() as conn:
+            if rows:
+                statement = self._insert(calls)
+                changing = {name: statement.excluded[name] for name in _CHANGING}
+                conn.execute(statement.on_conflict_do_update(index_elements=["uuid"], set_=changing),
+                             rows)  # fmt: skip
+            if lines:
+                conn.execute(sa.insert(call_entries), lines)
+
+    def get(self, account_id: str, uuid: str) -> CallRecord | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(calls).where(calls.c.uuid == uuid, calls.c.account_id == account_id)
+            ).first()
+        return _record(row._mapping) if row else None
+
+    def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
+        where = [calls.c.account_id == query.account_id]
+        if query.status:
+            where.append(calls.c.status == query.status)
+        if query.conversation_uuid:
+            where.append(calls.c.conversation_uuid == query.conversation_uuid)
+        if query.date_start:
+            where.append(calls.c.created_at >= query.date_start)
+        if query.date_end:
+            where.append(calls.c.created_at <= query.date_end)
+        order = calls.c.created_at.desc() if query.newest_first else calls.c.created_at.asc()
+        with self._db.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(calls).where(*where))
+            rows = conn.execute(
+                sa.select(calls)
+                .where(*where)
+                .order_by(order, calls.c.uuid)
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return int(total.scalar_one()), [_record(row._mapping) for row in rows]
+
+    def timeline(self, session: str, after: int = 0) -> list[Entry]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(call_entries)
+                .where(call_entries.c.session == session, call_entries.c.seq > after)
+                .order_by(call_entries.c.seq)
+            ).all()
+        return [Entry(r.session, r.seq, r.leg, _aware(r.at), r.kind, r.data) for r in rows]
+
+    def phone(self, account_id: str, address: str) -> dict[str, Any] | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(phones.c.behaviour).where(
+                    phones.c.account_id == account_id, phones.c.address == address
+                )
+            ).first()
+        return dict(row.behaviour) if row else None
+
+    def phones(self, account_id: str) -> dict[str, dict[str, Any]]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(phones)
+                .where(phones.c.account_id == account_id)
+                .order_by(phones.c.address)
+            ).all()
+        return {row.address: dict(row.behaviour) for row in rows}
+
+    def set_phone(self, account_id: str, address: str, behaviour: dict[str, Any]) -> None:
+        statement = self._insert(phones).values(
+            account_id=account_id, address=address, behaviour=behaviour
+        )
+        with self._db.write() as conn:
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["account_id", "address"], set_={"behaviour": behaviour}
+                )
+            )
+
+    def delete_phone(self, account_id: str, address: str) -> bool:
+        with self._db.write() as conn:
+            result = conn.execute(
+                sa.delete(phones).where(
+                    phones.c.account_id == account_id, phones.c.address == address
+                )
+            )
+        return result.rowcount == 1
+
+
+_CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate")
+
+
+def _record(mapping: Any) -> CallRecord:
+    values = dict(mapping)
+    for name in ("created_at", "start_time", "end_time"):
+        if values[name] is not None:
+            values[name] = _aware(values[name])
+    return CallRecord(**values)
