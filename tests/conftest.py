@@ -110,8 +110,9 @@ class LiveServer:
 
 
 def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
-    app = create_app(settings)
     port = free_port()
+    settings.public_url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    app = create_app(settings)
     ca = None
     ssl: dict[str, str] = {}
     if tls:

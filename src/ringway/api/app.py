@@ -8,7 +8,14 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from ringway.api import applications_v1, applications_v2, numbers, ringway_routes, voice
+from ringway.api import (
+    applications_v1,
+    applications_v2,
+    numbers,
+    ringway_routes,
+    simulation,
+    voice,
+)
 from ringway.api.hot import RingwayApp
 from ringway.api.problems import on_http_error, on_problem, on_server_error
 from ringway.config import Settings
@@ -37,6 +44,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
             *applications_v1.routes,
             *numbers.routes,
             *voice.routes,
+            *simulation.routes,
             *ringway_routes.routes,
         ],
         exception_handlers={

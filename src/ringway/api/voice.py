@@ -1,38 +1,179 @@
-"""Voice API (wire §7). Calls arrive with the voice engine; until then the list is empty, and
-it exercises the Bearer-JWT layer end to end."""
+"""Voice API (wire §7), behind the Bearer-JWT layer: a thin layer over CallService."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, check_accept, resource
+from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
-from ringway.domain.errors import list_invalid
+from ringway.domain.applications import parse_body
+from ringway.domain.calls import timestamp
+from ringway.domain.errors import InvalidParameter, list_invalid, not_found
+from ringway.domain.voice import CallRequest, CallUpdate, DtmfRequest, StreamRequest, TalkRequest
+from ringway.services.platform import Platform
+from ringway.storage.calls import CallQuery, CallRecord
 
 PATH = "/v1/calls"
+ADDRESS_FIELD = {"phone": "number", "sip": "uri", "websocket": "uri", "app": "user",
+                 "vbc": "extension"}  # fmt: skip
+
+
+def call_wire(record: CallRecord) -> dict[str, Any]:
+    """A call (one leg) as ``GET /v1/calls/{uuid}`` returns it."""
+    far = record.endpoint_type if record.direction == "outbound" else "phone"
+    return {
+        "uuid": record.uuid,
+        "conversation_uuid": record.conversation_uuid,
+        "to": {"type": far, ADDRESS_FIELD[far]: record.to_address},
+        "from": {"type": "phone", "number": record.from_address},
+        "status": record.status,
+        "direction": record.direction,
+        "rate": record.rate,
+        "price": record.price,
+        "duration": None if record.duration is None else str(record.duration),
+        "start_time": _time(record.start_time),
+        "end_time": _time(record.end_time),
+        "network": "ringway",
+        "_links": {"self": {"href": f"{PATH}/{record.uuid}"}},
+    }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else timestamp(moment)
+
+
+async def create_call(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    caller = await bearer_application(request)
+    platform = platform_of(request)
+    body = parse_body(CallRequest, await json_body(request, platform.settings.max_body_bytes))
+    leg = await platform.calls.call_out(caller.application, body)
+    return JSONResponse(
+        {"uuid": leg.uuid, "status": "started", "direction": "outbound",
+         "conversation_uuid": leg.leg.conversation_uuid},
+        status_code=201,
+    )  # fmt: skip
 
 
 async def list_calls(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
-    await bearer_application(request)
-    query = int_params(
-        request.query_params,
-        {"page_size": (10, 1, 100), "record_index": (0, 0, 2**31 - 1)},
-        list_invalid,
-    )
-    size, index = query["page_size"], query["record_index"]
-    return JSONResponse(
-        {
-            "count": 0,
-            "page_size": size,
-            "record_index": index,
-            "_links": {"self": {"href": f"{PATH}?page_size={size}&record_index={index}"}},
-            "_embedded": {"calls": []},
-        }
-    )
+    caller = await bearer_application(request)
+    return JSONResponse(await call_page(request, caller.application.account_id, PATH))
 
 
-routes: list[Route] = [resource(PATH, GET=list_calls)]
+async def call_page(request: Request, account_id: str, path: str) -> dict[str, Any]:
+    """A page of the account's calls, filtered as ``GET /v1/calls`` filters them."""
+    params = request.query_params
+    paging = int_params(
+        params, {"page_size": (10, 1, 100), "record_index": (0, 0, 2**31 - 1)}, list_invalid
+    )
+    size, index = paging["page_size"], paging["record_index"]
+    order = params.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise list_invalid([InvalidParameter("order", "must be asc or desc")])
+    query = CallQuery(
+        account_id,
+        status=params.get("status"),
+        conversation_uuid=params.get("conversation_uuid"),
+        date_start=_date(params, "date_start"),
+        date_end=_date(params, "date_end"),
+        newest_first=order == "desc",
+    )
+    total, records = await platform_of(request).calls.page(query, index, size)
+    return {
+        "count": total,
+        "page_size": size,
+        "record_index": index,
+        "_links": {"self": {"href": f"{path}?page_size={size}&record_index={index}"}},
+        "_embedded": {"calls": [call_wire(r) for r in records]},
+    }
+
+
+def _date(params: Any, name: str) -> datetime | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise list_invalid([InvalidParameter(name, "must be an ISO 8601 time")]) from None
+
+
+async def get_call(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    caller = await bearer_application(request)
+    record = await platform_of(request).calls.get(
+        caller.application.account_id, request.path_params["uuid"]
+    )
+    return JSONResponse(call_wire(record))
+
+
+async def update_call(request: Request) -> Response:
+    caller = await bearer_application(request)
+    platform = platform_of(request)
+    body = parse_body(CallUpdate, await json_body(request, platform.settings.max_body_bytes))
+    await platform.calls.update(caller.application.account_id, request.path_params["uuid"], body)
+    return Response(status_code=204)
+
+
+async def start_talk(request: Request) -> Response:
+    account_id, platform = await _caller(request)
+    talk = parse_body(TalkRequest, await json_body(request, platform.settings.max_body_bytes))
+    uuid = await platform.calls.talk(account_id, request.path_params["uuid"], talk)
+    return _message("Talk started", uuid)
+
+
+async def start_stream(request: Request) -> Response:
+    account_id, platform = await _caller(request)
+    stream = parse_body(StreamRequest, await json_body(request, platform.settings.max_body_bytes))
+    uuid = await platform.calls.stream(account_id, request.path_params["uuid"], stream)
+    return _message("Stream started", uuid)
+
+
+async def stop_audio(request: Request) -> Response:
+    account_id, platform = await _caller(request)
+    kind = request.url.path.rsplit("/", 1)[-1]
+    uuid = platform.calls.silence(account_id, request.path_params["uuid"], kind)
+    return _message(f"{kind.capitalize()} stopped", uuid)
+
+
+async def send_dtmf(request: Request) -> Response:
+    account_id, platform = await _caller(request)
+    dtmf = parse_body(DtmfRequest, await json_body(request, platform.settings.max_body_bytes))
+    uuid = platform.calls.dtmf(account_id, request.path_params["uuid"], dtmf.digits)
+    return _message("DTMF sent", uuid)
+
+
+async def _caller(request: Request) -> tuple[str, Platform]:
+    caller = await bearer_application(request)
+    return caller.application.account_id, platform_of(request)
+
+
+def _message(message: str, uuid: str) -> Response:
+    return JSONResponse({"message": message, "uuid": uuid})
+
+
+async def recording(request: Request) -> Response:
+    """``GET /v1/files/{uuid}``: a recording of the token's account, as WAV."""
+    account_id, platform = await _caller(request)
+    path = platform.calls.recording(account_id, request.path_params["uuid"])
+    if path is None:
+        raise not_found("file", request.path_params["uuid"])
+    return FileResponse(path, media_type="audio/wav")
+
+
+routes: list[Route] = [
+    resource(PATH, GET=list_calls, POST=create_call),
+    resource(PATH + "/{uuid}", GET=get_call, PUT=update_call),
+    resource(PATH + "/{uuid}/talk", PUT=start_talk, DELETE=stop_audio),
+    resource(PATH + "/{uuid}/stream", PUT=start_stream, DELETE=stop_audio),
+    resource(PATH + "/{uuid}/dtmf", PUT=send_dtmf),
+    resource("/v1/files/{uuid}", GET=recording),
+]

@@ -49,6 +49,7 @@ def serve(
         click.echo(f"  export NODE_EXTRA_CA_CERTS={files.ca}  # Node.js")
     # Workers are separate processes: they read their settings from the environment.
     os.environ["RINGWAY_DATA_DIR"] = str(settings.data_dir)
+    os.environ.setdefault("RINGWAY_PUBLIC_URL", f"{scheme}://{host}:{port}")
     if database_url:
         os.environ["RINGWAY_DATABASE_URL"] = database_url
     click.echo(f"ringway listening on {scheme}://{host}:{port}", err=False)

@@ -3,14 +3,21 @@ The engine runs the calls; this layer resolves numbers, applications and account
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ringway.domain.applications import Application
 from ringway.domain.errors import InvalidParameter, ProblemError, not_found, payload_invalid
 from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
 from ringway.domain.numbers import normalize_msisdn
-from ringway.domain.simulation import Phone
-from ringway.domain.voice import CallRequest, CallUpdate, SimulatedCall
+from ringway.domain.simulation import Phone, talk_seconds
+from ringway.domain.voice import (
+    CallRequest,
+    CallUpdate,
+    SimulatedCall,
+    StreamRequest,
+    TalkRequest,
+)
 from ringway.engine.clock import Clock
 from ringway.engine.session import CallLeg, Hooks
 from ringway.engine.voice import VoiceEngine, dial_of
@@ -23,6 +30,7 @@ from ringway.storage.repositories import AccountRepository, ApplicationRepositor
 
 # A websocket endpoint is a server: it picks up at once. Everything else rings a while.
 DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
+MAX_ADDRESS = 255
 ERRORS = "https://developer.nexmo.com/api-errors"
 
 
@@ -207,7 +215,40 @@ class CallService:
         else:
             leg.give("speech", value)
 
+    async def talk(self, account_id: str, uuid: str, talk: TalkRequest) -> str:
+        leg = self.live(account_id, uuid)
+        seconds = talk_seconds(talk.text) * talk.loop if talk.loop else None
+        self._engine.play(leg, "talk", seconds, {"text": talk.text})
+        return leg.uuid
+
+    async def stream(self, account_id: str, uuid: str, stream: StreamRequest) -> str:
+        leg = self.live(account_id, uuid)
+        url = stream.stream_url[0]
+        length = await self._engine.audio_length(leg, url)
+        self._engine.play(leg, "stream", length * stream.loop if stream.loop else None,
+                          {"stream_url": url})  # fmt: skip
+        return leg.uuid
+
+    def silence(self, account_id: str, uuid: str, kind: str) -> str:
+        """Stop a talk or stream the Voice API started."""
+        leg = self.live(account_id, uuid)
+        self._engine.silence(leg, kind)
+        return leg.uuid
+
+    def dtmf(self, account_id: str, uuid: str, digits: str) -> str:
+        leg = self.live(account_id, uuid)
+        self._engine.send_dtmf(leg, digits)
+        return leg.uuid
+
+    def recording(self, account_id: str, recording_uuid: str) -> Path | None:
+        path = self._engine.recordings.path(account_id, recording_uuid)
+        return path if path is not None and path.is_file() else None
+
     def set_phone(self, account_id: str, address: str, phone: Phone) -> None:
+        if not 0 < len(address) <= MAX_ADDRESS or "\x00" in address:
+            raise payload_invalid(
+                [InvalidParameter("address", f"must be 1 to {MAX_ADDRESS} characters")]
+            )
         self._calls.set_phone(account_id, address, phone.model_dump(mode="json"))
 
     def phones(self, account_id: str) -> dict[str, Any]:

@@ -1,0 +1,135 @@
+"""ringway's simulated world, under ``/_ringway`` (HTTP Basic): simulated calls and their live
+control, call timelines, and virtual phones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ringway.api.auth import basic_account, platform_of
+from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.params import int_params
+from ringway.api.voice import call_page, call_wire
+from ringway.domain.applications import parse_body
+from ringway.domain.calls import timestamp
+from ringway.domain.errors import InvalidParameter, list_invalid, payload_invalid
+from ringway.domain.simulation import Phone
+from ringway.domain.voice import SimulatedCall, SimulatedInput
+from ringway.storage.calls import Entry
+
+PATH = "/_ringway/calls"
+
+
+async def place_call(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    body = parse_body(SimulatedCall, await json_body(request, platform.settings.max_body_bytes))
+    leg = await platform.calls.simulate(account.id, body)
+    return JSONResponse(
+        {**call_wire(leg.record()), "session": leg.session.uuid,
+         "_links": {"self": {"href": f"{PATH}/{leg.uuid}"},
+                    "timeline": {"href": f"{PATH}/{leg.uuid}/timeline"}}},
+        status_code=201,
+    )  # fmt: skip
+
+
+async def list_calls(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    return JSONResponse(await call_page(request, account.id, PATH))
+
+
+async def get_call(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    record = await platform_of(request).calls.get(account.id, request.path_params["uuid"])
+    return JSONResponse({**call_wire(record), "session": record.session})
+
+
+async def timeline(request: Request) -> Response:
+    """Every request, status, action and input of the call and the legs it made, in order;
+    ``after=N`` returns the entries after the N-th, for following a running call."""
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    after = int_params(request.query_params, {"after": (0, 0, 2**31 - 1)}, list_invalid)["after"]
+    record, entries, running = await platform_of(request).calls.timeline(
+        account.id, request.path_params["uuid"], after
+    )
+    return JSONResponse(
+        {"uuid": record.uuid, "session": record.session, "status": record.status,
+         "running": running, "entries": [entry_wire(e) for e in entries]}
+    )  # fmt: skip
+
+
+def entry_wire(entry: Entry) -> dict[str, Any]:
+    return {"seq": entry.seq, "at": timestamp(entry.at), "leg": entry.leg, "kind": entry.kind,
+            **entry.data}  # fmt: skip
+
+
+async def caller_input(request: Request) -> Response:
+    """``dtmf`` (``{"digits"}``), ``speech`` (``{"text"}``) or ``hangup`` from the simulated
+    person on a running leg."""
+    account = await basic_account(request)
+    platform = platform_of(request)
+    kind = request.url.path.rsplit("/", 1)[-1]
+    value = ""
+    if kind != "hangup":
+        body = parse_body(
+            SimulatedInput, await json_body(request, platform.settings.max_body_bytes)
+        )
+        field = "digits" if kind == "dtmf" else "text"
+        value = getattr(body, field) or ""
+        if not value:
+            raise payload_invalid([InvalidParameter(field, "is required")])
+    platform.calls.caller(account.id, request.path_params["uuid"], kind, value)
+    return Response(status_code=204)
+
+
+async def list_phones(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    phones = await platform.db.run(platform.calls.phones, account.id)
+    return JSONResponse({"phones": phones, "default": Phone().model_dump(mode="json")})
+
+
+async def get_phone(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    address = request.path_params["address"]
+    phone = await platform_of(request).calls.phone(account.id, address, "phone")
+    return JSONResponse(phone.model_dump(mode="json"))
+
+
+async def set_phone(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    phone = parse_body(Phone, await json_body(request, platform.settings.max_body_bytes))
+    address = request.path_params["address"]
+    await platform.db.run(platform.calls.set_phone, account.id, address, phone)
+    return JSONResponse(phone.model_dump(mode="json"))
+
+
+async def delete_phone(request: Request) -> Response:
+    account = await basic_account(request)
+    platform = platform_of(request)
+    await platform.db.run(platform.calls.delete_phone, account.id, request.path_params["address"])
+    return Response(status_code=204)
+
+
+routes: list[Route] = [
+    resource(PATH, GET=list_calls, POST=place_call),
+    resource(PATH + "/{uuid}", GET=get_call),
+    resource(PATH + "/{uuid}/timeline", GET=timeline),
+    *(
+        resource(f"{PATH}/{{uuid}}/{kind}", POST=caller_input)
+        for kind in ("dtmf", "speech", "hangup")
+    ),  # fmt: skip
+    resource("/_ringway/phones", GET=list_phones),
+    resource("/_ringway/phones/{address:path}", GET=get_phone, PUT=set_phone, DELETE=delete_phone),
+]
