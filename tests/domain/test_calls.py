@@ -41,7 +41,7 @@ def test_a_whole_call_posts_started_ringing_answered_completed() -> None:
     assert events[2]["start_time"] == "2026-11-27T18:00:03.123Z"
     assert events[2]["rate"] == "0.00450000" and events[2]["network"]
     completed = events[3]
-    assert completed["duration"] == "62"  # 61.2 s of talk, rounded up
+    assert completed["duration"] == "61"  # 61.2 s of talk, to the nearest second
     assert completed["price"] == "0.00900000"  # two started minutes
     assert completed["start_time"] == events[2]["start_time"]
     assert completed["end_time"] == "2026-11-27T18:01:04.323Z"

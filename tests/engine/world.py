@@ -3,8 +3,9 @@ loop: applications, numbers and simulated calls made in a line each."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +45,12 @@ class World:
         signed: bool = False,
         event_method: str = "POST",
         prefix: str = "",
+        socket_timeout: int = 5000,
     ) -> tuple[Application, str]:
         """An application whose answer URL replies ``answer``, linked to a new number."""
         webhooks: dict[str, Any] = {
             "answer_url": {"address": self.receiver.answer(f"{prefix}/answer", *answer),
-                           "http_method": method},
+                           "http_method": method, "socket_timeout": socket_timeout},
             "event_url": {"address": self.receiver.answer(f"{prefix}/event", Reply()),
                           "http_method": event_method},
         }  # fmt: skip
@@ -96,7 +98,23 @@ async def world(
     try:
         await platform.start_engine()
         async with receiver() as rec:
-            yield World(platform, rec, platform.accounts.create())
-            await platform.stop_engine()
+            try:
+                yield World(platform, rec, platform.accounts.create())
+            finally:
+                await platform.stop_engine()
     finally:
         platform.close()
+
+
+def play(tmp_path: Path, test: Callable[[World], Awaitable[None]], **settings: Any) -> None:
+    """Run ``test`` against a fresh world, in an event loop of its own."""
+
+    async def main() -> None:
+        async with world(tmp_path, **settings) as w:
+            await test(w)
+
+    asyncio.run(main())
+
+
+def talk(text: str = "Hello", **more: Any) -> dict[str, Any]:
+    return {"action": "talk", "text": text, **more}

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from ringway.domain.applications import ApplicationOut
 from ringway.domain.numbers import country_of, normalize_msisdn
+
+CALLS = "/_ringway/calls"
+PHONES = "/_ringway/phones"
 
 
 class RingwayError(Exception):
@@ -197,6 +202,128 @@ class Numbers:
         )
 
 
+class Calls:
+    """Simulated calls under ``/_ringway/calls``: place them, follow their timelines, and act
+    as the person on the line."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def simulate(
+        self,
+        from_: str,
+        to: str,
+        *,
+        dtmf: list[str] | None = None,
+        speech: list[str] | None = None,
+        hangup_after: float | None = None,
+        message_seconds: float | None = None,
+        speed: float | None = None,
+        custom_data: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A simulated person at ``from_`` calls the account's number ``to``: at each input
+        that asks for keys they key the next entry of ``dtmf``, at each that asks for speech
+        they say the next entry of ``speech``. ``speed`` 0 runs the call as fast as possible,
+        1 in real time (default: the server's). Returns the call as it starts."""
+        caller: dict[str, Any] = {"dtmf": dtmf or [], "speech": speech or []}
+        caller |= _present(hangup_after=hangup_after, message_seconds=message_seconds)
+        body: dict[str, Any] = {"from": from_, "to": to, "caller": caller, **_present(speed=speed)}
+        if custom_data is not None:
+            body["custom_data"] = custom_data
+        result: dict[str, Any] = _call(self._http, "POST", CALLS, json=body)
+        return result
+
+    def list(
+        self,
+        *,
+        page_size: int = 10,
+        record_index: int = 0,
+        status: str | None = None,
+        conversation_uuid: str | None = None,
+        date_start: str | None = None,
+        date_end: str | None = None,
+        order: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of the account's calls: ``count``, and the calls in ``_embedded.calls``."""
+        params = _present(
+            page_size=page_size, record_index=record_index, status=status,
+            conversation_uuid=conversation_uuid, date_start=date_start, date_end=date_end,
+            order=order,
+        )  # fmt: skip
+        result: dict[str, Any] = _call(self._http, "GET", CALLS, params=params)
+        return result
+
+    def get(self, uuid: str) -> dict[str, Any]:
+        result: dict[str, Any] = _call(self._http, "GET", f"{CALLS}/{uuid}")
+        return result
+
+    def timeline(self, uuid: str, after: int = 0) -> dict[str, Any]:
+        """The entries after the ``after``-th, the call's ``status``, and whether it is
+        ``running``."""
+        result: dict[str, Any] = _call(
+            self._http, "GET", f"{CALLS}/{uuid}/timeline", params={"after": after}
+        )
+        return result
+
+    def follow(self, uuid: str, interval: float = 0.1) -> Iterator[dict[str, Any]]:
+        """Every timeline entry of the call as it happens, polling every ``interval`` seconds,
+        until the call has ended and no entry is left."""
+        after = 0
+        while True:
+            page = self.timeline(uuid, after)
+            entries: list[dict[str, Any]] = page["entries"]
+            for entry in entries:
+                after = max(after, entry["seq"])
+                yield entry
+            if not page["running"]:
+                if not entries:
+                    return
+                continue
+            time.sleep(interval)
+
+    def dtmf(self, uuid: str, digits: str) -> None:
+        _call(self._http, "POST", f"{CALLS}/{uuid}/dtmf", json={"digits": digits})
+
+    def speech(self, uuid: str, text: str) -> None:
+        _call(self._http, "POST", f"{CALLS}/{uuid}/speech", json={"text": text})
+
+    def hangup(self, uuid: str) -> None:
+        _call(self._http, "POST", f"{CALLS}/{uuid}/hangup")
+
+
+class Phones:
+    """Virtual phones under ``/_ringway/phones``: how the addresses outbound legs reach
+    answer."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def list(self) -> dict[str, Any]:
+        """``phones`` (address to behaviour) and the ``default`` behaviour of any other."""
+        result: dict[str, Any] = _call(self._http, "GET", PHONES)
+        return result
+
+    def get(self, address: str) -> dict[str, Any]:
+        """How ``address`` answers (the default, when it was never set)."""
+        result: dict[str, Any] = _call(self._http, "GET", _phone(address))
+        return result
+
+    def set(self, address: str, **behaviour: Any) -> dict[str, Any]:
+        """Set how ``address`` answers: ``behaviour`` (answer, busy, no-answer, reject, fail,
+        machine), ``answer_after``, ``dtmf``, ``speech``, ``hangup_after``,
+        ``message_seconds``; what is left out takes its default."""
+        result: dict[str, Any] = _call(self._http, "PUT", _phone(address), json=behaviour)
+        return result
+
+    def delete(self, address: str) -> None:
+        """Forget the address's behaviour: it answers as the default again."""
+        _call(self._http, "DELETE", _phone(address))
+
+
+def _phone(address: str) -> str:
+    return f"{PHONES}/{quote(address, safe='')}"
+
+
 class Client:
     """``Client("http://127.0.0.1:8000", api_key, api_secret)``; ``verify`` takes a CA path."""
 
@@ -218,6 +345,8 @@ class Client:
         )
         self.applications = Applications(self._http)
         self.numbers = Numbers(self._http)
+        self.calls = Calls(self._http)
+        self.phones = Phones(self._http)
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", "/_ringway/health")
@@ -247,7 +376,7 @@ def _every(fetch: Callable[[int], tuple[list[T], int]], size: int) -> Iterator[T
         page += 1
 
 
-def _present(**params: str | int | None) -> dict[str, str | int]:
+def _present(**params: str | float | None) -> dict[str, str | float]:
     return {name: value for name, value in params.items() if value is not None}
 
 

@@ -111,10 +111,10 @@ class Leg:
         return next((at for status, at in self.history if status in _FINAL), None)
 
     def charges(self, end: datetime) -> tuple[int, Decimal]:
-        """Whole seconds talked and their price (started minutes at ``rate``) up to ``end``."""
+        """Seconds talked (to the nearest) and their price (started minutes at ``rate``)."""
         if self.answered_at is None:
             return 0, Decimal(0)
-        seconds = max(0, math.ceil((end - self.answered_at) / timedelta(seconds=1)))
+        seconds = max(0, round((end - self.answered_at) / timedelta(seconds=1)))
         return seconds, self.rate * math.ceil(seconds / 60)
 
     def _completed(self, at: datetime) -> dict[str, Any]:

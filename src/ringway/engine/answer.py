@@ -32,14 +32,23 @@ async def fetch_ncco(
     observe: Observer | None = None,
 ) -> NccoFetch:
     """For ``kind="event"`` an empty 2xx answer means "carry on": no NCCO, and no fallback."""
-    attempts = await client.deliver(primary, fields, signer, observe)
+    attempts = await client.deliver(primary, fields, signer)
     ncco, reason = read_ncco(attempts[-1], empty_ok=kind == "event")
+    _show(attempts, observe)
     if ncco is not None or reason is None or fallback is None:
         return NccoFetch(ncco, attempts, reason)
     extra = {"reason": reason, "original_request": {"url": primary.url, "type": kind}}
-    more = await client.deliver(fallback, {**fields, **extra}, signer, observe)
+    more = await client.deliver(fallback, {**fields, **extra}, signer)
     ncco, reason = read_ncco(more[-1])
+    _show(more, observe)
     return NccoFetch(ncco, attempts + more, reason)
+
+
+def _show(attempts: list[Attempt], observe: Observer | None) -> None:
+    """Hand each attempt over once its answer has been read (so its outcome is final)."""
+    if observe is not None:
+        for attempt in attempts:
+            observe(attempt)
 
 
 def read_ncco(attempt: Attempt, empty_ok: bool = False) -> tuple[list[Action] | None, str | None]:
