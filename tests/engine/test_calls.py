@@ -10,14 +10,10 @@ from pathlib import Path
 import orjson
 
 from ringway.domain.simulation import Person
-from tests.engine.world import World, play, talk
+from tests.engine.world import World, at, play, talk
 from tests.receivers import Reply
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def at(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def test_answer_url_with_get_gets_every_field_in_the_query(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,11 @@ def play(tmp_path: Path, test: Callable[[World], Awaitable[None]], **settings: A
             await test(w)
 
     asyncio.run(main())
+
+
+def at(value: str) -> datetime:
+    """A wire timestamp as a datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def talk(text: str = "Hello", **more: Any) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from ringway.domain.voice import SimulatedCall, SimulatedInput
 from ringway.storage.calls import Entry
 
 PATH = "/_ringway/calls"
+CALLER_INPUTS = ("dtmf", "speech", "hangup")
+CALLER_INPUTS = ("dtmf", "speech", "hangup")
 
 
 async def place_call(request: Request) -> Response:
@@ -126,10 +128,7 @@ routes: list[Route] = [
     resource(PATH, GET=list_calls, POST=place_call),
     resource(PATH + "/{uuid}", GET=get_call),
     resource(PATH + "/{uuid}/timeline", GET=timeline),
-    *(
-        resource(f"{PATH}/{{uuid}}/{kind}", POST=caller_input)
-        for kind in ("dtmf", "speech", "hangup")
-    ),  # fmt: skip
+    *(resource(f"{PATH}/{{uuid}}/{kind}", POST=caller_input) for kind in CALLER_INPUTS),
     resource("/_ringway/phones", GET=list_phones),
     resource("/_ringway/phones/{address:path}", GET=get_phone, PUT=set_phone, DELETE=delete_phone),
 ]

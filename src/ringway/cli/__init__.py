@@ -7,10 +7,12 @@ import click
 from ringway import __version__
 from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
+from ringway.cli.calls import calls
 from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
 from ringway.cli.ncco import ncco
 from ringway.cli.numbers import numbers
+from ringway.cli.phones import phones
 from ringway.cli.serve import serve
 
 
@@ -27,3 +29,5 @@ main.add_command(login)
 main.add_command(jwt_group)
 main.add_command(ncco)
 main.add_command(numbers)
+main.add_command(calls)
+main.add_command(phones)

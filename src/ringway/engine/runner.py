@@ -54,7 +54,7 @@ async def drive(
                 queue = deque(replacement)
                 leg.note("ncco", event="replaced", ncco=_dump(replacement))
         elif leg.member is not None:
-            await leg.pause(None)
+            await leg.idle()
         elif hang_up_at_end:
             leg.hang_up("platform")
         else:

@@ -179,6 +179,10 @@ class CallLeg:
             if not await self.clock.wait(self.signal(), left):
                 return True
 
+    async def idle(self) -> None:
+        """Wait, in real time, for the next thing that may change what the leg does."""
+        await self.clock.wait(self.signal(), None)
+
     async def next_input(self, timeout: float) -> tuple[str, str] | None:
         """The next input within ``timeout`` seconds, else ``None``."""
         if not self.inputs:

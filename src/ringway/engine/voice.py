@@ -320,7 +320,7 @@ class VoiceEngine:
         leg.peer, other.peer = other, leg
         self._limit(other, action.limit)
         while not other.over and not leg.interrupted:
-            await leg.pause(None)
+            await leg.idle()
         leg.peer = None
         if leg.over:
             other.hang_up("platform")
@@ -445,7 +445,8 @@ class VoiceEngine:
         room = leg.member.room.id if leg.member else leg.leg.conversation_uuid
         await self.post(leg, "event", leg.hooks.event, {
             "conversation_uuid_from": room, "conversation_uuid_to": leg.leg.conversation_uuid,
-            "uuid": leg.uuid, "status": "transfer", "timestamp": timestamp(leg.clock.now())})  # fmt: skip
+            "uuid": leg.uuid, "status": "transfer",
+            "timestamp": timestamp(leg.clock.now())})  # fmt: skip
         leg.transfer = ncco
         leg.wake()
 

@@ -72,8 +72,8 @@ class CallRepository:
             if rows:
                 statement = self._insert(calls)
                 changing = {name: statement.excluded[name] for name in _CHANGING}
-                conn.execute(statement.on_conflict_do_update(index_elements=["uuid"], set_=changing),
-                             rows)  # fmt: skip
+                upsert = statement.on_conflict_do_update(index_elements=["uuid"], set_=changing)
+                conn.execute(upsert, rows)
             if lines:
                 conn.execute(sa.insert(call_entries), lines)
 

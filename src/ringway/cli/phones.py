@@ -1,0 +1,118 @@
+"""``ringway phones``: how the virtual phones that calls out of ringway reach answer."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import click
+
+from ringway.cli.login import client_options
+from ringway.cli.options import json_option, print_fields, print_json, print_table
+from ringway.client import Client
+from ringway.domain.simulation import Behaviour
+
+COLUMNS = ["behaviour", "answer_after", "hangup_after", "dtmf", "speech"]
+FIELDS = [*COLUMNS, "message_seconds"]
+
+
+@click.group()
+def phones() -> None:
+    """Set how the virtual phones that outbound calls ring answer."""
+
+
+@phones.command("list")
+@client_options
+@json_option
+def list_(client: Client, as_json: bool) -> None:
+    """Every address with a behaviour of its own, and the default of any other."""
+    found = client.phones.list()
+    if as_json:
+        print_json(found)
+        return
+    rows = [[address, *_cells(phone)] for address, phone in sorted(found["phones"].items())]
+    print_table(["address", *COLUMNS], [*rows, ["(any other)", *_cells(found["default"])]])
+
+
+@phones.command("show")
+@client_options
+@click.argument("address")
+@json_option
+def show(client: Client, address: str, as_json: bool) -> None:
+    """How one address answers (the default when it has no behaviour of its own)."""
+    _show(client.phones.get(address), as_json)
+
+
+@phones.command("set")
+@client_options
+@click.argument("address")
+@click.option(
+    "--behaviour",
+    type=click.Choice(get_args(Behaviour)),
+    default="answer",
+    show_default=True,
+    help="What the phone does when rung.",
+)
+@click.option(
+    "--answer-after",
+    type=click.FloatRange(0, 600),
+    help="Seconds it rings before it answers (or is busy, rejects…) [default: 3].",
+)
+@click.option(
+    "--dtmf", multiple=True, help="Keys the person presses at an input; repeat for each input."
+)
+@click.option("--say", multiple=True, help="What the person says at a speech input; repeat.")
+@click.option(
+    "--hangup-after",
+    type=click.FloatRange(min=0),
+    help="Seconds after the answer when the person hangs up [default: never].",
+)
+@json_option
+def set_(
+    client: Client,
+    address: str,
+    behaviour: str,
+    answer_after: float | None,
+    dtmf: tuple[str, ...],
+    say: tuple[str, ...],
+    hangup_after: float | None,
+    as_json: bool,
+) -> None:
+    """Give an address (a number, sip:…, wss://…) its behaviour; what is left out takes its
+    default."""
+    settings: dict[str, Any] = {"behaviour": behaviour, "dtmf": list(dtmf), "speech": list(say)}
+    if answer_after is not None:
+        settings["answer_after"] = answer_after
+    if hangup_after is not None:
+        settings["hangup_after"] = hangup_after
+    phone = client.phones.set(address, **settings)
+    if not as_json:
+        click.echo(f"Set {address}")
+    _show(phone, as_json)
+
+
+@phones.command("reset")
+@client_options
+@click.argument("address")
+def reset(client: Client, address: str) -> None:
+    """Forget an address's behaviour: it answers as the default again."""
+    client.phones.delete(address)
+    click.echo(f"Reset {address} to the default")
+
+
+def _show(phone: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(phone)
+        return
+    names = [*FIELDS, *(name for name in phone if name not in FIELDS)]
+    print_fields({name: _cell(phone.get(name)) for name in names}, as_json=False)
+
+
+def _cells(phone: dict[str, Any]) -> list[Any]:
+    return [_cell(phone.get(column)) for column in COLUMNS]
+
+
+def _cell(value: Any) -> Any:
+    """Lists as their entries, space-separated (an empty entry shows as "")."""
+    if isinstance(value, list):
+        return " ".join(repr(v) if v == "" or " " in v else v for v in value)
+    return value

@@ -1,0 +1,196 @@
+"""``ringway calls`` and ``ringway phones`` against a live server whose webhooks reach a real
+receiver, run in an event loop of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ringway.cli import main
+from ringway.services.accounts import Credentials
+from tests.conftest import LiveServer
+from tests.receivers import Receiver, Reply, receiver
+
+CALLER = "447700900001"
+NCCO = [
+    {"action": "talk", "text": "Hello"},
+    {"action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 4}},
+]
+LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}  (?P<leg>[0-9a-f]{8})  (?P<what>.+)$")
+
+
+@pytest.fixture
+def hooks() -> Iterator[Receiver]:
+    """A receiver answering NCCO on /answer and 200 on /event, in a thread's event loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    manager = receiver()  # kept, so the context manager lives as long as the receiver
+    recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
+    recorder.answer("/answer", Reply(body=NCCO))
+    recorder.answer("/event", Reply())
+    try:
+        yield recorder
+    finally:
+        asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+@pytest.fixture
+def number(server: LiveServer, account: Credentials, hooks: Receiver) -> str:
+    """A number of the account, linked to an application whose voice webhooks reach ``hooks``."""
+    with server.client(account) as rest:
+        webhooks = {
+            "answer_url": {"address": f"{hooks.url}/answer", "http_method": "GET"},
+            "event_url": {"address": f"{hooks.url}/event", "http_method": "POST"},
+        }
+        app = rest.post("/v2/applications", json={
+            "name": "ivr", "capabilities": {"voice": {"webhooks": webhooks}}})  # fmt: skip
+        assert app.status_code == 201, app.text
+        found = rest.get("/number/search", params={"country": "GB", "pattern": "4477009"})
+        msisdn: str = found.json()["numbers"][0]["msisdn"]
+        routing = {"country": "GB", "msisdn": msisdn}
+        assert rest.post("/number/buy", data=routing).status_code == 200
+        linked = rest.post("/number/update", data={**routing, "app_id": app.json()["id"]})
+        assert linked.status_code == 200, linked.text
+    return msisdn
+
+
+@pytest.fixture
+def cli(server: LiveServer, account: Credentials, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("RINGWAY_URL", server.url)
+    monkeypatch.setenv("RINGWAY_API_KEY", account.api_key)
+    monkeypatch.setenv("RINGWAY_API_SECRET", account.api_secret)
+
+    def run(*args: str, expect: int = 0) -> Result:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == expect, result.output
+        return result
+
+    return run
+
+
+def timeline(output: str) -> list[str]:
+    """What each timeline line says, without its time and leg."""
+    return [m["what"] for m in map(LINE.match, output.splitlines()) if m]
+
+
+def test_simulate_prints_the_call_as_it_happens(cli: Any, number: str, hooks: Receiver) -> None:
+    output = cli("calls", "simulate", "--from", CALLER, "--to", number, "--dtmf", "1234",
+                 "--speed", "0").stdout  # fmt: skip
+    lines = output.splitlines()
+    uuid = re.fullmatch(rf"Call (\S+) from {CALLER} to {number}", lines[0])
+    assert uuid, lines[0]
+    said = timeline(output)
+    statuses = [line for line in said if line.startswith("status ")]
+    assert statuses == ["status started (inbound)", "status ringing", "status answered",
+                        "status completed"]  # fmt: skip
+    assert "action talk 'Hello'" in said
+    assert "action input dtmf" in said
+    keys = [line for line in said if line.startswith("caller keys")]
+    assert keys == ["caller keys 1", "caller keys 2", "caller keys 3", "caller keys 4"]
+    requests = [line for line in said if line.startswith("→")]
+    assert f"→ GET {hooks.url}/answer answer 200" in " ".join(requests)
+    assert any(
+        line.startswith(f"→ POST {hooks.url}/event event answered 200 ") for line in requests
+    )
+    assert any(
+        line.startswith(f"→ POST {hooks.url}/event input keys 1234 200") for line in requests
+    )
+    assert (
+        said.index("status answered") < said.index("caller keys 1") < said.index("status completed")
+    )
+    assert re.fullmatch(rf"Call {uuid[1]} completed, duration \d+ s", lines[-1]), lines[-1]
+    (posted,) = [r for r in hooks.on("/event") if b'"dtmf"' in r.body]
+    assert json.loads(posted.body)["dtmf"] == {"digits": "1234", "timed_out": False}
+
+
+def test_simulate_shows_a_failing_answer_url(cli: Any, number: str, hooks: Receiver) -> None:
+    hooks.script["/answer"].clear()
+    hooks.answer("/answer", Reply(status=500))
+    said = timeline(cli("calls", "simulate", "--from", CALLER, "--to", number).stdout)
+    assert any(line.startswith(f"→ GET {hooks.url}/answer answer 500 ") for line in said)
+    assert "error answer: HTTP 500" in said
+    error_event = f"→ POST {hooks.url}/event event error 'HTTP 500' 200 "
+    assert any(line.startswith(error_event) for line in said), said
+    assert "action talk 'Hello'" not in said
+
+
+def test_simulate_json_streams_every_entry_once_in_order(cli: Any, number: str) -> None:
+    # At 10x real time the call lasts long enough for several polls while it runs.
+    output = cli("calls", "simulate", "--from", CALLER, "--to", number, "--dtmf", "12",
+                 "--dtmf", "34", "--speed", "10", "--json").stdout  # fmt: skip
+    *entries, call = [json.loads(line) for line in output.splitlines()]
+    assert [e["seq"] for e in entries] == list(range(1, len(entries) + 1))
+    assert call["status"] == "completed" and "seq" not in call
+    keyed = [e["value"] for e in entries if e["kind"] == "input"]
+    assert keyed == ["1", "2"]  # the one input takes the first --dtmf entry; 34 is never asked
+    shown = json.loads(cli("calls", "show", call["uuid"], "--json").stdout)
+    assert shown["call"]["uuid"] == call["uuid"]
+    assert shown["timeline"] == entries
+
+
+def test_show_and_list_a_finished_call(cli: Any, number: str) -> None:
+    simulated = cli("calls", "simulate", "--from", CALLER, "--to", number, "--dtmf", "9",
+                    "--json").stdout  # fmt: skip
+    uuid = json.loads(simulated.splitlines()[-1])["uuid"]
+    output = cli("calls", "show", uuid).stdout
+    assert uuid in output and CALLER in output and "completed" in output
+    said = timeline(output)
+    assert said[0] == "status started (inbound)"
+    assert [line for line in said if line.startswith("status ")][-1] == "status completed"
+    assert "caller keys 9" in said
+    assert "still running" not in output
+    listed = json.loads(cli("calls", "list", "--json").stdout)
+    assert [(c["uuid"], c["status"]) for c in listed] == [(uuid, "completed")]
+    table = cli("calls", "list", "--status", "completed").stdout
+    assert uuid[:8] in table and "1 of 1 shown" in table
+    assert "0 of 0 shown" in cli("calls", "list", "--status", "busy").stdout
+
+
+def test_phones_set_list_show_reset(cli: Any) -> None:
+    address = "447700900555"
+    default = json.loads(cli("phones", "show", address, "--json").stdout)
+    assert default["behaviour"] == "answer"
+    flags = ["--behaviour", "busy", "--answer-after", "5", "--dtmf", "1#", "--say", "yes please",
+             "--hangup-after", "30"]  # fmt: skip
+    result = cli("phones", "set", address, *flags, "--json")
+    assert json.loads(result.stdout) == {
+        **default, "behaviour": "busy", "answer_after": 5.0, "dtmf": ["1#"],
+        "speech": ["yes please"], "hangup_after": 30.0,
+    }  # fmt: skip
+    assert json.loads(cli("phones", "show", address, "--json").stdout)["behaviour"] == "busy"
+    listed = json.loads(cli("phones", "list", "--json").stdout)
+    assert listed["phones"][address]["answer_after"] == 5.0
+    assert listed["default"] == default
+    table = cli("phones", "list").stdout
+    assert address in table and "busy" in table and "(any other)" in table
+    cli("phones", "set", "sip:desk@example.com", "--behaviour", "no-answer")
+    assert cli("phones", "show", "sip:desk@example.com", "--json").stdout.count("no-answer") == 1
+    assert f"Reset {address}" in cli("phones", "reset", address).stdout
+    assert json.loads(cli("phones", "show", address, "--json").stdout) == default
+    assert list(json.loads(cli("phones", "list", "--json").stdout)["phones"]) == [
+        "sip:desk@example.com"
+    ]
+
+
+def test_errors_are_one_line(cli: Any, number: str) -> None:
+    unknown = cli("calls", "simulate", "--from", CALLER, "--to", "447700900999", expect=1)
+    assert "447700900999" in unknown.output and "does not exist" in unknown.output
+    assert len(unknown.output.strip().splitlines()) == 1
+    bad = cli("calls", "simulate", "--from", CALLER, "--to", number, "--dtmf", "12a", expect=1)
+    assert "dtmf" in bad.output and len(bad.output.strip().splitlines()) == 1
+    missing = cli("calls", "show", "00000000-0000-0000-0000-000000000000", expect=1)
+    assert "does not exist" in missing.output
+    never_set = cli("phones", "reset", "447700900556", expect=1)
+    assert "does not exist" in never_set.output
+    assert len(never_set.output.strip().splitlines()) == 1

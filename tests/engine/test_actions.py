@@ -1,0 +1,226 @@
+"""Every NCCO action as the engine runs it (wire-contract §6), against real receivers."""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ringway.domain.simulation import Person
+from ringway.engine.session import CallLeg
+from tests.engine.world import World, at, play, talk
+from tests.receivers import Reply
+
+
+def talked(w: World) -> float:
+    """Seconds between answered and completed."""
+    events = {e["status"]: e for e in w.events() if "status" in e}
+    return (
+        at(events["completed"]["timestamp"]) - at(events["answered"]["timestamp"])
+    ).total_seconds()
+
+
+def said(leg: CallLeg) -> list[str]:
+    """The texts of the talk actions the leg ran, in order."""
+    actions = [e.data["action"] for e in leg.session.entries if e.kind == "action"]
+    return [a["text"] for a in actions if a["action"] == "talk"]
+
+
+def input_action(w: World, **more: Any) -> dict[str, Any]:
+    return {"action": "input", "eventUrl": [w.receiver.url + "/input"], **more}
+
+
+def test_talk_lasts_as_long_as_its_text_takes_to_say_times_loop(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[talk("x" * 150, loop=3)]))
+        await w.call(number)
+        assert 29.9 < talked(w) < 30.5  # 150 characters at 15 a second, three times
+
+    play(tmp_path, test)
+
+
+def test_stream_fetches_the_audio_and_plays_it_for_its_length(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        audio = io.BytesIO()
+        with wave.open(audio, "wb") as out:
+            out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
+            out.writeframes(bytes(2 * 8000 * 4))
+        url = w.receiver.answer("/hold.wav", Reply(body=audio.getvalue()))
+        _, number = w.application(Reply(body=[{"action": "stream", "streamUrl": [url], "loop": 2}]))
+        await w.call(number)
+        assert len(w.receiver.on("/hold.wav")) == 1
+        assert 7.9 < talked(w) < 8.5
+
+    play(tmp_path, test)
+
+
+def test_wait_waits(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[{"action": "wait", "timeout": 42.5}]))
+        await w.call(number)
+        assert 42.4 < talked(w) < 43
+
+    play(tmp_path, test)
+
+
+def test_input_collects_dtmf_up_to_max_digits_and_the_answer_replaces_the_ncco(
+    tmp_path: Path,
+) -> None:
+    async def test(w: World) -> None:
+        w.receiver.answer("/input", Reply(body=[talk("You chose sales")]))
+        ncco = [input_action(w, type=["dtmf"], dtmf={"maxDigits": 2}), talk("never said")]
+        _, number = w.application(Reply(body=ncco))
+        leg = await w.call(number, Person(dtmf=["123"]))
+        (result,) = w.events("/input")
+        assert result["dtmf"] == {"digits": "12", "timed_out": False}
+        assert result["uuid"] == leg.uuid and "speech" not in result
+        assert said(leg) == ["You chose sales"]
+
+    play(tmp_path, test)
+
+
+def test_input_submit_on_hash_ends_at_the_hash(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        dtmf = {"maxDigits": 10, "submitOnHash": True}
+        _, number = w.application(Reply(body=[input_action(w, type=["dtmf"], dtmf=dtmf)]))
+        await w.call(number, Person(dtmf=["42#9"]))
+        assert w.events("/input")[0]["dtmf"] == {"digits": "42", "timed_out": False}
+
+    play(tmp_path, test)
+
+
+def test_input_times_out_after_the_last_digit(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        dtmf = {"maxDigits": 4, "timeOut": 5}
+        _, number = w.application(Reply(body=[input_action(w, type=["dtmf"], dtmf=dtmf)]))
+        await w.call(number, Person(dtmf=["7"]))
+        result = w.events("/input")[0]
+        assert result["dtmf"] == {"digits": "7", "timed_out": True}
+        # 0.25 s to key the digit, then five seconds of silence.
+        answered = next(e for e in w.events() if e.get("status") == "answered")
+        waited = (at(result["timestamp"]) - at(answered["timestamp"])).total_seconds()
+        assert 5.2 <= waited < 5.6
+
+    play(tmp_path, test)
+
+
+def test_input_with_nothing_said_times_out_empty(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[input_action(w, type=["dtmf", "speech"])]))
+        await w.call(number)
+        result = w.events("/input")[0]
+        assert result["dtmf"] == {"digits": "", "timed_out": True}
+        assert result["speech"] == {"timeout_reason": "start_timeout", "results": []}
+
+    play(tmp_path, test)
+
+
+def test_input_hears_speech(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        speech = {"endOnSilence": 1, "language": "en-GB"}
+        _, number = w.application(Reply(body=[input_action(w, type=["speech"], speech=speech)]))
+        await w.call(number, Person(speech=["I want sales"]))
+        result = w.events("/input")[0]
+        assert result["speech"]["timeout_reason"] == "end_on_silence_timeout"
+        assert result["speech"]["results"][0]["text"] == "I want sales"
+        assert "dtmf" not in result
+
+    play(tmp_path, test)
+
+
+def test_each_input_takes_the_next_entry_of_the_script(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        first = input_action(w, type=["dtmf"], dtmf={"maxDigits": 1})
+        w.receiver.answer("/input", Reply(body=[{**first, "eventUrl": [w.receiver.url + "/two"]}]))
+        _, number = w.application(Reply(body=[first]))
+        await w.call(number, Person(dtmf=["1", "2"]))
+        assert w.events("/input")[0]["dtmf"]["digits"] == "1"
+        assert w.events("/two")[0]["dtmf"]["digits"] == "2"
+
+    play(tmp_path, test)
+
+
+def test_an_empty_answer_to_input_continues_the_ncco(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        ncco = [input_action(w, type=["dtmf"]), talk("still here")]
+        _, number = w.application(Reply(body=ncco))
+        w.receiver.answer("/input", Reply(body=b""))
+        leg = await w.call(number, Person(dtmf=["1234"]))
+        assert said(leg) == ["still here"]
+        assert not w.receiver.on("/fallback")
+
+    play(tmp_path, test)
+
+
+def test_a_failed_input_request_goes_to_the_fallback_as_an_event(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        ncco = [input_action(w, type=["dtmf"]), talk("the rest")]
+        _, number = w.application(Reply(body=ncco), fallback=[Reply(body=[talk("fallback")])])
+        w.receiver.answer("/input", Reply(503))
+        leg = await w.call(number, Person(dtmf=["1234"]))
+        assert len(w.receiver.on("/input")) == 2
+        (fallback,) = w.receiver.on("/fallback")
+        assert orjson.loads(fallback.query["original_request"])["type"] == "event"
+        assert said(leg) == ["fallback"]
+
+    play(tmp_path, test)
+
+
+def test_barge_in_cuts_the_talk_when_the_caller_keys(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        ncco = [talk("x" * 600, bargeIn=True), input_action(w, type=["dtmf"])]
+        _, number = w.application(Reply(body=ncco))
+        leg = await w.call(number, Person(dtmf=["1234"]))
+        assert w.events("/input")[0]["dtmf"]["digits"] == "1234"
+        assert talked(w) < 10  # the talk alone would take 40 s
+        assert any(e.kind == "barge-in" for e in leg.session.entries)
+
+    play(tmp_path, test)
+
+
+def test_record_writes_a_wav_and_posts_where_it_is(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        record = {"action": "record", "endOnSilence": 3, "beepStart": True,
+                  "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
+        _, number = w.application(Reply(body=[record]))
+        await w.call(number, Person(message_seconds=4))
+        (event,) = w.events("/recording")
+        assert set(event) >= {"start_time", "end_time", "recording_url", "recording_uuid",
+                              "size", "conversation_uuid", "timestamp"}  # fmt: skip
+        assert event["recording_url"].endswith("/v1/files/" + event["recording_uuid"])
+        path = w.platform.calls.recording(w.account_id, event["recording_uuid"])
+        assert path is not None and path.stat().st_size == event["size"]
+        with wave.open(str(path)) as audio:
+            assert audio.getframerate() == 8000
+            assert 6.9 < audio.getnframes() / 8000 < 7.2  # four seconds of message, three silent
+
+    play(tmp_path, test)
+
+
+def test_record_without_an_end_condition_records_until_hangup(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        ncco = [{"action": "record"}, talk("x" * 150)]
+        _, number = w.application(Reply(body=ncco))
+        await w.call(number)
+        events = w.events()
+        recording = next(i for i, e in enumerate(events) if "recording_url" in e)
+        assert events[-1]["status"] == "completed" and recording == len(events) - 2
+        seconds = at(events[recording]["end_time"]) - at(events[recording]["start_time"])
+        assert 9.9 < seconds.total_seconds() < 10.5
+
+    play(tmp_path, test)
+
+
+def test_notify_posts_its_payload_and_may_return_an_ncco(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        notify = {"action": "notify", "payload": {"step": "menu"},
+                  "eventUrl": [w.receiver.url + "/notify"]}  # fmt: skip
+        w.receiver.answer("/notify", Reply(body=[talk("from notify")]))
+        leg = await w.call(w.application(Reply(body=[notify, talk("replaced")]))[1])
+        assert w.events("/notify") == [{"step": "menu"}]
+        assert said(leg) == ["from notify"]
+
+    play(tmp_path, test)
