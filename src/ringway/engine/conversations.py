@@ -65,7 +65,10 @@ class Conversations:
         member = Member(leg, room, **settings)  # type: ignore[arg-type]
         room.members[leg.uuid] = member
         leg.member = member
-        leg.note("conversation", event="joined", **member.describe())
+        others = [m for m in room.members.values() if m is not member]
+        leg.note("conversation", event="joined", **member.describe(),
+                 hears=[m.leg.uuid for m in others if room.hears(member, m)],
+                 heard_by=[m.leg.uuid for m in others if room.hears(m, member)])  # fmt: skip
         if start and not room.started:
             room.started = True
             for other in room.members.values():

@@ -1,8 +1,8 @@
 """The NCCO interpreter: runs a leg's actions one after another on the call's clock (wire §6).
 
 An action may hand back a new NCCO (input, notify and synchronous connect results), which
-replaces the rest. A transfer from the Voice API replaces it too, at once. When the NCCO runs
-out the platform hangs up, unless the leg stays on: in a conversation or bridged to another leg.
+replaces the rest. A transfer from the Voice API replaces it too, at once. A leg that joins a
+conversation stays there; otherwise the platform hangs up when the NCCO runs out.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ SPEECH_CONFIDENCE = "0.95"
 async def drive(
     engine: VoiceEngine, leg: CallLeg, ncco: list[Action], hang_up_at_end: bool = True
 ) -> None:
-    """Run ``ncco`` on ``leg`` until the leg ends; when the NCCO runs out the platform hangs up,
-    unless the leg is in a conversation (or ``hang_up_at_end`` is false)."""
+    """Run ``ncco`` on ``leg`` until the leg ends; when the NCCO runs out the platform hangs up
+    (unless ``hang_up_at_end`` is false)."""
     queue = deque(ncco)
     while not leg.over:
         if leg.transfer is not None:
@@ -53,8 +53,6 @@ async def drive(
             if replacement is not None and not leg.interrupted:
                 queue = deque(replacement)
                 leg.note("ncco", event="replaced", ncco=_dump(replacement))
-        elif leg.member is not None:
-            await leg.idle()
         elif hang_up_at_end:
             leg.hang_up("platform")
         else:
@@ -189,6 +187,14 @@ async def conversation(engine: VoiceEngine, leg: CallLeg, action: Conversation) 
         leg.note("conversation", event="music-on-hold", conversation=room.name, music=music)
     if action.record:
         leg.recordings.append(engine.recorder(leg, None))
+    return await _stay(leg)
+
+
+async def _stay(leg: CallLeg) -> NewNcco:
+    """A leg in a conversation stays there, past the rest of its NCCO, until it hangs up, the
+    conversation ends, or the Voice API transfers it."""
+    while leg.member is not None and not leg.interrupted:
+        await leg.idle()
     return None
 
 
@@ -199,7 +205,7 @@ async def transfer(engine: VoiceEngine, leg: CallLeg, action: Transfer) -> NewNc
         return None
     engine.conversations.join(leg, room, True, can_hear=action.canHear,
                               can_speak=action.canSpeak, mute=action.mute)  # fmt: skip
-    return None
+    return await _stay(leg)
 
 
 async def connect(engine: VoiceEngine, leg: CallLeg, action: Connect) -> NewNcco:
