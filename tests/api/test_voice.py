@@ -13,6 +13,7 @@ import time
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import httpx
@@ -98,13 +99,14 @@ class Voice:
     hooks: Receiver
     app_id: str
     private_key: str
+    signed: bool = False
 
     def token(self) -> str:
         return jwt_of(self.app_id, self.private_key)
 
     def api(self, method: str, path: str, token: str | None = None, **kw: Any) -> httpx.Response:
         """A Voice API request with a fresh JWT of the application (or ``token``)."""
-        headers = {"Authorization": f"Bearer {token or self.token()}"}
+        headers = {"Authorization": f"Bearer {token or self.token()}", **kw.pop("headers", {})}
         with self.server.client() as client:
             return client.request(method, path, headers=headers, **kw)
 
@@ -186,7 +188,7 @@ def open_voice(server: LiveServer, hooks: Receiver, signed: bool = False) -> Ite
     account = server.account()
     with server.client(account) as rest:
         app_id, key = create_app(rest, hooks, signed)
-        yield Voice(server, account, rest, hooks, app_id, key)
+        yield Voice(server, account, rest, hooks, app_id, key, signed)
 
 
 @pytest.fixture
@@ -202,7 +204,7 @@ def live(realtime_server: LiveServer, hooks: Receiver) -> Iterator[Voice]:
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["content-type"].startswith("application/json")
     body: dict[str, Any] = response.json()
     return body
 
@@ -281,6 +283,45 @@ def test_the_answer_url_is_requested_once_the_callee_answers(voice: Voice, metho
     assert voice.hooks.on("/answer") == []
 
 
+@pytest.mark.parametrize(
+    ("behaviour", "statuses"),
+    [
+        ("busy", ["started", "ringing", "busy", "completed"]),
+        ("reject", ["started", "ringing", "rejected"]),
+        ("fail", ["started", "failed", "completed"]),
+        ("no-answer", ["started", "ringing", "timeout", "completed"]),
+    ],
+)
+def test_a_call_that_is_not_answered_ends_as_the_phone_decides(
+    voice: Voice, behaviour: str, statuses: list[str]
+) -> None:
+    to = callee()
+    voice.phone(to, behaviour=behaviour)
+    uuid = voice.call(to, [{"action": "talk", "text": "Hi"}], ringing_timer=5)["uuid"]
+    eventually(lambda: voice.statuses(uuid) == statuses, what=f"{statuses}")
+    stored = eventually(lambda: (c := voice.api("GET", f"/v1/calls/{uuid}").json())
+                        and c["status"] == statuses[-1] and c)  # fmt: skip
+    assert stored["duration"] == "0" and stored["start_time"] is None
+    assert voice.entries(uuid, "action") == []
+    time.sleep(0.1)
+    assert voice.statuses(uuid) == statuses
+
+
+@pytest.mark.parametrize("behaviour", ["answer", "machine"])
+def test_machine_detection(voice: Voice, behaviour: str) -> None:
+    to = callee()
+    voice.phone(to, behaviour=behaviour)
+    ncco = [{"action": "talk", "text": "Hi"}, {"action": "wait", "timeout": 30}]
+    uuid = voice.call(to, ncco, machine_detection="hangup")["uuid"]
+    statuses = voice.ended(uuid)
+    detected = "machine" if behaviour == "machine" else "human"
+    assert statuses == ["started", "ringing", "answered", detected, "completed"]
+    (event,) = [e for e in voice.events(uuid=uuid) if e["status"] == detected]
+    assert event["call_uuid"] == uuid
+    completed = voice.events(uuid=uuid)[-1]
+    assert completed["duration"] == ("0" if behaviour == "machine" else "31")
+
+
 def test_random_from_number_calls_from_a_number_of_the_account(voice: Voice) -> None:
     to = callee()
     body = {"to": [{"type": "phone", "number": to}], "random_from_number": True,
@@ -313,6 +354,8 @@ def test_invalid_requests_name_the_field_and_create_no_call(voice: Voice) -> Non
     unknown = invalid(voice.api("POST", "/v1/calls", json={
         "to": to, "from": from_, "ncco": [ncco[0], {"action": "dance"}]}))  # fmt: skip
     assert list(unknown) == ["ncco[1].action"]
+    empty = invalid(voice.api("POST", "/v1/calls", json={"to": to, "from": from_, "ncco": []}))
+    assert empty == {"ncco": "an NCCO is a non-empty JSON array of actions"}
     bad_timer = invalid(voice.api("POST", "/v1/calls", json={
         "to": to, "from": from_, "ncco": ncco, "ringing_timer": 121}))  # fmt: skip
     assert list(bad_timer) == ["ringing_timer"]
@@ -345,6 +388,7 @@ def test_list_and_get_calls(voice: Voice) -> None:
     to = callee()
     voice.phone(to, answer_after=1, hangup_after=4)
     ncco = [{"action": "talk", "text": "Hello"}, {"action": "wait", "timeout": 60}]
+    before = datetime.now(UTC) - timedelta(seconds=1)
     first, second = voice.call(to, ncco), voice.call(to, ncco)
     for created in (first, second):
         assert voice.ended(created["uuid"])[-1] == "completed"
@@ -367,10 +411,23 @@ def test_list_and_get_calls(voice: Voice) -> None:
     one = listing(conversation_uuid=second["conversation_uuid"])
     assert one["count"] == 1
     assert [c["uuid"] for c in one["_embedded"]["calls"]] == [second["uuid"]]
+    newest_first = [c["uuid"] for c in listing()["_embedded"]["calls"]]
+    assert newest_first == [second["uuid"], first["uuid"]]
     paged = listing(page_size=1, record_index=1, order="asc")
     assert paged["count"] == 2 and paged["page_size"] == 1 and paged["record_index"] == 1
     assert [c["uuid"] for c in paged["_embedded"]["calls"]] == [second["uuid"]]
     assert problem(voice.api("GET", "/v1/calls", params={"page_size": 101}), 400)
+    after = datetime.now(UTC) + timedelta(seconds=1)
+    zulu = "%Y-%m-%dT%H:%M:%SZ"
+    assert listing(date_start=before.strftime(zulu))["count"] == 2
+    assert listing(date_end=before.strftime(zulu))["count"] == 0
+    assert listing(date_start=after.strftime(zulu))["count"] == 0
+    assert listing(date_end=after.strftime(zulu))["count"] == 2
+    problem(voice.api("GET", "/v1/calls", params={"date_start": "yesterday"}), 400)
+    # The same moments written with another UTC offset select the same calls.
+    paris = timezone(timedelta(hours=2))
+    assert listing(date_start=before.astimezone(paris).isoformat())["count"] == 2
+    assert listing(date_end=after.astimezone(paris).isoformat())["count"] == 2
 
     call = voice.api("GET", f"/v1/calls/{first['uuid']}")
     assert call.status_code == 200, call.text
@@ -392,10 +449,8 @@ def test_list_and_get_calls(voice: Voice) -> None:
     assert completed["disconnected_by"] == "user"
 
     # Another account's application sees none of it.
-    with voice.server.client(stranger := voice.server.account()) as rest:
-        other_id, other_key = create_app(rest, voice.hooks)
-    assert stranger.api_key != voice.account.api_key
-    other = jwt_of(other_id, other_key)
+    with voice.server.client(voice.server.account()) as rest:
+        other = jwt_of(*create_app(rest, voice.hooks))
     missing = problem(voice.api("GET", f"/v1/calls/{first['uuid']}", token=other), 404)
     assert missing["type"] == f"{ERRORS}#not-found"
     assert voice.api("GET", "/v1/calls", token=other).json()["count"] == 0
@@ -466,6 +521,25 @@ def test_live_control_of_a_running_call(live: Voice) -> None:
     (transferred,) = [e for e in live.entries(uuid, "ncco") if e["event"] == "transferred"]
     assert transferred["ncco"] == new_ncco
     assert "transfer" in live.statuses(uuid)
+    assert live.timeline(uuid)["running"] is True
+
+    by_url = live.hooks.answer("/transfer", Reply(body=[
+        {"action": "talk", "text": "Moved by URL"}, {"action": "wait", "timeout": 600}]))  # fmt: skip
+    moved = live.api("PUT", f"/v1/calls/{uuid}", json={
+        "action": "transfer", "destination": {"type": "ncco", "url": [by_url]}})  # fmt: skip
+    assert moved.status_code == 204, moved.text
+    (asked,) = live.hooks.on("/transfer")
+    assert asked.method == "GET" and asked.query["uuid"] == uuid
+    eventually(
+        lambda: any(e["action"].get("text") == "Moved by URL"
+                    for e in live.entries(uuid, "action")),
+        what="the NCCO of the transfer URL to run",
+    )  # fmt: skip
+    bad_transfer = {"action": "transfer",
+                    "destination": {"type": "ncco", "ncco": [{"action": "talk"}]}}  # fmt: skip
+    assert list(invalid(live.api("PUT", f"/v1/calls/{uuid}", json=bad_transfer))) == [
+        "destination.ncco[0].text"
+    ]
     assert live.timeline(uuid)["running"] is True
 
     hangup = live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"})
@@ -546,7 +620,7 @@ def test_a_recording_is_fetched_with_a_jwt_of_the_account(voice: Voice) -> None:
 
 @pytest.mark.parametrize("voice", [True, False], ids=["signed", "unsigned"], indirect=True)
 def test_signed_callbacks_sign_every_request_of_an_inbound_call(voice: Voice) -> None:
-    hooks, signed = voice.hooks, voice.server.platform is not None and _signed(voice)
+    hooks, signed = voice.hooks, voice.signed
     number = voice.number(voice.app_id)
     hooks.answer("/answer", Reply(body=[
         {"action": "talk", "text": "Your code?"},
@@ -584,7 +658,7 @@ def test_signed_callbacks_sign_every_request_of_an_inbound_call(voice: Voice) ->
             assert request.body == b""
             assert claims["payload_hash"] == hashlib.sha256(b"").hexdigest()
     if signed:
-        other_secret = server.account().signature_secret
+        other_secret = voice.server.account().signature_secret
         token = requests[0].headers["Authorization"].removeprefix("Bearer ")
         assert not verify_signature(token, other_secret)
         jtis = {pyjwt.decode(r.headers["Authorization"][7:], secret, algorithms=["HS256"])["jti"]

@@ -194,3 +194,28 @@ def test_a_ringway_number_rings_its_own_application(tmp_path: Path) -> None:
         assert w.events("/second/event")[0]["direction"] == "inbound"
 
     play(tmp_path, test)
+
+
+def test_on_answer_plays_an_ncco_to_the_callee_before_the_bridge(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        phone(w, hangup_after=10)
+        whisper = w.receiver.answer("/whisper", Reply(body=[talk("A call from the shop")]))
+        endpoint = {"type": "phone", "number": CALLEE, "onAnswer": {"url": whisper}}
+        leg = await w.call(w.application(Reply(body=[connect(w, endpoint=[endpoint])]))[1])
+        (request,) = w.receiver.on("/whisper")
+        callee = w.events("/leg")[0]["uuid"]
+        assert request.method == "GET" and request.query["uuid"] == callee
+        talks = [e for e in leg.session.entries if e.kind == "action" and e.leg == callee]
+        assert [e.data["action"]["text"] for e in talks] == ["A call from the shop"]
+
+    play(tmp_path, test)
+
+
+def test_limit_cuts_the_connected_leg_off(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        phone(w)
+        await w.call(w.application(Reply(body=[connect(w, limit=45)]))[1])
+        completed = w.events("/leg")[-1]
+        assert completed["duration"] == "45" and completed["disconnected_by"] == "platform"
+
+    play(tmp_path, test)

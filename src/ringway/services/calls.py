@@ -3,6 +3,7 @@ The engine runs the calls; this layer resolves numbers, applications and account
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ringway.domain.voice import (
     TalkRequest,
 )
 from ringway.engine.clock import Clock
-from ringway.engine.session import CallLeg, Hooks
+from ringway.engine.session import CallLeg
 from ringway.engine.voice import VoiceEngine, dial_of
 from ringway.engine.webhooks import Signer, Target
 from ringway.security.signing import sign_callback
@@ -132,14 +133,12 @@ class CallService:
             ncco = checked_ncco(request.ncco, "ncco")
         hooks = await self._engine.hooks_of(application)
         if request.answer_url is not None:
-            hooks = Hooks(Target(request.answer_url[0], request.answer_method, 1000, 5000),
-                          hooks.fallback, hooks.event, hooks.signer)  # fmt: skip
+            answer = Target(request.answer_url[0], request.answer_method, socket_timeout_ms=5000)
+            hooks = replace(hooks, answer=answer)
         if request.event_url is not None:
-            event = hooks.event or Target(request.event_url[0])
-            hooks = Hooks(hooks.answer, hooks.fallback,
-                          Target(request.event_url[0], request.event_method,
-                                 event.connect_timeout_ms, event.socket_timeout_ms),
-                          hooks.signer)  # fmt: skip
+            event = replace(hooks.event or Target(""), url=request.event_url[0],
+                            method=request.event_method)  # fmt: skip
+            hooks = replace(hooks, event=event)
         caller = request.from_.number.lstrip("+") if request.from_ else await self._random(
             application.account_id)  # fmt: skip
         dial = dial_of(request.to[0].model_dump(mode="json", by_alias=True))
@@ -179,7 +178,7 @@ class CallService:
         if session is not None:
             return record, session.entries[after:], not session.done.is_set()
         entries = await self._db.run(self._calls.timeline, record.session, after)
-        return record, entries, False
+        return record, entries, record.end_time is None
 
     # -- live control --------------------------------------------------------------------
 
