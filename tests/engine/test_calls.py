@@ -151,3 +151,15 @@ def test_a_receiver_that_hangs_times_out_twice_and_the_call_fails(tmp_path: Path
         assert next(e for e in w.events() if "reason" in e)["reason"] == "Socket timeout"
 
     play(tmp_path, test)
+
+
+def test_denied_networks_are_never_reached(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[talk()]))
+        leg = await w.call(number)
+        assert w.receiver.received == []
+        attempts = [e.data for e in leg.session.entries if e.kind == "request"]
+        assert attempts and {a["outcome"] for a in attempts} == {"blocked"}
+        assert all(a["attempt"] == 1 for a in attempts)  # not retried
+
+    play(tmp_path, test, webhook_deny="private")

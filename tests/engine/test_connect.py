@@ -219,3 +219,25 @@ def test_limit_cuts_the_connected_leg_off(tmp_path: Path) -> None:
         assert completed["duration"] == "45" and completed["disconnected_by"] == "platform"
 
     play(tmp_path, test)
+
+
+def test_an_unavailable_phone_is_unanswered(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        phone(w, behaviour="unavailable")
+        await w.call(w.application(Reply(body=[connect(w)]))[1])
+        legs = w.events("/leg")
+        assert [e["status"] for e in legs] == ["started", "ringing", "unanswered", "completed"]
+        assert legs[2]["detail"] == "unavailable" and legs[2]["sip_code"] == 480
+
+    play(tmp_path, test)
+
+
+def test_the_caller_hanging_up_while_it_rings_cancels_the_new_leg(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        phone(w, answer_after=30)
+        await w.call(w.application(Reply(body=[connect(w)]))[1], Person(hangup_after=5))
+        legs = w.events("/leg")
+        assert [e["status"] for e in legs] == ["started", "ringing", "cancelled", "completed"]
+        assert legs[2]["sip_code"] == 487
+
+    play(tmp_path, test)

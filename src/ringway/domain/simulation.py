@@ -27,7 +27,7 @@ class Person(BaseModel):
     message_seconds: float = Field(default=5.0, ge=0, le=7200)
 
 
-Behaviour = Literal["answer", "busy", "no-answer", "reject", "fail", "machine"]
+Behaviour = Literal["answer", "busy", "no-answer", "unavailable", "reject", "fail", "machine"]
 
 
 class Phone(Person):

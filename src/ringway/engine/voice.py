@@ -237,7 +237,7 @@ class VoiceEngine:
             await self.status(leg, Status.FAILED, detail="cannot_route")
             return False
         await self.status(leg, Status.RINGING)
-        refused = phone.behaviour in ("busy", "reject")
+        refused = phone.behaviour in ("busy", "reject", "unavailable")
         rings = RING_BEFORE_REFUSAL if refused else phone.answer_after
         if phone.behaviour == "no-answer":
             rings = timeout
@@ -249,6 +249,9 @@ class VoiceEngine:
             return False
         if phone.behaviour == "reject":
             await self.status(leg, Status.REJECTED, detail="declined")
+            return False
+        if phone.behaviour == "unavailable":
+            await self.status(leg, Status.UNANSWERED, detail="unavailable")
             return False
         if phone.behaviour == "no-answer" or rings > timeout:
             await self.status(leg, Status.TIMEOUT)
