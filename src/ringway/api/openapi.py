@@ -8,8 +8,20 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 import ringway
+from ringway.api.voice import ADDRESS_FIELD
 from ringway.domain.applications import ApplicationIn, ApplicationOut
 from ringway.domain.applications_v1 import ApplicationV1In
+from ringway.domain.calls import Status
+from ringway.domain.simulation import Phone
+from ringway.domain.voice import (
+    CallRequest,
+    CallUpdate,
+    DtmfRequest,
+    SimulatedCall,
+    SimulatedInput,
+    StreamRequest,
+    TalkRequest,
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -39,11 +51,14 @@ PROBLEMS = {
     "403": _problem("The token's acl does not allow this call"),
     "413": _problem("Request body too large"),
     "415": _problem("Unsupported Content-Type header"),
+    "422": _problem("The number is not linked to an application with a voice answer_url"),
 }
 
 
-def _errors(*codes: str) -> dict[str, Any]:
-    return {code: PROBLEMS[code] for code in ("401", "405", "406", *codes)}
+def _errors(*codes: str, accept: bool = True) -> dict[str, Any]:
+    """401 and 405 and ``codes``; 406 too where the handler checks the Accept header."""
+    negotiated = ("406",) if accept else ()
+    return {code: PROBLEMS[code] for code in ("401", "405", *negotiated, *codes)}
 
 
 def _page_params(size_max: int, index_name: str, index_min: int) -> list[dict[str, Any]]:
@@ -104,6 +119,40 @@ _OWNED_FIELDS = {
 }  # fmt: skip
 
 
+_NULLABLE_STRING = {"anyOf": [_STRING, {"type": "null"}]}
+_STATUS = {"type": "string", "enum": [status.value for status in Status]}
+_CALL_LINKS = {"type": "object", "properties": {"self": _LINK}, "required": ["self"]}
+_CALL_FIELDS: dict[str, Any] = {
+    "uuid": _STRING,
+    "conversation_uuid": _STRING,
+    "to": {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {"type": {"const": kind}, field: _STRING},
+                "required": ["type", field],
+            }
+            for kind, field in ADDRESS_FIELD.items()
+        ]
+    },
+    "from": {
+        "type": "object",
+        "properties": {"type": {"const": "phone"}, "number": _STRING},
+        "required": ["type", "number"],
+    },
+    "status": _STATUS,
+    "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+    # Money and seconds are strings on the wire, as the platform sends them.
+    "rate": _STRING,
+    "price": _NULLABLE_STRING,
+    "duration": _NULLABLE_STRING,
+    "start_time": _NULLABLE_STRING,
+    "end_time": _NULLABLE_STRING,
+    "network": _STRING,
+    "_links": _CALL_LINKS,
+}
+
+
 def _number_list(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -132,19 +181,85 @@ HAND_WRITTEN: dict[str, Any] = {
             "required": ["country", "msisdn", "type", "features"],
         }
     ),
+    "CallInfo": {"type": "object", "properties": _CALL_FIELDS, "required": list(_CALL_FIELDS)},
     "CallList": {
         "type": "object",
         "properties": {
             "count": _INT,
             "page_size": _INT,
             "record_index": _INT,
-            "_links": {"type": "object"},
+            "_links": _CALL_LINKS,
             "_embedded": {
                 "type": "object",
-                "properties": {"calls": {"type": "array", "items": {"type": "object"}}},
+                "properties": {"calls": {"type": "array", "items": _ref("CallInfo")}},
+                "required": ["calls"],
             },
         },
         "required": ["count", "page_size", "record_index", "_links", "_embedded"],
+    },
+    "CreateCallResponse": {
+        "type": "object",
+        "properties": {
+            "uuid": _STRING,
+            "status": {"const": "started"},
+            "direction": {"const": "outbound"},
+            "conversation_uuid": _STRING,
+        },
+        "required": ["uuid", "status", "direction", "conversation_uuid"],
+    },
+    "CallMessage": {
+        "type": "object",
+        "properties": {"message": _STRING, "uuid": _STRING},
+        "required": ["message", "uuid"],
+    },
+    "SimulatedCallInfo": {
+        "allOf": [
+            _ref("CallInfo"),
+            {"type": "object", "properties": {"session": _STRING}, "required": ["session"]},
+        ]
+    },
+    "PlacedCall": {
+        "allOf": [
+            _ref("SimulatedCallInfo"),
+            {
+                "type": "object",
+                "properties": {
+                    "_links": {
+                        "type": "object",
+                        "properties": {"self": _LINK, "timeline": _LINK},
+                        "required": ["self", "timeline"],
+                    }
+                },
+            },
+        ]
+    },
+    "Timeline": {
+        "type": "object",
+        "properties": {
+            "uuid": _STRING,
+            "session": _STRING,
+            "status": _STATUS,
+            "running": {"type": "boolean"},
+            "entries": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"seq": _INT, "at": _STRING, "leg": _STRING, "kind": _STRING},
+                    "required": ["seq", "at", "leg", "kind"],
+                },
+            },
+        },
+        "required": ["uuid", "session", "status", "running", "entries"],
+    },
+    # A phone as ringway answers it: every setting, defaults filled in.
+    "PhoneOut": {"allOf": [_ref("Phone"), {"required": list(Phone.model_fields)}]},
+    "PhoneList": {
+        "type": "object",
+        "properties": {
+            "phones": {"type": "object", "additionalProperties": _ref("PhoneOut")},
+            "default": _ref("PhoneOut"),
+        },
+        "required": ["phones", "default"],
     },
     "Problem": {
         "type": "object",
@@ -332,18 +447,173 @@ def _numbers_paths() -> dict[str, Any]:
                 ]
             )
         },
+    }
+
+
+_UUID = [{"name": "uuid", "in": "path", "required": True, "schema": _STRING}]
+_BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+_CALL_FILTERS = [
+    _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    _query("record_index", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
+    _query("status", _STRING),
+    _query("conversation_uuid", _STRING),
+    # ISO 8601; the server also takes forms that are no RFC 3339 date-time, such as a date.
+    _query("date_start", _STRING),
+    _query("date_end", _STRING),
+    _query("order", {"type": "string", "enum": ["asc", "desc"]}),
+]
+
+
+def _voice(
+    summary: str,
+    ok: str,
+    schema: dict[str, Any] | None,
+    codes: tuple[str, ...],
+    body: str | None = None,
+    accept: bool = False,
+) -> dict[str, Any]:
+    """A Voice API operation: an application JWT (401, and 403 for its acl); a JSON body adds
+    400, 413 and 415."""
+    more = ("400", "413", "415") if body else ()
+    return _operation(
+        summary,
+        ok,
+        schema,
+        _errors("403", *more, *codes, accept=accept),
+        body=None if body is None else _ref(body),
+        security=_BEARER,
+    )
+
+
+def _voice_paths() -> dict[str, Any]:
+    audio: dict[str, Any] = {}
+    for kind, model in (("talk", "TalkRequest"), ("stream", "StreamRequest")):
+        audio[f"/v1/calls/{{uuid}}/{kind}"] = {
+            "parameters": _UUID,
+            "put": _voice(f"Play {kind} into a call", "200", _ref("CallMessage"), ("404",),
+                          body=model),
+            "delete": _voice(f"Stop the {kind}", "200", _ref("CallMessage"), ("404",)),
+        }  # fmt: skip
+    recording = _voice("Download a recording", "200", None, ("404",))
+    recording["responses"]["200"]["content"] = {
+        "audio/wav": {"schema": {"type": "string", "format": "binary"}}
+    }
+    return {
         "/v1/calls": {
             "get": _operation(
                 "List calls",
                 "200",
                 _ref("CallList"),
                 _errors("400", "403"),
-                params=[
-                    _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
-                    _query("record_index", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
-                ],
-                security=[{"bearerAuth": []}],
-            )
+                params=_CALL_FILTERS,
+                security=_BEARER,
+            ),
+            "post": _voice(
+                "Create a call",
+                "201",
+                _ref("CreateCallResponse"),
+                (),
+                body="CallRequest",
+                accept=True,
+            ),
+        },
+        "/v1/calls/{uuid}": {
+            "parameters": _UUID,
+            "get": _voice("Get a call", "200", _ref("CallInfo"), ("404",), accept=True),
+            "put": _voice("Modify a call in progress", "204", None, ("404",), body="CallUpdate"),
+        },
+        **audio,
+        "/v1/calls/{uuid}/dtmf": {
+            "parameters": _UUID,
+            "put": _voice(
+                "Send DTMF into a call", "200", _ref("CallMessage"), ("404",), body="DtmfRequest"
+            ),
+        },
+        "/v1/files/{uuid}": {"parameters": _UUID, "get": recording},
+    }
+
+
+def _caller_input(field: str) -> dict[str, Any]:
+    """``SimulatedInput`` with the one field this input needs."""
+    return {
+        "allOf": [
+            _ref("SimulatedInput"),
+            {"type": "object", "properties": {field: _STRING}, "required": [field]},
+        ]
+    }
+
+
+def _simulation_paths() -> dict[str, Any]:
+    body_errors = ("400", "413", "415")
+    inputs = {
+        f"/_ringway/calls/{{uuid}}/{kind}": {
+            "parameters": _UUID,
+            "post": _operation(
+                f"The simulated person: {summary}",
+                "204",
+                None,
+                _errors(*body_errors, "404", accept=False),
+                body=_caller_input(field),
+            ),
+        }
+        for kind, field, summary in (("dtmf", "digits", "key digits"),
+                                     ("speech", "text", "say something"))
+    }  # fmt: skip
+    address = [{"name": "address", "in": "path", "required": True, "schema": _STRING}]
+    return {
+        "/_ringway/calls": {
+            "get": _operation(
+                "List simulated and Voice API calls",
+                "200",
+                _ref("CallList"),
+                _errors("400"),
+                params=_CALL_FILTERS,
+            ),
+            "post": _operation(
+                "A simulated person calls one of the account's numbers",
+                "201",
+                _ref("PlacedCall"),
+                _errors(*body_errors, "404", "422"),
+                body=_ref("SimulatedCall"),
+            ),
+        },
+        "/_ringway/calls/{uuid}": {
+            "parameters": _UUID,
+            "get": _operation("Get a call", "200", _ref("SimulatedCallInfo"), _errors("404")),
+        },
+        "/_ringway/calls/{uuid}/timeline": {
+            "parameters": _UUID,
+            "get": _operation(
+                "A call's timeline",
+                "200",
+                _ref("Timeline"),
+                _errors("400", "404"),
+                params=[_query("after", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})],
+            ),
+        },
+        **inputs,
+        "/_ringway/calls/{uuid}/hangup": {
+            "parameters": _UUID,
+            "post": _operation(
+                "The simulated person hangs up", "204", None, _errors("404", accept=False)
+            ),
+        },
+        "/_ringway/phones": {
+            "get": _operation("The account's virtual phones", "200", _ref("PhoneList"), _errors())
+        },
+        "/_ringway/phones/{address}": {
+            "parameters": address,
+            "get": _operation("A virtual phone", "200", _ref("PhoneOut"), _errors()),
+            "put": _operation(
+                "Set how a virtual phone behaves",
+                "200",
+                _ref("PhoneOut"),
+                _errors(*body_errors),
+                body=_ref("Phone"),
+            ),
+            "delete": _operation(
+                "Reset a virtual phone", "204", None, _errors("404", accept=False)
+            ),
         },
     }
 
@@ -355,6 +625,14 @@ def openapi_document() -> dict[str, Any]:
             (ApplicationIn, "validation"),
             (ApplicationOut, "serialization"),
             (ApplicationV1In, "validation"),
+            (CallRequest, "validation"),
+            (CallUpdate, "validation"),
+            (TalkRequest, "validation"),
+            (StreamRequest, "validation"),
+            (DtmfRequest, "validation"),
+            (SimulatedCall, "validation"),
+            (SimulatedInput, "validation"),
+            (Phone, "validation"),
         ],
         ref_template=REF,
     )
@@ -441,6 +719,8 @@ def openapi_document() -> dict[str, Any]:
                 ),
             },
             **_numbers_paths(),
+            **_voice_paths(),
+            **_simulation_paths(),
             "/_ringway/health": {
                 "get": _operation("Health", "200", _ref("Health"), {}, security=[])
             },

@@ -9,14 +9,12 @@ import contextlib
 import logging
 
 from ringway.storage.calls import CallRecord, CallRepository, Entry
-from ringway.storage.database import Database
 
 log = logging.getLogger("ringway.engine")
 
 
 class Journal:
-    def __init__(self, db: Database, calls: CallRepository, interval: float = 0.05) -> None:
-        self._db = db
+    def __init__(self, calls: CallRepository, interval: float = 0.05) -> None:
         self._calls = calls
         self._interval = interval
         self._records: dict[str, CallRecord] = {}
@@ -46,7 +44,8 @@ class Journal:
         records, self._records = list(self._records.values()), {}
         entries, self._entries = self._entries, []
         try:
-            await self._db.run(self._calls.save, records, entries)
+            # In a thread even on SQLite: the loop runs calls while the batch is written.
+            await asyncio.to_thread(self._calls.save, records, entries)
         except Exception:
             log.exception("could not store %d call states and %d timeline entries",
                           len(records), len(entries))  # fmt: skip

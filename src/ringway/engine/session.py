@@ -41,7 +41,6 @@ class Session:
         self.clock = clock
         self.entries: list[Entry] = []
         self.legs: dict[str, CallLeg] = {}
-        self.changed = asyncio.Event()
         self._journal = journal
         self._tasks: set[asyncio.Task[None]] = set()
         self.done = asyncio.Event()  # set when the last task of the call has ended
@@ -51,8 +50,6 @@ class Session:
         entry = Entry(self.uuid, len(self.entries) + 1, leg, self.clock.now(), kind, data)
         self.entries.append(entry)
         self._journal(entry)
-        self.changed.set()
-        self.changed = asyncio.Event()
         return entry
 
     def save(self, leg: CallLeg) -> None:

@@ -4,6 +4,7 @@ webhook settings, one more attempt on a connect or read timeout, a reset connect
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import time
@@ -138,12 +139,9 @@ class WebhookClient:
         attempt = Attempt(target.url, method, number, headers, body)
         started = time.perf_counter()
         try:
-            if _denied(urlsplit(target.url).hostname or "", self._denied):
+            if self._denied and _denied(urlsplit(target.url).hostname or "", self._denied):
                 raise WebhookBlocked(f"{target.url} is in a network denied to webhooks")
-            timeout = aiohttp.ClientTimeout(
-                sock_connect=target.connect_timeout_ms / 1000,
-                sock_read=target.socket_timeout_ms / 1000,
-            )
+            timeout = _timeout(target.connect_timeout_ms, target.socket_timeout_ms)
             params = _query(fields) if method == "GET" else None
             async with self._client().request(
                 method, target.url, data=body or None, params=params, headers=headers,
@@ -170,6 +168,11 @@ class WebhookClient:
             attempt.outcome = f"error: {exc.__class__.__name__}"
         attempt.latency_ms = (time.perf_counter() - started) * 1000
         return attempt
+
+
+@functools.cache
+def _timeout(connect_ms: int, read_ms: int) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(sock_connect=connect_ms / 1000, sock_read=read_ms / 1000)
 
 
 def _query(fields: dict[str, Any]) -> dict[str, str]:

@@ -64,7 +64,7 @@ class Platform:
 
     async def start_engine(self) -> VoiceEngine:
         """Start the voice engine in the running event loop (the server's lifespan)."""
-        journal = Journal(self.db, CallRepository(self.db))
+        journal = Journal(CallRepository(self.db))
         journal.start()
         engine = VoiceEngine(
             WebhookClient(self.settings.denied_networks),

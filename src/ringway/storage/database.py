@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
+import orjson
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -46,11 +47,15 @@ class Database:
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = sa.create_engine(
-                self.url, connect_args={"check_same_thread": False, "timeout": 30}
+                self.url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                json_serializer=_json,
             )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=10)
+            self.engine = sa.create_engine(
+                self.url, pool_pre_ping=True, pool_size=10, json_serializer=_json
+            )
         self._on_commit: list[Callable[[], None]] = []
 
     def migrate(self) -> None:
@@ -97,6 +102,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
