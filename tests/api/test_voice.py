@@ -14,7 +14,7 @@ import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 import jwt as pyjwt
@@ -31,15 +31,17 @@ from tests.receivers import Received, Receiver, Reply, receiver
 T = TypeVar("T")
 CALLER = "447700900001"
 ERRORS = "https://developer.nexmo.com/api-errors"
-_callees = itertools.count(447700900300)
+_callees = itertools.count(447700800000)
 
 
 def callee() -> str:
-    """A fresh virtual phone number (outside the ranges numbers are sold from)."""
+    """A fresh virtual phone number (outside the inventory: no ringway number answers it)."""
     return str(next(_callees))
 
 
-def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = "") -> T:
+def eventually(
+    check: Callable[[], T | Literal[False] | None], timeout: float = 5.0, what: str = ""
+) -> T:
     """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -160,7 +162,8 @@ class Voice:
 
 
 def jwt_of(app_id: str, private_key: str) -> str:
-    return JwtClient(app_id, private_key).generate_application_jwt().decode()
+    token: bytes = JwtClient(app_id, private_key).generate_application_jwt()
+    return token.decode()
 
 
 def body_of(request: Received) -> dict[str, Any]:
@@ -175,8 +178,10 @@ def create_app(
     rest: httpx.Client, hooks: Receiver, signed: bool = False, voice: bool = True
 ) -> tuple[str, str]:
     """A voice application: answer URL ``/answer`` (GET), event URL ``/app-event`` (POST)."""
-    webhooks = {"answer_url": {"address": f"{hooks.url}/answer", "http_method": "GET"},
-                "event_url": {"address": f"{hooks.url}/app-event", "http_method": "POST"}}  # fmt: skip
+    webhooks = {
+        "answer_url": {"address": f"{hooks.url}/answer", "http_method": "GET"},
+        "event_url": {"address": f"{hooks.url}/app-event", "http_method": "POST"},
+    }
     capabilities = {"voice": {"webhooks": webhooks, "signed_callbacks": signed}} if voice else {}
     created = rest.post("/v2/applications", json={"name": "voice", "capabilities": capabilities})
     assert created.status_code == 201, created.text
@@ -191,14 +196,16 @@ def open_voice(server: LiveServer, hooks: Receiver, signed: bool = False) -> Ite
         yield Voice(server, account, rest, hooks, app_id, key, signed)
 
 
+# The receiver is set up before the server, so it outlives it: the calls the server hangs up as
+# it stops still reach it.
 @pytest.fixture
-def voice(request: pytest.FixtureRequest, server: LiveServer, hooks: Receiver) -> Iterator[Voice]:
+def voice(request: pytest.FixtureRequest, hooks: Receiver, server: LiveServer) -> Iterator[Voice]:
     """Parametrize it indirectly with ``True`` for an application with signed callbacks."""
     yield from open_voice(server, hooks, signed=getattr(request, "param", False))
 
 
 @pytest.fixture
-def live(realtime_server: LiveServer, hooks: Receiver) -> Iterator[Voice]:
+def live(hooks: Receiver, realtime_server: LiveServer) -> Iterator[Voice]:
     yield from open_voice(realtime_server, hooks)
 
 
@@ -224,7 +231,7 @@ def test_a_call_to_a_virtual_phone_posts_every_event_and_the_keys_it_gives(voice
     voice.phone(to, behaviour="answer", dtmf=["42"])
     thanks = [{"action": "talk", "text": "Thank you"}]
     voice.hooks.answer("/input", Reply(body=thanks))
-    ncco = [
+    ncco: list[dict[str, Any]] = [
         {"action": "talk", "text": "Enter your code"},
         {"action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 2},
          "eventUrl": [voice.hooks.url + "/input"]},
@@ -311,7 +318,10 @@ def test_a_call_that_is_not_answered_ends_as_the_phone_decides(
 def test_machine_detection(voice: Voice, behaviour: str) -> None:
     to = callee()
     voice.phone(to, behaviour=behaviour)
-    ncco = [{"action": "talk", "text": "Hi"}, {"action": "wait", "timeout": 30}]
+    ncco: list[dict[str, Any]] = [
+        {"action": "talk", "text": "Hi"},
+        {"action": "wait", "timeout": 30},
+    ]
     uuid = voice.call(to, ncco, machine_detection="hangup")["uuid"]
     statuses = voice.ended(uuid)
     detected = "machine" if behaviour == "machine" else "human"
@@ -319,7 +329,37 @@ def test_machine_detection(voice: Voice, behaviour: str) -> None:
     (event,) = [e for e in voice.events(uuid=uuid) if e["status"] == detected]
     assert event["call_uuid"] == uuid
     completed = voice.events(uuid=uuid)[-1]
-    assert completed["duration"] == ("0" if behaviour == "machine" else "31")
+    if behaviour == "machine":  # hung up as soon as the machine was detected
+        assert completed["duration"] == "0"
+    else:  # the NCCO ran to its end
+        assert int(completed["duration"]) >= 30
+
+
+def test_events_by_get_and_the_length_timer(voice: Voice) -> None:
+    to = callee()
+    voice.phone(to, answer_after=1)
+    ncco = [{"action": "wait", "timeout": 600}]
+    uuid = voice.call(to, ncco, event_method="GET", length_timer=2)["uuid"]
+    assert voice.ended(uuid) == ["started", "ringing", "answered", "completed"]
+    requests = voice.hooks.on("/event")
+    assert {r.method for r in requests} == {"GET"} and {r.body for r in requests} == {b""}
+    completed = requests[-1].query
+    assert completed["uuid"] == uuid and completed["to"] == to
+    assert completed["duration"] == "2"  # cut off by length_timer, not by the 600 s wait
+    assert completed["disconnected_by"] == "platform"
+
+
+def test_a_call_hung_up_while_ringing_is_cancelled(live: Voice) -> None:
+    to = callee()
+    live.phone(to, answer_after=30)
+    uuid = live.call(to, [{"action": "talk", "text": "Hi"}])["uuid"]
+    eventually(lambda: "ringing" in live.statuses(uuid), what="the phone to ring")
+    hangup = live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"})
+    assert hangup.status_code == 204, hangup.text
+    assert live.ended(uuid) == ["started", "ringing", "cancelled", "completed"]
+    completed = live.events(uuid=uuid)[-1]
+    assert completed["duration"] == "0" and completed["price"] == "0.00000000"
+    assert live.entries(uuid, "action") == []
 
 
 def test_random_from_number_calls_from_a_number_of_the_account(voice: Voice) -> None:
@@ -330,8 +370,11 @@ def test_random_from_number_calls_from_a_number_of_the_account(voice: Voice) -> 
     owned = voice.number()
     created = voice.api("POST", "/v1/calls", json=body)
     assert created.status_code == 201, created.text
-    call = eventually(lambda: voice.api("GET", f"/v1/calls/{created.json()['uuid']}").json())
-    assert call["from"] == {"type": "phone", "number": owned}
+    uuid = created.json()["uuid"]
+    voice.ended(uuid, "/app-event")  # no event_url: the application's
+    assert voice.api("GET", f"/v1/calls/{uuid}").json()["from"] == {
+        "type": "phone", "number": owned}  # fmt: skip
+    assert {e["from"] for e in voice.events("/app-event", uuid)} == {owned}
 
 
 def test_invalid_requests_name_the_field_and_create_no_call(voice: Voice) -> None:
@@ -354,8 +397,6 @@ def test_invalid_requests_name_the_field_and_create_no_call(voice: Voice) -> Non
     unknown = invalid(voice.api("POST", "/v1/calls", json={
         "to": to, "from": from_, "ncco": [ncco[0], {"action": "dance"}]}))  # fmt: skip
     assert list(unknown) == ["ncco[1].action"]
-    empty = invalid(voice.api("POST", "/v1/calls", json={"to": to, "from": from_, "ncco": []}))
-    assert empty == {"ncco": "an NCCO is a non-empty JSON array of actions"}
     bad_timer = invalid(voice.api("POST", "/v1/calls", json={
         "to": to, "from": from_, "ncco": ncco, "ringing_timer": 121}))  # fmt: skip
     assert list(bad_timer) == ["ringing_timer"]
@@ -367,6 +408,14 @@ def test_invalid_requests_name_the_field_and_create_no_call(voice: Voice) -> Non
     assert listed["count"] == 0 and listed["_embedded"]["calls"] == []
     engine = voice.server.platform.calls.engine
     assert engine is not None and engine.legs == {}
+
+
+def test_an_empty_ncco_is_reported_on_the_ncco_field(voice: Voice) -> None:
+    body = {"to": [{"type": "phone", "number": callee()}],
+            "from": {"type": "phone", "number": CALLER}, "ncco": []}  # fmt: skip
+    assert invalid(voice.api("POST", "/v1/calls", json=body)) == {
+        "ncco": "an NCCO is a non-empty JSON array of actions"
+    }
 
 
 def test_the_voice_api_needs_an_application_jwt(voice: Voice) -> None:
@@ -387,7 +436,10 @@ def test_the_voice_api_needs_an_application_jwt(voice: Voice) -> None:
 def test_list_and_get_calls(voice: Voice) -> None:
     to = callee()
     voice.phone(to, answer_after=1, hangup_after=4)
-    ncco = [{"action": "talk", "text": "Hello"}, {"action": "wait", "timeout": 60}]
+    ncco: list[dict[str, Any]] = [
+        {"action": "talk", "text": "Hello"},
+        {"action": "wait", "timeout": 60},
+    ]
     before = datetime.now(UTC) - timedelta(seconds=1)
     first, second = voice.call(to, ncco), voice.call(to, ncco)
     for created in (first, second):
@@ -424,10 +476,6 @@ def test_list_and_get_calls(voice: Voice) -> None:
     assert listing(date_start=after.strftime(zulu))["count"] == 0
     assert listing(date_end=after.strftime(zulu))["count"] == 2
     problem(voice.api("GET", "/v1/calls", params={"date_start": "yesterday"}), 400)
-    # The same moments written with another UTC offset select the same calls.
-    paris = timezone(timedelta(hours=2))
-    assert listing(date_start=before.astimezone(paris).isoformat())["count"] == 2
-    assert listing(date_end=after.astimezone(paris).isoformat())["count"] == 2
 
     call = voice.api("GET", f"/v1/calls/{first['uuid']}")
     assert call.status_code == 200, call.text
@@ -455,6 +503,29 @@ def test_list_and_get_calls(voice: Voice) -> None:
     assert missing["type"] == f"{ERRORS}#not-found"
     assert voice.api("GET", "/v1/calls", token=other).json()["count"] == 0
     problem(voice.api("GET", "/v1/calls/00000000-0000-0000-0000-000000000000"), 404)
+
+
+def test_date_filters_mean_the_same_moment_whatever_the_utc_offset(voice: Voice) -> None:
+    to = callee()
+    voice.phone(to, answer_after=0)
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    uuid = voice.call(to, [{"action": "talk", "text": "Hi"}])["uuid"]
+    voice.ended(uuid)
+    after = datetime.now(UTC) + timedelta(seconds=1)
+
+    def count(**params: str) -> int:
+        response = voice.api("GET", "/v1/calls", params=params)
+        assert response.status_code == 200, response.text
+        total: int = response.json()["count"]
+        return total
+
+    eventually(lambda: count(status="completed") == 1, what="the call to be stored")
+    assert count(date_start=before.isoformat(), date_end=after.isoformat()) == 1
+    paris, new_york = timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))
+    assert count(date_start=before.astimezone(paris).isoformat()) == 1
+    assert count(date_end=after.astimezone(paris).isoformat()) == 1
+    assert count(date_start=after.astimezone(new_york).isoformat()) == 0
+    assert count(date_end=before.astimezone(new_york).isoformat()) == 0
 
 
 # -- live control -----------------------------------------------------------------------------
@@ -523,8 +594,8 @@ def test_live_control_of_a_running_call(live: Voice) -> None:
     assert "transfer" in live.statuses(uuid)
     assert live.timeline(uuid)["running"] is True
 
-    by_url = live.hooks.answer("/transfer", Reply(body=[
-        {"action": "talk", "text": "Moved by URL"}, {"action": "wait", "timeout": 600}]))  # fmt: skip
+    moved_ncco = [{"action": "talk", "text": "Moved by URL"}, {"action": "wait", "timeout": 600}]
+    by_url = live.hooks.answer("/transfer", Reply(body=moved_ncco))
     moved = live.api("PUT", f"/v1/calls/{uuid}", json={
         "action": "transfer", "destination": {"type": "ncco", "url": [by_url]}})  # fmt: skip
     assert moved.status_code == 204, moved.text
@@ -535,12 +606,6 @@ def test_live_control_of_a_running_call(live: Voice) -> None:
                     for e in live.entries(uuid, "action")),
         what="the NCCO of the transfer URL to run",
     )  # fmt: skip
-    bad_transfer = {"action": "transfer",
-                    "destination": {"type": "ncco", "ncco": [{"action": "talk"}]}}  # fmt: skip
-    assert list(invalid(live.api("PUT", f"/v1/calls/{uuid}", json=bad_transfer))) == [
-        "destination.ncco[0].text"
-    ]
-    assert live.timeline(uuid)["running"] is True
 
     hangup = live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"})
     assert hangup.status_code == 204, hangup.text
@@ -574,6 +639,21 @@ def test_live_control_of_another_accounts_call_is_not_found(live: Voice) -> None
     assert live.timeline(uuid)["running"] is True
     assert live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"}).status_code == 204
     live.ended(uuid)
+
+
+def test_a_transfer_to_an_invalid_ncco_names_the_destination_field(live: Voice) -> None:
+    to = callee()
+    live.phone(to, answer_after=0)
+    uuid = live.call(to, [{"action": "wait", "timeout": 600}])["uuid"]
+    eventually(lambda: "answered" in live.statuses(uuid), what="the call to be answered")
+    bad_transfer = {"action": "transfer",
+                    "destination": {"type": "ncco", "ncco": [{"action": "talk"}]}}  # fmt: skip
+    named = invalid(live.api("PUT", f"/v1/calls/{uuid}", json=bad_transfer))
+    assert live.timeline(uuid)["running"] is True  # the call goes on with its NCCO
+    assert live.entries(uuid, "ncco") == []
+    assert live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"}).status_code == 204
+    live.ended(uuid)
+    assert list(named) == ["destination.ncco[0].text"]
 
 
 # -- recordings -------------------------------------------------------------------------------
@@ -620,7 +700,7 @@ def test_a_recording_is_fetched_with_a_jwt_of_the_account(voice: Voice) -> None:
 
 @pytest.mark.parametrize("voice", [True, False], ids=["signed", "unsigned"], indirect=True)
 def test_signed_callbacks_sign_every_request_of_an_inbound_call(voice: Voice) -> None:
-    hooks, signed = voice.hooks, voice.signed
+    hooks = voice.hooks
     number = voice.number(voice.app_id)
     hooks.answer("/answer", Reply(body=[
         {"action": "talk", "text": "Your code?"},
@@ -639,10 +719,31 @@ def test_signed_callbacks_sign_every_request_of_an_inbound_call(voice: Voice) ->
     requests = hooks.received
     assert {r.path for r in requests} == {"/answer", "/app-event", "/input"}
     assert [r.method for r in requests if r.path == "/answer"] == ["GET"]
+    check_signatures(voice, requests)
+
+
+@pytest.mark.parametrize("voice", [True, False], ids=["signed", "unsigned"], indirect=True)
+def test_signed_callbacks_sign_every_request_of_a_voice_api_call(voice: Voice) -> None:
+    to = callee()
+    voice.phone(to, answer_after=1)
+    answer = voice.hooks.answer("/my-answer", Reply(body=[{"action": "talk", "text": "Hi"}]))
+    body = {"to": [{"type": "phone", "number": to}],
+            "from": {"type": "phone", "number": CALLER}, "answer_url": [answer],
+            "event_url": [voice.hooks.url + "/event"]}  # fmt: skip
+    response = voice.api("POST", "/v1/calls", json=body)
+    assert response.status_code == 201, response.text
+    voice.ended(response.json()["uuid"])
+    assert {r.path for r in voice.hooks.received} == {"/my-answer", "/event"}
+    check_signatures(voice, voice.hooks.received)
+
+
+def check_signatures(voice: Voice, requests: list[Received]) -> None:
+    """Each request carries a signature of its exact body when the application signs its
+    callbacks, and no Authorization header when it does not."""
     secret = voice.account.signature_secret
     for request in requests:
         authorization = request.headers.get("Authorization")
-        if not signed:
+        if not voice.signed:
             assert authorization is None, request
             continue
         assert authorization is not None and authorization.startswith("Bearer "), request
@@ -657,7 +758,7 @@ def test_signed_callbacks_sign_every_request_of_an_inbound_call(voice: Voice) ->
         if request.method == "GET":
             assert request.body == b""
             assert claims["payload_hash"] == hashlib.sha256(b"").hexdigest()
-    if signed:
+    if voice.signed:
         other_secret = voice.server.account().signature_secret
         token = requests[0].headers["Authorization"].removeprefix("Bearer ")
         assert not verify_signature(token, other_secret)

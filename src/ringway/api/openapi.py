@@ -153,6 +153,30 @@ _CALL_FIELDS: dict[str, Any] = {
 }
 
 
+def _given(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"properties": {name: schema}, "required": [name]}
+
+
+_ARRAY = {"type": "array"}
+# What the models check across fields, after each field is valid: exactly one of two.
+CHOICES: dict[str, list[dict[str, Any]]] = {
+    "CallRequest": [
+        {"oneOf": [_given("answer_url", _ARRAY), _given("ncco", _ARRAY)]},
+        {"oneOf": [_given("from", {"type": "object"}),
+                   _given("random_from_number", {"const": True})]},
+    ],
+    "Destination": [{"oneOf": [_given("url", _ARRAY), _given("ncco", _ARRAY)]}],
+    "CallUpdate": [
+        {"oneOf": [
+            {"properties": {"action": {"const": "transfer"}, "destination": {"type": "object"}},
+             "required": ["action", "destination"]},
+            {"properties": {"action": {"not": {"const": "transfer"}},
+                            "destination": {"type": "null"}}},
+        ]}
+    ],
+}  # fmt: skip
+
+
 def _number_list(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -601,14 +625,16 @@ def _simulation_paths() -> dict[str, Any]:
         "/_ringway/phones": {
             "get": _operation("The account's virtual phones", "200", _ref("PhoneList"), _errors())
         },
+        # Any address has a phone (the default until set), but the route's ``{address:path}``
+        # matches no line break, so an address with one inside is a 404.
         "/_ringway/phones/{address}": {
             "parameters": address,
-            "get": _operation("A virtual phone", "200", _ref("PhoneOut"), _errors()),
+            "get": _operation("A virtual phone", "200", _ref("PhoneOut"), _errors("404")),
             "put": _operation(
                 "Set how a virtual phone behaves",
                 "200",
                 _ref("PhoneOut"),
-                _errors(*body_errors),
+                _errors(*body_errors, "404"),
                 body=_ref("Phone"),
             ),
             "delete": _operation(
@@ -636,6 +662,8 @@ def openapi_document() -> dict[str, Any]:
         ],
         ref_template=REF,
     )
+    for name, rules in CHOICES.items():
+        generated["$defs"][name]["allOf"] = rules
     app_errors = _errors("404")
     body_errors = _errors("400", "413", "415")
     legacy: list[dict[str, list[str]]] = [{"basicAuth": []}, {}]

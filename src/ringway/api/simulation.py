@@ -22,7 +22,6 @@ from ringway.storage.calls import Entry
 
 PATH = "/_ringway/calls"
 CALLER_INPUTS = ("dtmf", "speech", "hangup")
-CALLER_INPUTS = ("dtmf", "speech", "hangup")
 
 
 async def place_call(request: Request) -> Response:

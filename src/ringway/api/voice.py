@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -87,11 +87,16 @@ async def call_page(request: Request, account_id: str, path: str) -> dict[str, A
         newest_first=order == "desc",
     )
     total, records = await platform_of(request).calls.page(query, index, size)
+    links = {"self": {"href": f"{path}?page_size={size}&record_index={index}"}}
+    if index + size < total:
+        links["next"] = {"href": f"{path}?page_size={size}&record_index={index + size}"}
+    if index > 0:
+        links["prev"] = {"href": f"{path}?page_size={size}&record_index={max(index - size, 0)}"}
     return {
         "count": total,
         "page_size": size,
         "record_index": index,
-        "_links": {"self": {"href": f"{path}?page_size={size}&record_index={index}"}},
+        "_links": links,
         "_embedded": {"calls": [call_wire(r) for r in records]},
     }
 
@@ -101,9 +106,10 @@ def _date(params: Any, name: str) -> datetime | None:
     if raw is None:
         return None
     try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise list_invalid([InvalidParameter(name, "must be an ISO 8601 time")]) from None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def get_call(request: Request) -> Response:

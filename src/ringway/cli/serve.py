@@ -65,4 +65,5 @@ def serve(
         log_level="warning",
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        timeout_graceful_shutdown=3,
     )

@@ -252,7 +252,8 @@ def invalid_parameters(exc: ValidationError) -> list[InvalidParameter]:
     for error in exc.errors(include_url=False):
         name = ".".join(str(part) for part in error["loc"]) or "body"
         reason = "is not a recognised property" if error["type"] == "extra_forbidden" else None
-        params.append(InvalidParameter(name, reason or error["msg"]))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        params.append(InvalidParameter(name, reason or message))
     return params
 
 

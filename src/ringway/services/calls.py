@@ -54,7 +54,10 @@ def checked_ncco(document: Any, name: str) -> list[Action]:
         params = []
         for reason in exc.reasons:
             place, _, why = reason.partition(": ")
-            params.append(InvalidParameter(name + ("" if place == "ncco" else place), why))
+            if place.startswith("["):
+                params.append(InvalidParameter(name + place, why))
+            else:
+                params.append(InvalidParameter(name, why if place == "ncco" else reason))
         raise payload_invalid(params, "The NCCO is invalid") from None
 
 
@@ -167,7 +170,10 @@ class CallService:
         return record
 
     async def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
-        return await self._db.run(self._calls.page, query, offset, limit)
+        """A page of stored calls, each as it is now if it runs here (storage lags by a batch)."""
+        total, records = await self._db.run(self._calls.page, query, offset, limit)
+        legs = self.engine.legs if self.engine else {}
+        return total, [legs[r.uuid].record() if r.uuid in legs else r for r in records]
 
     async def timeline(
         self, account_id: str, uuid: str, after: int = 0
@@ -199,7 +205,9 @@ class CallService:
         else:
             assert update.destination is not None
             destination = update.destination
-            ncco = None if destination.ncco is None else checked_ncco(destination.ncco, "ncco")
+            ncco = None
+            if destination.ncco is not None:
+                ncco = checked_ncco(destination.ncco, "destination.ncco")
             await self._engine.transfer(leg, ncco, destination.url[0] if destination.url else None)
         leg.note("control", action=update.action)
 
