@@ -8,9 +8,10 @@ import ssl
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, TypeVar
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from ringway.config import Settings
 from ringway.security.tls import ensure_tls
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
+from tests.receivers import Receiver, threaded_receiver
 
 PG_ADMIN_URL = os.environ.get(
     "RINGWAY_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -84,6 +86,23 @@ def platform(settings: Settings) -> Iterator[Platform]:
     platform.close()
 
 
+T = TypeVar("T")
+
+
+def eventually(
+    check: Callable[[], T | Literal[False] | None], timeout: float = 5.0, what: str = ""
+) -> T:
+    """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.02)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -142,6 +161,13 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
 @pytest.fixture
 def server(settings: Settings) -> Iterator[LiveServer]:
     yield from run_server(settings)
+
+
+@pytest.fixture
+def hooks() -> Iterator[Receiver]:
+    """A real webhook receiver; every path answers 200 unless a test scripts it."""
+    with threaded_receiver() as recorder:
+        yield recorder
 
 
 @pytest.fixture

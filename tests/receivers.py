@@ -4,9 +4,10 @@ each path from a script the test writes."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,23 @@ class Receiver:
             reply.body if isinstance(reply.body, bytes) else web.json_response(reply.body).body
         )
         return web.Response(status=reply.status, body=payload, content_type="application/json")
+
+
+@contextmanager
+def threaded_receiver() -> Iterator[Receiver]:
+    """A receiver on an event loop in a thread of its own, for tests that are not async."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    manager = receiver()  # kept, so the context manager lives as long as the receiver
+    recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
+    try:
+        yield recorder
+    finally:
+        asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 @asynccontextmanager

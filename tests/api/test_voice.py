@@ -4,17 +4,15 @@ receiver run in an event loop of its own: what a user of ``/v1/calls`` relies on
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import itertools
-import threading
 import time
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import jwt as pyjwt
@@ -25,8 +23,8 @@ from vonage_jwt.verify_jwt import verify_signature
 
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, run_server
-from tests.receivers import Received, Receiver, Reply, receiver
+from tests.conftest import LiveServer, eventually, run_server
+from tests.receivers import Received, Receiver, Reply
 
 T = TypeVar("T")
 CALLER = "447700900001"
@@ -37,20 +35,6 @@ _callees = itertools.count(447700800000)
 def callee() -> str:
     """A fresh virtual phone number (outside the inventory: no ringway number answers it)."""
     return str(next(_callees))
-
-
-def eventually(
-    check: Callable[[], T | Literal[False] | None], timeout: float = 5.0, what: str = ""
-) -> T:
-    """Poll ``check`` until it returns something truthy, or fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.02)
 
 
 def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
@@ -65,23 +49,6 @@ def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
 
 
 # -- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def hooks() -> Iterator[Receiver]:
-    """A receiver in a thread's event loop; every path answers 200 unless a test scripts it."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    manager = receiver()  # kept, so the context manager lives as long as the receiver
-    recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
-    try:
-        yield recorder
-    finally:
-        asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture

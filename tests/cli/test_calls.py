@@ -3,11 +3,8 @@ receiver, run in an event loop of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +13,7 @@ from click.testing import CliRunner, Result
 from ringway.cli import main
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
-from tests.receivers import Receiver, Reply, receiver
+from tests.receivers import Receiver, Reply
 
 CALLER = "447700900001"
 NCCO = [
@@ -27,27 +24,9 @@ LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}  (?P<leg>[0-9a-f]{8})  (?P<what>.+)$"
 
 
 @pytest.fixture
-def hooks() -> Iterator[Receiver]:
-    """A receiver answering NCCO on /answer and 200 on /event, in a thread's event loop."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    manager = receiver()  # kept, so the context manager lives as long as the receiver
-    recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
-    recorder.answer("/answer", Reply(body=NCCO))
-    recorder.answer("/event", Reply())
-    try:
-        yield recorder
-    finally:
-        asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-
-
-@pytest.fixture
 def number(server: LiveServer, account: Credentials, hooks: Receiver) -> str:
     """A number of the account, linked to an application whose voice webhooks reach ``hooks``."""
+    hooks.answer("/answer", Reply(body=NCCO))
     with server.client(account) as rest:
         webhooks = {
             "answer_url": {"address": f"{hooks.url}/answer", "http_method": "GET"},

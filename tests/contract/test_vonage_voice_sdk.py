@@ -6,16 +6,13 @@ nexmo.com one (tests/api/test_voice.py fetches recordings over HTTP instead)."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import io
 import itertools
-import threading
-import time
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import pytest
@@ -44,42 +41,12 @@ from vonage_voice import (
 from ringway.config import Settings
 from ringway.security.keys import generate_key_pair
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, run_server
-from tests.receivers import Receiver, Reply, receiver
+from tests.conftest import LiveServer, eventually, run_server
+from tests.receivers import Receiver, Reply
 
 T = TypeVar("T")
 CALLER = "447700900001"
 _callees = itertools.count(447700801000)  # outside the inventory
-
-
-def eventually(
-    check: Callable[[], T | Literal[False] | None], timeout: float = 5.0, what: str = ""
-) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def hooks() -> Iterator[Receiver]:
-    """A receiver for the application's webhooks, in a thread's event loop."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    manager = receiver()  # kept, so the context manager lives as long as the receiver
-    recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
-    try:
-        yield recorder
-    finally:
-        asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture
