@@ -140,7 +140,7 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
         ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on",
-        timeout_graceful_shutdown=3, **ssl,
+        **ssl,
     )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -795,3 +795,39 @@ def test_a_simulated_caller_hangs_up_a_running_call(live: Voice) -> None:
     assert live.ended(uuid, "/app-event")[-1] == "completed"
     assert live.events("/app-event", uuid)[-1]["disconnected_by"] == "user"
     problem(live.rest.post(f"/_ringway/calls/{uuid}/hangup"), 404)
+
+
+@pytest.fixture
+def second_server(
+    settings: Settings, realtime_server: LiveServer, tmp_path: Any
+) -> Iterator[LiveServer]:
+    """Another server on the same database, with an engine of its own (as a second worker or
+    node would be)."""
+    yield from run_server(settings.model_copy(update={"data_dir": tmp_path / "second"}))
+
+
+def test_a_call_running_in_one_server_is_controlled_through_another(
+    live: Voice, second_server: LiveServer
+) -> None:
+    to = callee()
+    live.phone(to, answer_after=0)
+    uuid = live.call(to, [{"action": "talk", "text": "Hold on"},
+                          {"action": "wait", "timeout": 600}])["uuid"]  # fmt: skip
+    eventually(lambda: "answered" in live.statuses(uuid), what="the answer")
+    headers = {"Authorization": f"Bearer {live.token()}"}
+    with second_server.client() as other:
+        muted = other.put(f"/v1/calls/{uuid}", json={"action": "mute"}, headers=headers)
+        assert muted.status_code == 204, muted.text
+        talked = other.put(f"/v1/calls/{uuid}/talk", json={"text": "Hi"}, headers=headers)
+        assert talked.status_code == 200 and talked.json()["uuid"] == uuid
+        hung_up = other.put(f"/v1/calls/{uuid}", json={"action": "hangup"}, headers=headers)
+        assert hung_up.status_code == 204
+    assert live.ended(uuid)[-1] == "completed"
+    controls = [e["action"] for e in live.entries(uuid, "control")]
+    assert controls == ["mute", "talk", "hangup"]  # in the order sent, by the server running it
+    with second_server.client() as other:
+        # Once the end is stored (within a batch), the other server knows the call is over.
+        stored = lambda: other.get(f"/v1/calls/{uuid}", headers=headers).json()["end_time"]  # noqa: E731
+        eventually(stored, what="the stored end of the call")
+        late = other.put(f"/v1/calls/{uuid}", json={"action": "hangup"}, headers=headers)
+    assert late.status_code == 404

@@ -259,7 +259,19 @@ def test_sdk_controls_a_running_call(live_sdk: Sdk) -> None:
     assert streams == [("started", audio), ("stopped", None)]
     assert [e["digits"] for e in sdk.timeline(uuid, "dtmf")] == ["1234#"]
     controls = [e["action"] for e in sdk.timeline(uuid, "control")]
-    assert controls == ["mute", "unmute", "earmuff", "unearmuff", "transfer", "transfer"]
+    assert controls == [
+        "talk",
+        "silence",
+        "dtmf",
+        "mute",
+        "unmute",
+        "earmuff",
+        "unearmuff",
+        "stream",
+        "silence",
+        "transfer",
+        "transfer",
+    ]  # every request, in order
 
     voice.hangup(uuid)
     eventually(lambda: "completed" in sdk.statuses(uuid), what="the completed event")

@@ -75,7 +75,7 @@ def test_a_muted_member_is_heard_by_no_one(tmp_path: Path) -> None:
         joined = await until(second, "conversation", event="joined")
         assert joined["mute"] and joined["heard_by"] == [] and joined["hears"] == [first.uuid]
         for leg in (first, second):
-            w.platform.calls.caller(w.account_id, leg.uuid, "hangup")
+            await w.platform.calls.caller(w.account_id, leg.uuid, "hangup")
         await asyncio.gather(first.session.done.wait(), second.session.done.wait())
 
     play(tmp_path, test)
@@ -91,8 +91,8 @@ def test_transfer_moves_a_leg_into_another_conversation(tmp_path: Path) -> None:
         second = await w.start(number)
         joined = await until(second, "conversation", event="joined")
         assert joined["conversation_id"] == lobby and joined["hears"] == [first.uuid]
-        w.platform.calls.caller(w.account_id, first.uuid, "hangup")
-        w.platform.calls.caller(w.account_id, second.uuid, "hangup")
+        await w.platform.calls.caller(w.account_id, first.uuid, "hangup")
+        await w.platform.calls.caller(w.account_id, second.uuid, "hangup")
         await second.session.done.wait()
 
     play(tmp_path, test)
@@ -105,7 +105,7 @@ def test_live_dtmf_reaches_an_input_on_a_real_time_call(tmp_path: Path) -> None:
         _, number = w.application(Reply(body=[wait_for]))
         leg = await w.start(number, speed=1)
         await until(leg, "action")
-        w.platform.calls.caller(w.account_id, leg.uuid, "dtmf", "55")
+        await w.platform.calls.caller(w.account_id, leg.uuid, "dtmf", "55")
         await leg.session.done.wait()
         assert w.events("/input")[0]["dtmf"] == {"digits": "55", "timed_out": False}
 
@@ -117,7 +117,7 @@ def test_live_hangup_ends_a_call_as_the_caller(tmp_path: Path) -> None:
         _, number = w.application(Reply(body=[room()]))
         leg = await w.start(number)
         await until(leg, "conversation", event="joined")
-        w.platform.calls.caller(w.account_id, leg.uuid, "hangup")
+        await w.platform.calls.caller(w.account_id, leg.uuid, "hangup")
         await leg.session.done.wait()
         assert w.events()[-1]["disconnected_by"] == "user"
 

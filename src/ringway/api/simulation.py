@@ -86,7 +86,7 @@ async def caller_input(request: Request) -> Response:
         value = getattr(body, field) or ""
         if not value:
             raise payload_invalid([InvalidParameter(field, "is required")])
-    platform.calls.caller(account.id, request.path_params["uuid"], kind, value)
+    await platform.calls.caller(account.id, request.path_params["uuid"], kind, value)
     return Response(status_code=204)
 
 

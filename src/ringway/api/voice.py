@@ -146,14 +146,14 @@ async def start_stream(request: Request) -> Response:
 async def stop_audio(request: Request) -> Response:
     account_id, platform = await _caller(request)
     kind = request.url.path.rsplit("/", 1)[-1]
-    uuid = platform.calls.silence(account_id, request.path_params["uuid"], kind)
+    uuid = await platform.calls.silence(account_id, request.path_params["uuid"], kind)
     return _message(f"{kind.capitalize()} stopped", uuid)
 
 
 async def send_dtmf(request: Request) -> Response:
     account_id, platform = await _caller(request)
     dtmf = parse_body(DtmfRequest, await json_body(request, platform.settings.max_body_bytes))
-    uuid = platform.calls.dtmf(account_id, request.path_params["uuid"], dtmf.digits)
+    uuid = await platform.calls.dtmf(account_id, request.path_params["uuid"], dtmf.digits)
     return _message("DTMF sent", uuid)
 
 

@@ -484,12 +484,6 @@ class VoiceEngine:
             for key in digits.replace("p", ""):
                 far.give("dtmf", key)
 
-    def live(self, account_id: str, leg_uuid: str) -> CallLeg | None:
-        leg = self.legs.get(leg_uuid)
-        if leg is None or leg.session.account_id != account_id or leg.leg.ended:
-            return None
-        return leg
-
 
 class Recording:
     """A recording in progress; finishing it writes the WAV and posts the recording event."""

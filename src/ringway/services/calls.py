@@ -3,6 +3,9 @@ The engine runs the calls; this layer resolves numbers, applications and account
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,9 @@ from ringway.storage.repositories import AccountRepository, ApplicationRepositor
 DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
 MAX_ADDRESS = 255
 ERRORS = "https://developer.nexmo.com/api-errors"
+
+
+log = logging.getLogger("ringway.calls")
 
 
 def not_live(uuid: str) -> ProblemError:
@@ -187,65 +193,95 @@ class CallService:
         return record, entries, record.end_time is None
 
     # -- live control --------------------------------------------------------------------
+    # A command reaches a leg running in this process at once; one running in another
+    # process (a worker, a node) through the call_commands table, which each process polls for
+    # its own legs.
 
-    def live(self, account_id: str, uuid: str) -> CallLeg:
-        leg = self._engine.live(account_id, uuid)
-        if leg is None:
-            raise not_live(uuid)
-        return leg
+    async def update(self, account_id: str, uuid: str, update: CallUpdate) -> str:
+        """``PUT /v1/calls/{uuid}``."""
+        command: dict[str, Any] = {"action": update.action}
+        if update.destination is not None:
+            if update.destination.ncco is not None:
+                checked_ncco(update.destination.ncco, "destination.ncco")
+            command |= update.destination.model_dump(include={"ncco", "url"})
+        return await self._control(account_id, uuid, command)
 
-    async def update(self, account_id: str, uuid: str, update: CallUpdate) -> None:
-        leg = self.live(account_id, uuid)
-        if update.action == "hangup":
-            leg.hang_up("platform")
-        elif update.action in ("mute", "unmute"):
-            leg.muted = update.action == "mute"
-        elif update.action in ("earmuff", "unearmuff"):
-            leg.earmuffed = update.action == "earmuff"
-        else:
-            assert update.destination is not None
-            destination = update.destination
-            ncco = None
-            if destination.ncco is not None:
-                ncco = checked_ncco(destination.ncco, "destination.ncco")
-            await self._engine.transfer(leg, ncco, destination.url[0] if destination.url else None)
-        leg.note("control", action=update.action)
-
-    def caller(self, account_id: str, uuid: str, kind: str, value: str = "") -> None:
+    async def caller(self, account_id: str, uuid: str, kind: str, value: str = "") -> str:
         """The simulated person on a leg keys digits, speaks, or (``hangup``) hangs up."""
-        leg = self.live(account_id, uuid)
-        if kind == "hangup":
-            leg.hang_up("user")
-        elif kind == "dtmf":
-            for key in value:
-                leg.give("dtmf", key)
-        else:
-            leg.give("speech", value)
+        return await self._control(account_id, uuid, {"action": f"caller-{kind}", "value": value})
 
     async def talk(self, account_id: str, uuid: str, talk: TalkRequest) -> str:
-        leg = self.live(account_id, uuid)
-        seconds = talk_seconds(talk.text) * talk.loop if talk.loop else None
-        self._engine.play(leg, "talk", seconds, {"text": talk.text})
-        return leg.uuid
+        return await self._control(account_id, uuid, {"action": "talk", **talk.model_dump()})
 
     async def stream(self, account_id: str, uuid: str, stream: StreamRequest) -> str:
-        leg = self.live(account_id, uuid)
-        url = stream.stream_url[0]
-        length = await self._engine.audio_length(leg, url)
-        self._engine.play(leg, "stream", length * stream.loop if stream.loop else None,
-                          {"stream_url": url})  # fmt: skip
-        return leg.uuid
+        return await self._control(account_id, uuid, {"action": "stream", **stream.model_dump()})
 
-    def silence(self, account_id: str, uuid: str, kind: str) -> str:
+    async def silence(self, account_id: str, uuid: str, kind: str) -> str:
         """Stop a talk or stream the Voice API started."""
-        leg = self.live(account_id, uuid)
-        self._engine.silence(leg, kind)
-        return leg.uuid
+        return await self._control(account_id, uuid, {"action": "silence", "audio": kind})
 
-    def dtmf(self, account_id: str, uuid: str, digits: str) -> str:
-        leg = self.live(account_id, uuid)
-        self._engine.send_dtmf(leg, digits)
-        return leg.uuid
+    async def dtmf(self, account_id: str, uuid: str, digits: str) -> str:
+        return await self._control(account_id, uuid, {"action": "dtmf", "digits": digits})
+
+    async def _control(self, account_id: str, uuid: str, command: dict[str, Any]) -> str:
+        leg = self._engine.legs.get(uuid)
+        if leg is not None and leg.session.account_id == account_id:
+            if leg.over:
+                raise not_live(uuid)
+            await self._apply(leg, command)
+            return uuid
+        record = await self._db.run(self._calls.get, account_id, uuid)
+        if record is None or record.end_time is not None:
+            raise not_live(uuid)
+        await self._db.run(self._calls.send_command, uuid, command)
+        return uuid
+
+    async def _apply(self, leg: CallLeg, command: dict[str, Any]) -> None:
+        op, engine = command["action"], self._engine
+        leg.note("control", **command)
+        if op in ("hangup", "caller-hangup"):
+            leg.hang_up("user" if op == "caller-hangup" else "platform")
+        elif op in ("mute", "unmute"):
+            leg.muted = op == "mute"
+        elif op in ("earmuff", "unearmuff"):
+            leg.earmuffed = op == "earmuff"
+        elif op == "transfer":
+            ncco = parse_ncco(command["ncco"]) if command.get("ncco") else None
+            url = command["url"][0] if command.get("url") else None
+            await engine.transfer(leg, ncco, url)
+        elif op in ("caller-dtmf", "caller-speech"):
+            kind = op.removeprefix("caller-")
+            for value in command["value"] if kind == "dtmf" else [command["value"]]:
+                leg.give(kind, value)
+        elif op == "talk":
+            loop = command["loop"]
+            seconds = talk_seconds(command["text"]) * loop if loop else None
+            engine.play(leg, "talk", seconds, {"text": command["text"]})
+        elif op == "stream":
+            url, loop = command["stream_url"][0], command["loop"]
+            length = await engine.audio_length(leg, url)
+            engine.play(leg, "stream", length * loop if loop else None, {"stream_url": url})
+        elif op == "silence":
+            engine.silence(leg, command["audio"])
+        elif op == "dtmf":
+            engine.send_dtmf(leg, command["digits"])
+
+    async def relay(self, interval: float = 0.05, sweep_every: int = 200) -> None:
+        """Apply the commands other processes left for legs running here, until cancelled;
+        now and then, drop those left for legs that ended first."""
+        for turn in itertools.count(1):
+            await asyncio.sleep(interval)
+            legs = self._engine.legs
+            try:
+                if turn % sweep_every == 0:
+                    await self._db.run(self._calls.drop_stale_commands)
+                commands = await self._db.run(self._calls.take_commands, list(legs)) if legs else []
+            except Exception:
+                log.exception("could not read call commands")
+                continue
+            for uuid, command in commands:
+                if uuid in legs and not legs[uuid].leg.ended:
+                    await self._apply(legs[uuid], command)
 
     def recording(self, account_id: str, recording_uuid: str) -> Path | None:
         path = self._engine.recordings.path(account_id, recording_uuid)

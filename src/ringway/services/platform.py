@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 
 from ringway.config import Settings
@@ -33,6 +35,7 @@ class Platform:
     numbers: NumberService
     public_keys: PublicKeyCache
     calls: CallService
+    _relay: asyncio.Task[None] | None = None
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
@@ -74,9 +77,15 @@ class Platform:
             lambda: self.settings.public_url.rstrip("/"),
         )
         self.calls.engine = engine
+        self._relay = asyncio.create_task(self.calls.relay())
         return engine
 
     async def stop_engine(self) -> None:
+        if self._relay is not None:
+            self._relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay
+            self._relay = None
         engine, self.calls.engine = self.calls.engine, None
         if engine is not None:
             await engine.stop()

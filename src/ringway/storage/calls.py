@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.storage.database import Database
 from ringway.storage.repositories import _aware, columns_of
-from ringway.storage.tables import call_entries, calls, phones
+from ringway.storage.tables import call_commands, call_entries, calls, phones
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,30 @@ class CallRepository:
                 .order_by(call_entries.c.seq)
             ).all()
         return [Entry(r.session, r.seq, r.leg, _aware(r.at), r.kind, r.data) for r in rows]
+
+    def send_command(self, leg: str, command: dict[str, Any]) -> None:
+        """Leave a command for a leg that runs in another process."""
+        with self._db.engine.begin() as conn:
+            conn.execute(sa.insert(call_commands).values(leg=leg, command=command))
+
+    def take_commands(self, legs: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        """The commands left for ``legs``, oldest first, removed as they are taken."""
+        with self._db.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(call_commands)
+                .where(call_commands.c.leg.in_(legs))
+                .order_by(call_commands.c.id)
+            ).all()
+            if rows:
+                taken = [row.id for row in rows]
+                conn.execute(sa.delete(call_commands).where(call_commands.c.id.in_(taken)))
+        return [(row.leg, dict(row.command)) for row in rows]
+
+    def drop_stale_commands(self) -> None:
+        """Forget commands for legs that ended before their process took them."""
+        ended = sa.select(calls.c.uuid).where(calls.c.end_time.is_not(None))
+        with self._db.engine.begin() as conn:
+            conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(ended)))
 
     def phone(self, account_id: str, address: str) -> dict[str, Any] | None:
         with self._db.read() as conn:

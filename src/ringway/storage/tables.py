@@ -107,3 +107,11 @@ phones = sa.Table(
     sa.Column("address", sa.String(255), primary_key=True),
     sa.Column("behaviour", sa.JSON, nullable=False),
 )
+
+call_commands = sa.Table(
+    "call_commands",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("leg", sa.String(36), nullable=False, index=True),
+    sa.Column("command", sa.JSON, nullable=False),
+)

@@ -1,0 +1,46 @@
+"""Call storage on SQLite and PostgreSQL: states, timelines, commands between processes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ringway.services.platform import Platform
+from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
+
+T0 = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+
+
+def record(account_id: str, uuid: str, ended: bool) -> CallRecord:
+    return CallRecord(uuid, "s-1", account_id, None, "CON-1", "inbound", "447700900001",
+                      "447700900100", "phone", "completed" if ended else "answered",
+                      "0.00450000", None, None, T0, T0 if ended else None, T0)  # fmt: skip
+
+
+def test_the_latest_state_wins_and_timelines_read_in_order(platform: Platform) -> None:
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+    calls.save([record(account, "a" * 36, False)], [Entry("s-1", 1, "a" * 36, T0, "status", {})])
+    calls.save([record(account, "a" * 36, True)],
+               [Entry("s-1", 2, "a" * 36, T0, "request", {"body": "é"})])  # fmt: skip
+    stored = calls.get(account, "a" * 36)
+    assert stored is not None and stored.status == "completed" and stored.end_time == T0
+    assert [e.seq for e in calls.timeline("s-1")] == [1, 2]
+    assert calls.timeline("s-1", after=1)[0].data == {"body": "é"}
+    total, page = calls.page(CallQuery(account, status="completed"), 0, 10)
+    assert total == 1 and page[0].uuid == "a" * 36
+    assert calls.get("someone-else", "a" * 36) is None
+
+
+def test_commands_go_to_the_legs_asked_for_and_stale_ones_are_dropped(platform: Platform) -> None:
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+    calls.save([record(account, "r" * 36, False), record(account, "e" * 36, True)], [])
+    calls.send_command("r" * 36, {"action": "mute"})
+    calls.send_command("e" * 36, {"action": "hangup"})
+    calls.send_command("r" * 36, {"action": "unmute"})
+    assert calls.take_commands(["x" * 36]) == []
+    assert calls.take_commands(["r" * 36]) == [("r" * 36, {"action": "mute"}),
+                                               ("r" * 36, {"action": "unmute"})]  # fmt: skip
+    assert calls.take_commands(["r" * 36]) == []  # taken once
+    calls.drop_stale_commands()
+    assert calls.take_commands(["e" * 36]) == []
