@@ -212,7 +212,11 @@ HAND_WRITTEN: dict[str, Any] = {
             "count": _INT,
             "page_size": _INT,
             "record_index": _INT,
-            "_links": _CALL_LINKS,
+            "_links": {
+                "type": "object",
+                "properties": {name: _LINK for name in ("self", "next", "prev")},
+                "required": ["self"],
+            },
             "_embedded": {
                 "type": "object",
                 "properties": {"calls": {"type": "array", "items": _ref("CallInfo")}},
@@ -481,7 +485,7 @@ _CALL_FILTERS = [
     _query("record_index", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
     _query("status", _STRING),
     _query("conversation_uuid", _STRING),
-    # ISO 8601; the server also takes forms that are no RFC 3339 date-time, such as a date.
+    # ISO 8601: the server also takes forms that are not RFC 3339 date-times, such as a date.
     _query("date_start", _STRING),
     _query("date_end", _STRING),
     _query("order", {"type": "string", "enum": ["asc", "desc"]}),

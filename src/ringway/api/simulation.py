@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.http import JSONResponse, check_accept, json_body, reject_nul, resource
 from ringway.api.params import int_params
-from ringway.api.voice import call_page, call_wire
+from ringway.api.voice import call_page, call_uuid, call_wire
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, payload_invalid
@@ -47,7 +47,7 @@ async def list_calls(request: Request) -> Response:
 async def get_call(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    record = await platform_of(request).calls.get(account.id, request.path_params["uuid"])
+    record = await platform_of(request).calls.get(account.id, call_uuid(request))
     return JSONResponse({**call_wire(record), "session": record.session})
 
 
@@ -58,12 +58,18 @@ async def timeline(request: Request) -> Response:
     account = await basic_account(request)
     after = int_params(request.query_params, {"after": (0, 0, 2**31 - 1)}, list_invalid)["after"]
     record, entries, running = await platform_of(request).calls.timeline(
-        account.id, request.path_params["uuid"], after
+        account.id, call_uuid(request), after
     )
     return JSONResponse(
         {"uuid": record.uuid, "session": record.session, "status": record.status,
          "running": running, "entries": [entry_wire(e) for e in entries]}
     )  # fmt: skip
+
+
+def phone_address(request: Request) -> str:
+    address: str = request.path_params["address"]
+    reject_nul(address, "address")
+    return address
 
 
 def entry_wire(entry: Entry) -> dict[str, Any]:
@@ -86,7 +92,7 @@ async def caller_input(request: Request) -> Response:
         value = getattr(body, field) or ""
         if not value:
             raise payload_invalid([InvalidParameter(field, "is required")])
-    await platform.calls.caller(account.id, request.path_params["uuid"], kind, value)
+    await platform.calls.caller(account.id, call_uuid(request), kind, value)
     return Response(status_code=204)
 
 
@@ -101,7 +107,7 @@ async def list_phones(request: Request) -> Response:
 async def get_phone(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    address = request.path_params["address"]
+    address = phone_address(request)
     phone = await platform_of(request).calls.phone(account.id, address, "phone")
     return JSONResponse(phone.model_dump(mode="json"))
 
@@ -111,7 +117,7 @@ async def set_phone(request: Request) -> Response:
     account = await basic_account(request)
     platform = platform_of(request)
     phone = parse_body(Phone, await json_body(request, platform.settings.max_body_bytes))
-    address = request.path_params["address"]
+    address = phone_address(request)
     await platform.db.run(platform.calls.set_phone, account.id, address, phone)
     return JSONResponse(phone.model_dump(mode="json"))
 
@@ -119,7 +125,7 @@ async def set_phone(request: Request) -> Response:
 async def delete_phone(request: Request) -> Response:
     account = await basic_account(request)
     platform = platform_of(request)
-    await platform.db.run(platform.calls.delete_phone, account.id, request.path_params["address"])
+    await platform.db.run(platform.calls.delete_phone, account.id, phone_address(request))
     return Response(status_code=204)
 
 

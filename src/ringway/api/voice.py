@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from starlette.routing import Route
 
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.http import JSONResponse, check_accept, json_body, reject_nul, resource
 from ringway.api.params import int_params
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
@@ -21,8 +22,17 @@ from ringway.services.platform import Platform
 from ringway.storage.calls import CallQuery, CallRecord
 
 PATH = "/v1/calls"
+UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 ADDRESS_FIELD = {"phone": "number", "sip": "uri", "websocket": "uri", "app": "user",
                  "vbc": "extension"}  # fmt: skip
+
+
+def call_uuid(request: Request) -> str:
+    """The ``{uuid}`` of the path; anything that is no UUID names no call (a 404)."""
+    value: str = request.path_params["uuid"]
+    if not UUID.match(value):
+        raise not_found("call", value.replace("\x00", ""))
+    return value
 
 
 def call_wire(record: CallRecord) -> dict[str, Any]:
@@ -71,6 +81,7 @@ async def list_calls(request: Request) -> Response:
 async def call_page(request: Request, account_id: str, path: str) -> dict[str, Any]:
     """A page of the account's calls, filtered as ``GET /v1/calls`` filters them."""
     params = request.query_params
+    reject_nul(dict(params))
     paging = int_params(
         params, {"page_size": (10, 1, 100), "record_index": (0, 0, 2**31 - 1)}, list_invalid
     )
@@ -115,9 +126,7 @@ def _date(params: Any, name: str) -> datetime | None:
 async def get_call(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     caller = await bearer_application(request)
-    record = await platform_of(request).calls.get(
-        caller.application.account_id, request.path_params["uuid"]
-    )
+    record = await platform_of(request).calls.get(caller.application.account_id, call_uuid(request))
     return JSONResponse(call_wire(record))
 
 
@@ -125,35 +134,35 @@ async def update_call(request: Request) -> Response:
     caller = await bearer_application(request)
     platform = platform_of(request)
     body = parse_body(CallUpdate, await json_body(request, platform.settings.max_body_bytes))
-    await platform.calls.update(caller.application.account_id, request.path_params["uuid"], body)
+    await platform.calls.update(caller.application.account_id, call_uuid(request), body)
     return Response(status_code=204)
 
 
 async def start_talk(request: Request) -> Response:
     account_id, platform = await _caller(request)
     talk = parse_body(TalkRequest, await json_body(request, platform.settings.max_body_bytes))
-    uuid = await platform.calls.talk(account_id, request.path_params["uuid"], talk)
+    uuid = await platform.calls.talk(account_id, call_uuid(request), talk)
     return _message("Talk started", uuid)
 
 
 async def start_stream(request: Request) -> Response:
     account_id, platform = await _caller(request)
     stream = parse_body(StreamRequest, await json_body(request, platform.settings.max_body_bytes))
-    uuid = await platform.calls.stream(account_id, request.path_params["uuid"], stream)
+    uuid = await platform.calls.stream(account_id, call_uuid(request), stream)
     return _message("Stream started", uuid)
 
 
 async def stop_audio(request: Request) -> Response:
     account_id, platform = await _caller(request)
     kind = request.url.path.rsplit("/", 1)[-1]
-    uuid = await platform.calls.silence(account_id, request.path_params["uuid"], kind)
+    uuid = await platform.calls.silence(account_id, call_uuid(request), kind)
     return _message(f"{kind.capitalize()} stopped", uuid)
 
 
 async def send_dtmf(request: Request) -> Response:
     account_id, platform = await _caller(request)
     dtmf = parse_body(DtmfRequest, await json_body(request, platform.settings.max_body_bytes))
-    uuid = await platform.calls.dtmf(account_id, request.path_params["uuid"], dtmf.digits)
+    uuid = await platform.calls.dtmf(account_id, call_uuid(request), dtmf.digits)
     return _message("DTMF sent", uuid)
 
 
@@ -169,9 +178,10 @@ def _message(message: str, uuid: str) -> Response:
 async def recording(request: Request) -> Response:
     """``GET /v1/files/{uuid}``: a recording of the token's account, as WAV."""
     account_id, platform = await _caller(request)
-    path = platform.calls.recording(account_id, request.path_params["uuid"])
+    recording_uuid = request.path_params["uuid"]
+    path = platform.calls.recording(account_id, recording_uuid)
     if path is None:
-        raise not_found("file", request.path_params["uuid"])
+        raise not_found("file", recording_uuid.replace("\x00", ""))
     return FileResponse(path, media_type="audio/wav")
 
 

@@ -25,6 +25,7 @@ Url = Annotated[list[WebhookAddress], Field(min_length=1, max_length=1)]
 Method = Literal["GET", "POST"]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 MAX_TALK_TEXT = 1500
+MAX_ADDRESS = 255  # what a call's address can hold
 
 
 class Action(BaseModel):
@@ -147,12 +148,12 @@ class PhoneEndpoint(Action):
 
 class AppEndpoint(Action):
     type: Literal["app"]
-    user: str = Field(min_length=1)
+    user: str = Field(min_length=1, max_length=MAX_ADDRESS)
 
 
 class WebsocketEndpoint(Action):
     type: Literal["websocket"]
-    uri: str = Field(pattern=r"^wss?://\S+$")
+    uri: str = Field(pattern=r"^wss?://\S+$", max_length=MAX_ADDRESS)
     content_type: Literal["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/l16;rate=24000"] = (
         Field(alias="content-type")
     )
@@ -161,9 +162,9 @@ class WebsocketEndpoint(Action):
 
 class SipEndpoint(Action):
     type: Literal["sip"]
-    uri: str | None = Field(default=None, pattern=r"^sips?:\S+$")
-    user: str | None = None
-    domain: str | None = None
+    uri: str | None = Field(default=None, pattern=r"^sips?:\S+$", max_length=MAX_ADDRESS)
+    user: str | None = Field(default=None, max_length=MAX_ADDRESS // 2)
+    domain: str | None = Field(default=None, max_length=MAX_ADDRESS // 2)
     headers: dict[str, Any] | None = None
 
     @model_validator(mode="after")
@@ -175,7 +176,7 @@ class SipEndpoint(Action):
 
 class VbcEndpoint(Action):
     type: Literal["vbc"]
-    extension: str = Field(pattern=r"^\d+$")
+    extension: str = Field(pattern=r"^\d+$", max_length=MAX_ADDRESS)
 
 
 Endpoint = Annotated[

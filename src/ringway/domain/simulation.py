@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 Keys = Annotated[str, Field(pattern=r"^[0-9*#]*$", max_length=64)]
 SPEECH_WORDS_PER_SECOND = 2.5
@@ -23,8 +23,8 @@ class Person(BaseModel):
 
     dtmf: list[Keys] = Field(default_factory=list, max_length=100)
     speech: list[str] = Field(default_factory=list, max_length=100)
-    hangup_after: float | None = Field(default=None, ge=0, le=86_400)
-    message_seconds: float = Field(default=5.0, ge=0, le=7200)
+    hangup_after: StrictFloat | None = Field(default=None, ge=0, le=86_400)
+    message_seconds: StrictFloat = Field(default=5.0, ge=0, le=7200)
 
 
 Behaviour = Literal["answer", "busy", "no-answer", "unavailable", "reject", "fail", "machine"]
@@ -36,7 +36,7 @@ class Phone(Person):
     side hangs up."""
 
     behaviour: Behaviour = "answer"
-    answer_after: float = Field(default=3.0, ge=0, le=600)
+    answer_after: StrictFloat = Field(default=3.0, ge=0, le=600)
 
 
 def talk_seconds(text: str) -> float:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 from ringway.domain.applications import WebhookAddress
 from ringway.domain.ncco import Endpoint
@@ -77,7 +85,7 @@ class CallUpdate(Body):
 class TalkRequest(Body):
     text: str = Field(min_length=1, max_length=1500)
     loop: StrictInt = Field(default=1, ge=0, le=100)
-    level: float = Field(default=0, ge=-1, le=1)
+    level: StrictFloat = Field(default=0, ge=-1, le=1)
     language: str = "en-US"
     style: StrictInt = 0
     premium: StrictBool = False
@@ -86,7 +94,7 @@ class TalkRequest(Body):
 class StreamRequest(Body):
     stream_url: Url
     loop: StrictInt = Field(default=1, ge=0, le=100)
-    level: float = Field(default=0, ge=-1, le=1)
+    level: StrictFloat = Field(default=0, ge=-1, le=1)
 
 
 class DtmfRequest(Body):
@@ -99,7 +107,7 @@ class SimulatedCall(Body):
     from_: Msisdn = Field(alias="from")
     to: Msisdn
     caller: Person = Field(default_factory=Person)
-    speed: float | None = Field(default=None, ge=0, le=1000)
+    speed: StrictFloat | None = Field(default=None, ge=0, le=1000)
     custom_data: dict[str, Any] | None = None
 
 

@@ -47,8 +47,20 @@ class Journal:
             # In a thread even on SQLite: the loop runs calls while the batch is written.
             await asyncio.to_thread(self._calls.save, records, entries)
         except Exception:
-            log.exception("could not store %d call states and %d timeline entries",
-                          len(records), len(entries))  # fmt: skip
+            log.exception("could not store a batch; storing its items one by one")
+            await asyncio.to_thread(self._one_by_one, records, entries)
+
+    def _one_by_one(self, records: list[CallRecord], entries: list[Entry]) -> None:
+        for record in records:
+            self._save([record], [])
+        for entry in entries:
+            self._save([], [entry])
+
+    def _save(self, records: list[CallRecord], entries: list[Entry]) -> None:
+        try:
+            self._calls.save(records, entries)
+        except Exception:
+            log.exception("dropped a call state or timeline entry the database refused")
 
     async def _run(self) -> None:
         while True:

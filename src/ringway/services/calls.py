@@ -12,7 +12,7 @@ from typing import Any
 
 from ringway.domain.applications import Application
 from ringway.domain.errors import InvalidParameter, ProblemError, not_found, payload_invalid
-from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
+from ringway.domain.ncco import MAX_ADDRESS, Action, NccoInvalid, parse_ncco
 from ringway.domain.numbers import normalize_msisdn
 from ringway.domain.simulation import Phone, talk_seconds
 from ringway.domain.voice import (
@@ -34,7 +34,6 @@ from ringway.storage.repositories import AccountRepository, ApplicationRepositor
 
 # A websocket endpoint is a server: it picks up at once. Everything else rings a while.
 DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
-MAX_ADDRESS = 255
 ERRORS = "https://developer.nexmo.com/api-errors"
 
 
