@@ -831,3 +831,16 @@ def test_a_call_running_in_one_server_is_controlled_through_another(
         eventually(stored, what="the stored end of the call")
         late = other.put(f"/v1/calls/{uuid}", json={"action": "hangup"}, headers=headers)
     assert late.status_code == 404
+
+
+def test_nul_characters_in_ids_and_filters_are_clear_errors(voice: Voice) -> None:
+    assert problem(voice.rest.get("/_ringway/calls/%00"), 404)["title"] == "Not Found"
+    assert problem(voice.api("GET", "/v1/calls/%00"), 404)["title"] == "Not Found"
+    assert problem(voice.api("GET", "/v1/calls", params={"status": "\x00"}), 400)
+    assert problem(voice.rest.get("/_ringway/phones/%00"), 400)
+
+
+def test_an_endpoint_address_longer_than_a_call_can_hold_is_refused(voice: Voice) -> None:
+    body = {"to": [{"type": "app", "user": "u" * 300}], "random_from_number": True,
+            "ncco": [{"action": "talk", "text": "Hi"}]}  # fmt: skip
+    assert "to.0.app.user" in invalid(voice.api("POST", "/v1/calls", json=body))

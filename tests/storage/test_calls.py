@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+from ringway.engine.journal import Journal
 from ringway.services.platform import Platform
 from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
 
@@ -44,3 +46,16 @@ def test_commands_go_to_the_legs_asked_for_and_stale_ones_are_dropped(platform: 
     assert calls.take_commands(["r" * 36]) == []  # taken once
     calls.drop_stale_commands()
     assert calls.take_commands(["e" * 36]) == []
+
+
+def test_a_batch_the_database_refuses_is_stored_item_by_item(platform: Platform) -> None:
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+    journal = Journal(calls)
+    journal(record(account, "b" * 36, True))
+    journal(Entry("s-1", 1, "b" * 36, T0, "status", {}))
+    journal(Entry("s-1", 1, "b" * 36, T0, "status", {"twice": True}))  # the same key again
+    journal(Entry("s-1", 2, "b" * 36, T0, "status", {}))
+    asyncio.run(journal.flush())
+    assert calls.get(account, "b" * 36) is not None
+    assert [e.seq for e in calls.timeline("s-1")] == [1, 2]
