@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -16,6 +17,8 @@ from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.webhooks import Signer, Target
 from ringway.storage.calls import CallRecord, Entry
+
+log = logging.getLogger("ringway.engine")
 
 if TYPE_CHECKING:
     from ringway.engine.conversations import Member
@@ -72,8 +75,10 @@ class Session:
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.note("", "error", reason=f"internal error: {task.exception()!r}")
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log.error("a task of call %s failed", self.uuid, exc_info=error)
+            self.note("", "error", reason=f"internal error: {error!r}")
         if not self._tasks:
             self.done.set()
 
