@@ -46,11 +46,10 @@ class Directory(Protocol):
 
 @dataclass(frozen=True)
 class Dial:
-    """A destination: its address, endpoint type, and the wire form of its endpoint."""
+    """A destination: its address and endpoint type."""
 
     address: str
     endpoint_type: str
-    endpoint: dict[str, Any]
 
 
 class VoiceEngine:
@@ -526,7 +525,7 @@ def dial_of(endpoint: dict[str, Any]) -> Dial:
         address = endpoint["extension"]
     else:
         address = endpoint.get("uri") or f"sip:{endpoint['user']}@{endpoint['domain']}"
-    return Dial(address, kind, endpoint)
+    return Dial(address, kind)
 
 
 def _hook(application: Application, name: str, socket_default: int) -> Target | None:
