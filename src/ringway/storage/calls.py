@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.storage.database import Database
-from ringway.storage.repositories import _aware, columns_of
+from ringway.storage.repositories import columns_of, record_of
 from ringway.storage.tables import call_commands, call_entries, calls, phones
 
 
@@ -82,7 +82,7 @@ class CallRepository:
             row = conn.execute(
                 sa.select(calls).where(calls.c.uuid == uuid, calls.c.account_id == account_id)
             ).first()
-        return _record(row._mapping) if row else None
+        return record_of(CallRecord, row._mapping) if row else None
 
     def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
         where = [calls.c.account_id == query.account_id]
@@ -104,7 +104,7 @@ class CallRepository:
                 .offset(offset)
                 .limit(limit)
             ).all()
-            return int(total.scalar_one()), [_record(row._mapping) for row in rows]
+            return int(total.scalar_one()), [record_of(CallRecord, row._mapping) for row in rows]
 
     def timeline(self, session: str, after: int = 0) -> list[Entry]:
         with self._db.read() as conn:
@@ -113,7 +113,7 @@ class CallRepository:
                 .where(call_entries.c.session == session, call_entries.c.seq > after)
                 .order_by(call_entries.c.seq)
             ).all()
-        return [Entry(r.session, r.seq, r.leg, _aware(r.at), r.kind, r.data) for r in rows]
+        return [record_of(Entry, row._mapping) for row in rows]
 
     def send_command(self, leg: str, command: dict[str, Any]) -> None:
         """Leave a command for a leg that runs in another process."""
@@ -179,11 +179,3 @@ class CallRepository:
 
 
 _CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate")
-
-
-def _record(mapping: Any) -> CallRecord:
-    values = dict(mapping)
-    for name in ("created_at", "start_time", "end_time"):
-        if values[name] is not None:
-            values[name] = _aware(values[name])
-    return CallRecord(**values)

@@ -185,7 +185,9 @@ R = TypeVar("R")
 
 def record_of(cls: type[R], mapping: Any) -> R:
     """A row dataclass from a result row (SQLite hands back naive datetimes: they are UTC)."""
-    values = {name: mapping[name] for name in cls.__slots__}  # type: ignore[attr-defined]
-    if "created_at" in values:
-        values["created_at"] = _aware(values["created_at"])
+    values = {
+        name: _aware(value) if isinstance(value, dt.datetime) else value
+        for name in cls.__slots__  # type: ignore[attr-defined]
+        for value in (mapping[name],)
+    }
     return cls(**values)
