@@ -4,7 +4,9 @@ each path from a script the test writes."""
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
+import wave
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -12,6 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+
+def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A silent mono 16-bit WAV of ``seconds``, for a receiver to serve as audio."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(bytes(2 * round(seconds * rate)))
+    return out.getvalue()
 
 
 @dataclass

@@ -24,7 +24,7 @@ from vonage_jwt.verify_jwt import verify_signature
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer, eventually, run_server
-from tests.receivers import Received, Receiver, Reply
+from tests.receivers import Received, Receiver, Reply, wav
 
 T = TypeVar("T")
 CALLER = "447700900001"
@@ -35,17 +35,6 @@ _callees = itertools.count(447700800000)
 def callee() -> str:
     """A fresh virtual phone number (outside the inventory: no ringway number answers it)."""
     return str(next(_callees))
-
-
-def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
-    """A silent mono 16-bit WAV of ``seconds``."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(rate)
-        audio.writeframes(bytes(2 * round(seconds * rate)))
-    return out.getvalue()
 
 
 # -- fixtures ---------------------------------------------------------------------------------

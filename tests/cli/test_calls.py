@@ -8,9 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from ringway.cli import main
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
 from tests.receivers import Receiver, Reply
@@ -42,20 +40,6 @@ def number(server: LiveServer, account: Credentials, hooks: Receiver) -> str:
         linked = rest.post("/number/update", data={**routing, "app_id": app.json()["id"]})
         assert linked.status_code == 200, linked.text
     return msisdn
-
-
-@pytest.fixture
-def cli(server: LiveServer, account: Credentials, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("RINGWAY_URL", server.url)
-    monkeypatch.setenv("RINGWAY_API_KEY", account.api_key)
-    monkeypatch.setenv("RINGWAY_API_SECRET", account.api_secret)
-
-    def run(*args: str, expect: int = 0) -> Result:
-        result = CliRunner().invoke(main, list(args))
-        assert result.exit_code == expect, result.output
-        return result
-
-    return run
 
 
 def timeline(output: str) -> list[str]:

@@ -6,27 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from ringway.cli import main
 from ringway.client import Client
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
-
-
-@pytest.fixture
-def cli(server: LiveServer, account: Credentials, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("RINGWAY_URL", server.url)
-    monkeypatch.setenv("RINGWAY_API_KEY", account.api_key)
-    monkeypatch.setenv("RINGWAY_API_SECRET", account.api_secret)
-
-    def run(*args: str, expect: int = 0) -> Result:
-        result = CliRunner().invoke(main, list(args))
-        assert result.exit_code == expect, result.output
-        return result
-
-    return run
 
 
 def test_search_buy_link_show_unlink_cancel(cli: Any, tmp_path: Path, monkeypatch: Any) -> None:

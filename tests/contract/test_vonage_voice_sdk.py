@@ -7,9 +7,7 @@ nexmo.com one (tests/api/test_voice.py fetches recordings over HTTP instead)."""
 from __future__ import annotations
 
 import gc
-import io
 import itertools
-import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -42,7 +40,7 @@ from ringway.config import Settings
 from ringway.security.keys import generate_key_pair
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer, eventually, run_server
-from tests.receivers import Receiver, Reply
+from tests.receivers import Receiver, Reply, wav
 
 T = TypeVar("T")
 CALLER = "447700900001"
@@ -115,17 +113,6 @@ class Sdk:
 def said(sdk: Sdk, uuid: str, text: str) -> bool:
     """Whether the call's NCCO has come to a talk action saying ``text``."""
     return any(e["action"].get("text") == text for e in sdk.timeline(uuid, "action"))
-
-
-def wav(seconds: float, rate: int = 8000) -> bytes:
-    """A silent mono 16-bit WAV."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(2)
-        audio.setframerate(rate)
-        audio.writeframes(bytes(2 * round(seconds * rate)))
-    return out.getvalue()
 
 
 def sdk_for(server: LiveServer, hooks: Receiver) -> Sdk:

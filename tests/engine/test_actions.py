@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import wave
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import orjson
 from ringway.domain.simulation import Person
 from ringway.engine.session import CallLeg
 from tests.engine.world import World, at, play, talk
-from tests.receivers import Reply
+from tests.receivers import Reply, wav
 
 
 def talked(w: World) -> float:
@@ -44,11 +43,7 @@ def test_talk_lasts_as_long_as_its_text_takes_to_say_times_loop(tmp_path: Path) 
 
 def test_stream_fetches_the_audio_and_plays_it_for_its_length(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        audio = io.BytesIO()
-        with wave.open(audio, "wb") as out:
-            out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
-            out.writeframes(bytes(2 * 8000 * 4))
-        url = w.receiver.answer("/hold.wav", Reply(body=audio.getvalue()))
+        url = w.receiver.answer("/hold.wav", Reply(body=wav(4)))
         _, number = w.application(Reply(body=[{"action": "stream", "streamUrl": [url], "loop": 2}]))
         await w.call(number)
         assert len(w.receiver.on("/hold.wav")) == 1
