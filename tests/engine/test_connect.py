@@ -241,3 +241,25 @@ def test_the_caller_hanging_up_while_it_rings_cancels_the_new_leg(tmp_path: Path
         assert legs[2]["sip_code"] == 487
 
     play(tmp_path, test)
+
+
+def test_random_from_number_calls_from_one_of_the_accounts_numbers(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        phone(w, hangup_after=1)
+        _, first = w.application(Reply(body=[talk()]), prefix="/first")
+        _, number = w.application(Reply(body=[connect(w, randomFromNumber=True)]))
+        await w.call(number)
+        assert w.events("/leg")[0]["from"] == first  # the account's lowest, not the one called
+
+    play(tmp_path, test)
+
+
+def test_advanced_machine_detection_acts_on_its_behaviour(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        phone(w, behaviour="machine")
+        detect = {"behavior": "hangup", "mode": "detect", "beep_timeout": 60}
+        await w.call(w.application(Reply(body=[connect(w, advancedMachineDetection=detect)]))[1])
+        statuses = [e["status"] for e in w.events("/leg")]
+        assert statuses == ["started", "ringing", "answered", "machine", "completed"]
+
+    play(tmp_path, test)

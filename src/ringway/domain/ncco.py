@@ -185,6 +185,17 @@ Endpoint = Annotated[
 ]
 
 
+class AdvancedMachineDetection(Action):
+    behavior: Literal["continue", "hangup"] = "continue"
+    mode: Literal["default", "detect", "detect_beep"] = "detect"
+    beep_timeout: StrictInt = Field(default=45, ge=45, le=120)
+
+
+def machine_detection(plain: str | None, advanced: AdvancedMachineDetection | None) -> str | None:
+    """What to do when a machine answers: ``continue``, ``hangup``, or ``None`` (no detection)."""
+    return plain or (advanced.behavior if advanced is not None else None)
+
+
 class Connect(Action):
     action: Literal["connect"]
     endpoint: list[Endpoint] = Field(min_length=1, max_length=1)
@@ -194,7 +205,7 @@ class Connect(Action):
     timeout: StrictInt = Field(default=60, ge=3, le=120)
     limit: StrictInt = Field(default=7200, ge=1, le=7200)
     machineDetection: Literal["continue", "hangup"] | None = None
-    advancedMachineDetection: dict[str, Any] | None = None
+    advancedMachineDetection: AdvancedMachineDetection | None = None
     eventUrl: Url | None = None
     eventMethod: Method = "POST"
     ringbackTone: WebhookAddress | None = None

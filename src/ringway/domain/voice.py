@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from ringway.domain.applications import WebhookAddress
-from ringway.domain.ncco import Endpoint
+from ringway.domain.ncco import AdvancedMachineDetection, Endpoint
 from ringway.domain.simulation import Person
 
 Url = Annotated[list[WebhookAddress], Field(min_length=1, max_length=1)]
@@ -44,7 +44,7 @@ class CallRequest(Body):
     event_url: Url | None = None
     event_method: Literal["GET", "POST"] = "POST"
     machine_detection: Literal["continue", "hangup"] | None = None
-    advanced_machine_detection: dict[str, Any] | None = None
+    advanced_machine_detection: AdvancedMachineDetection | None = None
     length_timer: StrictInt = Field(default=7200, ge=1, le=7200)
     ringing_timer: StrictInt = Field(default=60, ge=1, le=120)
 

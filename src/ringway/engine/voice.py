@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from ringway.domain.applications import Application
 from ringway.domain.calls import Leg, Status, timestamp
-from ringway.domain.ncco import Action, Connect, Record
+from ringway.domain.ncco import Action, Connect, Record, machine_detection
 from ringway.domain.simulation import Person, Phone
 from ringway.engine.answer import NccoFetch, fetch_ncco
 from ringway.engine.clock import Clock
@@ -42,6 +42,9 @@ class Directory(Protocol):
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone: ...
 
     async def signer(self, application: Application) -> Signer | None: ...
+
+    async def any_number(self, account_id: str) -> str | None:
+        """One of the account's numbers, for ``randomFromNumber``."""
 
 
 @dataclass(frozen=True)
@@ -304,11 +307,14 @@ class VoiceEngine:
             hooks = replace(hooks, event=self.action_target(leg, action.eventUrl,
                                                             action.eventMethod))  # fmt: skip
         caller = action.from_ or leg.leg.to
+        if action.randomFromNumber:
+            caller = await self.directory.any_number(leg.session.account_id) or caller
         other = self._leg(leg.session, "outbound", caller, dial.address, dial.endpoint_type,
                           hooks, None, leg.application, leg.leg.conversation_uuid)  # fmt: skip
         sync = action.eventType == "synchronous"
         other.sync = sync
-        answered = await self.ring(other, dial, action.timeout, leg, action.machineDetection)
+        detection = machine_detection(action.machineDetection, action.advancedMachineDetection)
+        answered = await self.ring(other, dial, action.timeout, leg, detection)
         if not answered:
             replacement = other.replacement
             await self.finish(other)

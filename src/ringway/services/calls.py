@@ -12,7 +12,7 @@ from typing import Any
 
 from ringway.domain.applications import Application
 from ringway.domain.errors import InvalidParameter, ProblemError, not_found, payload_invalid
-from ringway.domain.ncco import MAX_ADDRESS, Action, NccoInvalid, parse_ncco
+from ringway.domain.ncco import MAX_ADDRESS, Action, NccoInvalid, machine_detection, parse_ncco
 from ringway.domain.numbers import normalize_msisdn
 from ringway.domain.simulation import Phone, talk_seconds
 from ringway.domain.voice import (
@@ -154,10 +154,16 @@ class CallService:
         return await self._engine.call_out(application, session, dial, caller, hooks, ncco=ncco,
                                            ringing_timer=request.ringing_timer,
                                            length_timer=request.length_timer,
-                                           machine_detection=request.machine_detection)  # fmt: skip
+                                           machine_detection=machine_detection(
+                                               request.machine_detection,
+                                               request.advanced_machine_detection))  # fmt: skip
+
+    async def any_number(self, account_id: str) -> str | None:
+        """The account's lowest number, to call from when any will do."""
+        return await self._db.run(self._numbers.first_owned, account_id)
 
     async def _random(self, account_id: str) -> str:
-        owned = await self._db.run(self._numbers.first_owned, account_id)
+        owned = await self.any_number(account_id)
         if owned is None:
             raise payload_invalid([InvalidParameter(
                 "random_from_number", "the account owns no number to call from")])  # fmt: skip
