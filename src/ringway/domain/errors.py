@@ -93,6 +93,18 @@ def not_found(kind: str, ident: str) -> ProblemError:
     )
 
 
+def not_live(uuid: str) -> ProblemError:
+    return ProblemError(
+        404, f"{ERRORS}/voice#not-found", "Not Found", f"call '{uuid}' is not in progress"
+    )
+
+
+def not_routed(number: str, why: str) -> ProblemError:
+    return ProblemError(
+        422, f"{ERRORS}/voice#unroutable", "Unprocessable Entity", f"number '{number}' {why}"
+    )
+
+
 def path_not_found(path: str) -> ProblemError:
     return ProblemError(404, f"{ERRORS}#not-found", "Not Found", f"No resource at '{path}' exists")
 

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from ringway.domain.applications import WebhookAddress
+from ringway.domain.errors import InvalidParameter, payload_invalid
 
 Url = Annotated[list[WebhookAddress], Field(min_length=1, max_length=1)]
 Method = Literal["GET", "POST"]
@@ -309,3 +310,19 @@ def _check_barge_in(actions: list[Action]) -> None:
                  "must be followed by an input"]
             )  # fmt: skip
         waiting_for_input = None
+
+
+def ncco_field(document: Any, name: str) -> list[Action]:
+    """The NCCO in a request field, or a payload-validation problem naming each fault
+    (``ncco[1].text``)."""
+    try:
+        return parse_ncco(document)
+    except NccoInvalid as exc:
+        params = []
+        for reason in exc.reasons:
+            place, _, why = reason.partition(": ")
+            if place.startswith("["):
+                params.append(InvalidParameter(name + place, why))
+            else:
+                params.append(InvalidParameter(name, why if place == "ncco" else reason))
+        raise payload_invalid(params, "The NCCO is invalid") from None

@@ -11,8 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from ringway.domain.applications import Application
-from ringway.domain.errors import InvalidParameter, ProblemError, not_found, payload_invalid
-from ringway.domain.ncco import MAX_ADDRESS, Action, NccoInvalid, machine_detection, parse_ncco
+from ringway.domain.errors import (
+    InvalidParameter,
+    not_found,
+    not_live,
+    not_routed,
+    payload_invalid,
+)
+from ringway.domain.ncco import MAX_ADDRESS, machine_detection, ncco_field, parse_ncco
 from ringway.domain.numbers import normalize_msisdn
 from ringway.domain.simulation import Phone, talk_seconds
 from ringway.domain.voice import (
@@ -34,36 +40,7 @@ from ringway.storage.repositories import AccountRepository, ApplicationRepositor
 
 # A websocket endpoint is a server: it picks up at once. Everything else rings a while.
 DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
-ERRORS = "https://developer.nexmo.com/api-errors"
-
-
 log = logging.getLogger("ringway.calls")
-
-
-def not_live(uuid: str) -> ProblemError:
-    return ProblemError(
-        404, f"{ERRORS}/voice#not-found", "Not Found", f"call '{uuid}' is not in progress"
-    )
-
-
-def not_routed(number: str, why: str) -> ProblemError:
-    return ProblemError(422, f"{ERRORS}/voice#unroutable", "Unprocessable Entity",
-                        f"number '{number}' {why}")  # fmt: skip
-
-
-def checked_ncco(document: Any, name: str) -> list[Action]:
-    """The NCCO, or a 400 naming each fault (``ncco[1].text``)."""
-    try:
-        return parse_ncco(document)
-    except NccoInvalid as exc:
-        params = []
-        for reason in exc.reasons:
-            place, _, why = reason.partition(": ")
-            if place.startswith("["):
-                params.append(InvalidParameter(name + place, why))
-            else:
-                params.append(InvalidParameter(name, why if place == "ncco" else reason))
-        raise payload_invalid(params, "The NCCO is invalid") from None
 
 
 class CallService:
@@ -138,7 +115,7 @@ class CallService:
         """``POST /v1/calls``."""
         ncco = None
         if request.ncco is not None:
-            ncco = checked_ncco(request.ncco, "ncco")
+            ncco = ncco_field(request.ncco, "ncco")
         hooks = await self._engine.hooks_of(application)
         if request.answer_url is not None:
             answer = Target(request.answer_url[0], request.answer_method, socket_timeout_ms=5000)
@@ -207,7 +184,7 @@ class CallService:
         command: dict[str, Any] = {"action": update.action}
         if update.destination is not None:
             if update.destination.ncco is not None:
-                checked_ncco(update.destination.ncco, "destination.ncco")
+                ncco_field(update.destination.ncco, "destination.ncco")
             command |= update.destination.model_dump(include={"ncco", "url"})
         return await self._control(account_id, uuid, command)
 
