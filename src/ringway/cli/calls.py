@@ -9,7 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 import click
 
 from ringway.cli.login import client_options
-from ringway.cli.options import json_option, print_fields, print_json, print_table
+from ringway.cli.options import (
+    json_option,
+    person_options,
+    print_fields,
+    print_json,
+    print_table,
+)
 from ringway.client import Client
 
 TEXT_WIDTH = 40
@@ -26,19 +32,7 @@ def calls() -> None:
 @click.option(
     "--to", required=True, help="The account's number to call (linked to a voice application)."
 )
-@click.option(
-    "--dtmf",
-    multiple=True,
-    help="Keys the caller presses at an input, e.g. 1234#; repeat for each later input.",
-)
-@click.option(
-    "--say", multiple=True, help="What the caller says at a speech input; repeat for each one."
-)
-@click.option(
-    "--hangup-after",
-    type=click.FloatRange(min=0),
-    help="Seconds after the answer when the caller hangs up [default: never].",
-)
+@person_options("caller")
 @click.option(
     "--speed",
     type=click.FloatRange(0, 1000),

@@ -38,6 +38,27 @@ def settings_from(data_dir: Path, database_url: str | None, **extra: Any) -> Set
     return Settings(data_dir=data_dir, database_url=database_url, **extra)
 
 
+def person_options(who: str) -> Callable[[F], F]:
+    """``--dtmf``, ``--say`` and ``--hangup-after``: the script of a simulated person."""
+
+    def decorate(fn: F) -> F:
+        fn = click.option(
+            "--hangup-after",
+            type=click.FloatRange(min=0),
+            help=f"Seconds after the answer when the {who} hangs up [default: never].",
+        )(fn)
+        fn = click.option(
+            "--say", multiple=True, help=f"What the {who} says at a speech input; repeat."
+        )(fn)
+        return click.option(
+            "--dtmf",
+            multiple=True,
+            help=f"Keys the {who} presses at an input, e.g. 1234#; repeat for each later input.",
+        )(fn)
+
+    return decorate
+
+
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
 

@@ -7,7 +7,13 @@ from typing import Any, get_args
 import click
 
 from ringway.cli.login import client_options
-from ringway.cli.options import json_option, print_fields, print_json, print_table
+from ringway.cli.options import (
+    json_option,
+    person_options,
+    print_fields,
+    print_json,
+    print_table,
+)
 from ringway.client import Client
 from ringway.domain.simulation import Behaviour
 
@@ -57,15 +63,7 @@ def show(client: Client, address: str, as_json: bool) -> None:
     type=click.FloatRange(0, 600),
     help="Seconds it rings before it answers (or is busy, rejects…) [default: 3].",
 )
-@click.option(
-    "--dtmf", multiple=True, help="Keys the person presses at an input; repeat for each input."
-)
-@click.option("--say", multiple=True, help="What the person says at a speech input; repeat.")
-@click.option(
-    "--hangup-after",
-    type=click.FloatRange(min=0),
-    help="Seconds after the answer when the person hangs up [default: never].",
-)
+@person_options("person")
 @json_option
 def set_(
     client: Client,

@@ -19,7 +19,7 @@ from ringway.domain.errors import (
     payload_invalid,
 )
 from ringway.domain.ncco import MAX_ADDRESS, machine_detection, ncco_field, parse_ncco
-from ringway.domain.numbers import normalize_msisdn
+from ringway.domain.numbers import Number, normalize_msisdn
 from ringway.domain.simulation import Phone, talk_seconds
 from ringway.domain.voice import (
     CallRequest,
@@ -69,7 +69,10 @@ class CallService:
     # -- the directory the engine consults -------------------------------------------------
 
     async def destination(self, number: str) -> Application | None:
-        record = await self._db.run(self._numbers.get, number)
+        return await self._answering(await self._db.run(self._numbers.get, number))
+
+    async def _answering(self, record: Number | None) -> Application | None:
+        """The application a number is linked to, if it has a voice answer URL."""
         if record is None or record.app_id is None:
             return None
         app = await self._db.run(self._applications.get, record.app_id)
@@ -102,7 +105,7 @@ class CallService:
         record = await self._db.run(self._numbers.get, number)
         if record is None or record.account_id != account_id:
             raise not_found("number", request.to)
-        app = await self.destination(number)
+        app = await self._answering(record)
         if app is None:
             raise not_routed(number, "is not linked to an application with a voice answer_url")
         clock = Clock(self._speed if request.speed is None else request.speed)
