@@ -38,7 +38,13 @@ class Hooks:
 class Session:
     """One simulated call: the legs that share its clock and its timeline."""
 
-    def __init__(self, account_id: str, clock: Clock, journal: Callable[[Any], None]) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        clock: Clock,
+        journal: Callable[[Any], None],
+        on_done: Callable[[Session], None] = lambda _session: None,
+    ) -> None:
         self.uuid = str(uuid.uuid4())
         self.account_id = account_id
         self.clock = clock
@@ -47,6 +53,7 @@ class Session:
         self._journal = journal
         self._tasks: set[asyncio.Task[None]] = set()
         self.done = asyncio.Event()  # set when the last task of the call has ended
+        self._on_done = on_done
 
     def note(self, leg: str, kind: str, **data: Any) -> Entry:
         """Add a line to the timeline."""
@@ -81,6 +88,7 @@ class Session:
             self.note("", "error", reason=f"internal error: {error!r}")
         if not self._tasks:
             self.done.set()
+            self._on_done(self)
 
 
 class CallLeg:

@@ -86,14 +86,14 @@ class VoiceEngine:
     # -- placing calls -------------------------------------------------------------------
 
     def session(self, account_id: str, clock: Clock) -> Session:
-        session = Session(account_id, clock, self.journal)
+        session = Session(account_id, clock, self.journal, self._forget_later)
         self.sessions[session.uuid] = session
-        asyncio.get_running_loop().create_task(self._forget(session))
         return session
 
-    async def _forget(self, session: Session) -> None:
-        await session.done.wait()
-        await asyncio.sleep(KEEP_FINISHED)
+    def _forget_later(self, session: Session) -> None:
+        asyncio.get_running_loop().call_later(KEEP_FINISHED, self._forget, session)
+
+    def _forget(self, session: Session) -> None:
         self.sessions.pop(session.uuid, None)
         for leg_uuid in session.legs:
             self.legs.pop(leg_uuid, None)
