@@ -60,7 +60,7 @@ class IllegalTransition(ValueError):
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, as events carry it: ``2026-11-27T18:00:00.000Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 @dataclass

@@ -1,31 +1,42 @@
 """Write-behind for calls: leg states and timeline entries are stored in batches, one
 transaction every ``interval`` seconds, so that a busy engine costs the database a few commits a
-second rather than one per event."""
+second rather than one per event. A leg's state is read when its batch is written, once however
+often it changed in between."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from typing import Protocol
 
 from ringway.storage.calls import CallRecord, CallRepository, Entry
 
 log = logging.getLogger("ringway.engine")
 
 
+class Stored(Protocol):
+    """Something whose latest state is a call record (a running leg)."""
+
+    @property
+    def uuid(self) -> str: ...
+
+    def record(self) -> CallRecord: ...
+
+
 class Journal:
     def __init__(self, calls: CallRepository, interval: float = 0.05) -> None:
         self._calls = calls
         self._interval = interval
-        self._records: dict[str, CallRecord] = {}
+        self._legs: dict[str, Stored] = {}
         self._entries: list[Entry] = []
         self._task: asyncio.Task[None] | None = None
 
-    def __call__(self, item: CallRecord | Entry) -> None:
-        if isinstance(item, CallRecord):
-            self._records[item.uuid] = item
-        else:
+    def __call__(self, item: Stored | Entry) -> None:
+        if isinstance(item, Entry):
             self._entries.append(item)
+        else:
+            self._legs[item.uuid] = item
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -39,9 +50,10 @@ class Journal:
 
     async def flush(self) -> None:
         """Store everything pending now."""
-        if not self._records and not self._entries:
+        if not self._legs and not self._entries:
             return
-        records, self._records = list(self._records.values()), {}
+        records = [leg.record() for leg in self._legs.values()]
+        self._legs = {}
         entries, self._entries = self._entries, []
         try:
             # In a thread even on SQLite: the loop runs calls while the batch is written.

@@ -63,7 +63,7 @@ class Session:
         return entry
 
     def save(self, leg: CallLeg) -> None:
-        self._journal(leg.record())
+        self._journal(leg)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run ``work`` as a participant of the call's clock."""

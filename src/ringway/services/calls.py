@@ -260,7 +260,7 @@ class CallService:
             try:
                 if turn % sweep_every == 0:
                     await self._db.run(self._calls.drop_stale_commands)
-                commands = await self._db.run(self._calls.take_commands, list(legs)) if legs else []
+                commands = await self._db.run(self._calls.take_commands, legs) if legs else []
             except Exception:
                 log.exception("could not read call commands")
                 continue

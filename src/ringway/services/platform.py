@@ -75,6 +75,7 @@ class Platform:
             Recordings(self.settings.data_dir / "recordings"),
             self.calls,
             lambda: self.settings.public_url.rstrip("/"),
+            self.settings.call_setups,
         )
         self.calls.engine = engine
         self._relay = asyncio.create_task(self.calls.relay())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,10 @@ class CallRecord:
     start_time: dt.datetime | None
     end_time: dt.datetime | None
     created_at: dt.datetime
+
+    def record(self) -> CallRecord:
+        """A record is its own latest state (what the journal asks of a leg)."""
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +124,14 @@ class CallRepository:
         with self._db.engine.begin() as conn:
             conn.execute(sa.insert(call_commands).values(leg=leg, command=command))
 
-    def take_commands(self, legs: list[str]) -> list[tuple[str, dict[str, Any]]]:
-        """The commands left for ``legs``, oldest first, removed as they are taken."""
+    def take_commands(self, legs: Container[str]) -> list[tuple[str, dict[str, Any]]]:
+        """The commands left for ``legs``, oldest first, removed as they are taken.
+
+        Reads every pending command (there are few, and usually none) rather than asking for
+        each leg: a busy engine holds thousands of legs, and this runs many times a second."""
         with self._db.engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(call_commands)
-                .where(call_commands.c.leg.in_(legs))
-                .order_by(call_commands.c.id)
-            ).all()
+            pending = conn.execute(sa.select(call_commands).order_by(call_commands.c.id)).all()
+            rows = [row for row in pending if row.leg in legs]
             if rows:
                 taken = [row.id for row in rows]
                 conn.execute(sa.delete(call_commands).where(call_commands.c.id.in_(taken)))
