@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # times faster. A simulated call may ask for its own.
     clock_speed: float = Field(default=0.0, ge=0, le=1000)
     # Inbound calls set up (ringing, fetching the answer URL) at once; more wait their turn.
-    call_setups: int = Field(default=64, ge=1)
+    call_setups: int = Field(default=32, ge=1)
     # Networks webhooks may not reach, comma separated: CIDRs, or "private" (RFC 1918, RFC 4193
     # and loopback) and "link-local". Empty: any.
     webhook_deny: str = ""

@@ -82,6 +82,21 @@ def test_a_two_minute_call_plays_out_on_the_virtual_clock(tmp_path: Path) -> Non
     play(tmp_path, test)
 
 
+def test_calls_beyond_call_setups_wait_their_turn_to_ring(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[talk()], delay=0.3))
+        first, second = await w.start(number), await w.start(number)
+        await first.session.done.wait()
+        await second.session.done.wait()
+        uuids = [r.query["uuid"] if r.method == "GET" else orjson.loads(r.body)["uuid"]
+                 for r in w.receiver.received]  # fmt: skip
+        # The second call starts ringing only once the first has its NCCO.
+        assert uuids[:3] == [first.uuid] * 3
+        assert w.statuses().count("completed") == 2
+
+    play(tmp_path, test, call_setups=1)
+
+
 def test_the_caller_hangs_up_when_the_script_says(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         _, number = w.application(Reply(body=[{"action": "wait", "timeout": 600}]))

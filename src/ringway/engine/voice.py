@@ -63,7 +63,7 @@ class VoiceEngine:
         recordings: Recordings,
         directory: Directory,
         public_url: Callable[[], str],
-        setups: int = 64,
+        setups: int,
     ) -> None:
         self.webhooks = webhooks
         self.journal = journal
