@@ -39,9 +39,19 @@ class Settings(BaseSettings):
     clock_speed: float = Field(default=0.0, ge=0, le=1000)
     # Inbound calls set up (ringing, fetching the answer URL) at once; more wait their turn.
     call_setups: int = Field(default=32, ge=1)
+    # Asynchronous deliveries (messages, rtc): seconds before each retry, comma separated (the
+    # last repeats); seconds after which they are given up; how long a process holds one it
+    # is sending before another may take it over (longer than an attempt can last).
+    delivery_retries: str = Field(default="5,60,300,900", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")
+    delivery_give_up: float = Field(default=86_400, gt=0)
+    delivery_lease: float = Field(default=60, gt=0)
     # Networks webhooks may not reach, comma separated: CIDRs, or "private" (RFC 1918, RFC 4193
     # and loopback) and "link-local". Empty: any.
     webhook_deny: str = ""
+
+    @property
+    def retry_delays(self) -> list[float]:
+        return [float(part) for part in self.delivery_retries.split(",")]
 
     @property
     def denied_networks(self) -> list[str]:

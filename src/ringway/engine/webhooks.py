@@ -129,11 +129,27 @@ class WebhookClient:
     async def send(
         self, target: Target, fields: dict[str, Any], signer: Signer | None, number: int
     ) -> Attempt:
+        """One request carrying ``fields``: as the query of a GET, else as a JSON body."""
+        if target.method.upper() == "GET":
+            return await self.exchange(target, b"", signer, number, params=_query(fields))
+        return await self.exchange(target, orjson.dumps(fields), signer, number)
+
+    async def exchange(
+        self,
+        target: Target,
+        body: bytes,
+        signer: Signer | None,
+        number: int,
+        params: dict[str, str] | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> Attempt:
+        """One request with exactly ``body`` (JSON) and any ``extra`` headers."""
         method = target.method.upper()
-        body = b"" if method == "GET" else orjson.dumps(fields)
         headers = {"User-Agent": "ringway", "Accept": "application/json"}
         if method != "GET":
             headers["Content-Type"] = "application/json"
+        if extra:
+            headers.update(extra)
         if signer is not None:
             headers["Authorization"] = f"Bearer {signer(body)}"
         attempt = Attempt(target.url, method, number, headers, body)
@@ -142,7 +158,6 @@ class WebhookClient:
             if self._denied and _denied(urlsplit(target.url).hostname or "", self._denied):
                 raise WebhookBlocked(f"{target.url} is in a network denied to webhooks")
             timeout = _timeout(target.connect_timeout_ms, target.socket_timeout_ms)
-            params = _query(fields) if method == "GET" else None
             async with self._client().request(
                 method, target.url, data=body or None, params=params, headers=headers,
                 timeout=timeout, allow_redirects=False,

@@ -33,10 +33,12 @@ from ringway.engine.session import CallLeg
 from ringway.engine.voice import VoiceEngine, dial_of
 from ringway.engine.webhooks import Signer, Target
 from ringway.security.signing import sign_callback
+from ringway.storage.behaviours import Behaviours
 from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
 from ringway.storage.database import Database
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
+from ringway.storage.tables import phones
 
 # A websocket endpoint is a server: it picks up at once. Everything else rings a while.
 DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
@@ -55,6 +57,7 @@ class CallService:
     ) -> None:
         self._db = db
         self._calls = calls
+        self._phones = Behaviours(db, phones)
         self._numbers = numbers
         self._applications = applications
         self._accounts = accounts
@@ -80,7 +83,7 @@ class CallService:
         return app if voice and voice.get("webhooks", {}).get("answer_url") else None
 
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone:
-        stored = await self._db.run(self._calls.phone, account_id, address)
+        stored = await self._db.run(self._phones.get, account_id, address)
         if stored is not None:
             return Phone.model_validate(stored)
         return Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
@@ -277,11 +280,11 @@ class CallService:
             raise payload_invalid(
                 [InvalidParameter("address", f"must be 1 to {MAX_ADDRESS} characters")]
             )
-        self._calls.set_phone(account_id, address, phone.model_dump(mode="json"))
+        self._phones.set(account_id, address, phone.model_dump(mode="json"))
 
     def phones(self, account_id: str) -> dict[str, Any]:
-        return self._calls.phones(account_id)
+        return self._phones.all(account_id)
 
     def delete_phone(self, account_id: str, address: str) -> None:
-        if not self._calls.delete_phone(account_id, address):
+        if not self._phones.delete(account_id, address):
             raise not_found("phone", address)

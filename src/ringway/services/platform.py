@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ringway.config import Settings
 from ringway.engine.journal import Journal
+from ringway.engine.outbox import Outbox, Schedule
 from ringway.engine.recordings import Recordings
 from ringway.engine.voice import VoiceEngine
 from ringway.engine.webhooks import WebhookClient
@@ -16,10 +17,12 @@ from ringway.security.keys import KeyPool
 from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
 from ringway.services.calls import CallService
+from ringway.services.deliveries import DeliveryService
 from ringway.services.numbers import NumberService
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
+from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 
@@ -35,6 +38,7 @@ class Platform:
     numbers: NumberService
     public_keys: PublicKeyCache
     calls: CallService
+    deliveries: DeliveryService
     _relay: asyncio.Task[None] | None = None
 
     @classmethod
@@ -63,14 +67,17 @@ class Platform:
             numbers=numbers,
             public_keys=PublicKeyCache(),
             calls=calls,
+            deliveries=DeliveryService(db, DeliveryRepository(db), account_repository),
         )
 
     async def start_engine(self) -> VoiceEngine:
-        """Start the voice engine in the running event loop (the server's lifespan)."""
+        """Start the voice engine and the outbox in the running event loop (the server's
+        lifespan)."""
         journal = Journal(CallRepository(self.db))
         journal.start()
+        webhooks = WebhookClient(self.settings.denied_networks)
         engine = VoiceEngine(
-            WebhookClient(self.settings.denied_networks),
+            webhooks,
             journal,
             Recordings(self.settings.data_dir / "recordings"),
             self.calls,
@@ -79,9 +86,18 @@ class Platform:
         )
         self.calls.engine = engine
         self._relay = asyncio.create_task(self.calls.relay())
+        schedule = Schedule(self.settings.retry_delays, self.settings.delivery_give_up,
+                            self.settings.delivery_lease)  # fmt: skip
+        outbox = Outbox(self.deliveries.repository, self.db, webhooks, self.deliveries.signer,
+                        schedule)  # fmt: skip
+        outbox.start()
+        self.deliveries.outbox = outbox
         return engine
 
     async def stop_engine(self) -> None:
+        outbox, self.deliveries.outbox = self.deliveries.outbox, None
+        if outbox is not None:
+            await outbox.stop()
         if self._relay is not None:
             self._relay.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,4 +1,4 @@
-"""Calls, their timelines and the virtual phones of each account."""
+"""Calls, their timelines, and commands for calls running in another process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.storage.database import Database
 from ringway.storage.repositories import columns_of, record_of
-from ringway.storage.tables import call_commands, call_entries, calls, phones
+from ringway.storage.tables import call_commands, call_entries, calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,44 +142,6 @@ class CallRepository:
         ended = sa.select(calls.c.uuid).where(calls.c.end_time.is_not(None))
         with self._db.engine.begin() as conn:
             conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(ended)))
-
-    def phone(self, account_id: str, address: str) -> dict[str, Any] | None:
-        with self._db.read() as conn:
-            row = conn.execute(
-                sa.select(phones.c.behaviour).where(
-                    phones.c.account_id == account_id, phones.c.address == address
-                )
-            ).first()
-        return dict(row.behaviour) if row else None
-
-    def phones(self, account_id: str) -> dict[str, dict[str, Any]]:
-        with self._db.read() as conn:
-            rows = conn.execute(
-                sa.select(phones)
-                .where(phones.c.account_id == account_id)
-                .order_by(phones.c.address)
-            ).all()
-        return {row.address: dict(row.behaviour) for row in rows}
-
-    def set_phone(self, account_id: str, address: str, behaviour: dict[str, Any]) -> None:
-        statement = self._insert(phones).values(
-            account_id=account_id, address=address, behaviour=behaviour
-        )
-        with self._db.write() as conn:
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["account_id", "address"], set_={"behaviour": behaviour}
-                )
-            )
-
-    def delete_phone(self, account_id: str, address: str) -> bool:
-        with self._db.write() as conn:
-            result = conn.execute(
-                sa.delete(phones).where(
-                    phones.c.account_id == account_id, phones.c.address == address
-                )
-            )
-        return result.rowcount == 1
 
 
 _CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate")

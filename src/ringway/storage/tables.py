@@ -115,3 +115,86 @@ call_commands = sa.Table(
     sa.Column("leg", sa.String(36), nullable=False, index=True),
     sa.Column("command", sa.JSON, nullable=False),
 )
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the order of sending
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),  # the id receivers see
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("application_id", sa.String(36)),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("subject", sa.String(64), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("signed", sa.Boolean, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
+    sa.Column("outcome", sa.String(64)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_deliveries_due", "state", "next_at"),
+    sa.Index("ix_deliveries_subject", "subject", "state", "id"),
+    sa.Index("ix_deliveries_account", "account_id", "id"),
+)
+
+delivery_attempts = sa.Table(
+    "delivery_attempts",
+    metadata,
+    sa.Column(
+        "delivery_id",
+        sa.Integer,
+        sa.ForeignKey("deliveries.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Column("response_body", sa.Text, nullable=False),
+)
+
+recipients = sa.Table(
+    "recipients",
+    metadata,
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("address", sa.String(255), primary_key=True),
+    sa.Column("behaviour", sa.JSON, nullable=False),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("application_id", sa.String(36)),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("message_type", sa.String(16), nullable=False),
+    sa.Column("from_address", sa.String(255), nullable=False),
+    sa.Column("to_address", sa.String(255), nullable=False),
+    sa.Column("client_ref", sa.String(100)),
+    sa.Column("content", sa.JSON, nullable=False),
+    sa.Column("history", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_messages_account_created", "account_id", "created_at"),
+)

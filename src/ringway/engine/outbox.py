@@ -1,0 +1,125 @@
+"""The outbox worker: sends due deliveries and decides what follows each attempt (wire §8).
+
+Any 2xx delivers. No answer (refused, reset, timed out), 429 or 5xx is tried again on the
+schedule (by default about 5 s, 1 min, 5 min, then every 15 min) until a day has passed since
+the delivery was made; any other answer is final. Every server process runs a worker; they
+share the outbox through leases (see ``storage/deliveries``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
+from ringway.storage.database import Database
+from ringway.storage.deliveries import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryRepository,
+)
+from ringway.storage.repositories import utcnow
+
+log = logging.getLogger("ringway.outbox")
+DELIVERY_HEADER = "X-Ringway-Delivery"  # the same for every attempt, so receivers can drop repeats
+RESPONSE_KEPT = 2048  # characters of each answer kept in the log
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Seconds before each retry (the last repeats), and how long to keep trying."""
+
+    delays: Sequence[float] = (5, 60, 300, 900)
+    give_up: float = 86_400
+    lease: float = 60  # longer than any one attempt takes
+
+    def after(self, attempts: int) -> float:
+        return self.delays[min(attempts, len(self.delays)) - 1]
+
+
+def retryable(attempt: Attempt) -> bool:
+    if attempt.status is None:
+        return attempt.outcome != "blocked"
+    return attempt.status == 429 or attempt.status >= 500
+
+
+class Outbox:
+    def __init__(
+        self,
+        deliveries: DeliveryRepository,
+        db: Database,
+        webhooks: WebhookClient,
+        signer: Callable[[Delivery], Awaitable[Signer | None]],
+        schedule: Schedule,
+        batch: int = 64,
+        poll: float = 0.25,
+    ) -> None:
+        self._deliveries = deliveries
+        self._db = db
+        self._webhooks = webhooks
+        self._signer = signer
+        self.schedule = schedule
+        self._batch = batch
+        self._poll = poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look for due deliveries now (something was just enqueued)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("could not send deliveries")
+                sent = 0
+            if not sent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll)
+                self._wake.clear()
+
+    async def send_due(self) -> int:
+        """Claim what is due and send it all at once (a claim holds one delivery per subject,
+        the next of that subject is claimable once this one is delivered)."""
+        lease = dt.timedelta(seconds=self.schedule.lease)
+        claimed = await self._db.run(self._deliveries.claim, utcnow(), lease, self._batch)
+        await asyncio.gather(*(self._send(delivery) for delivery in claimed))
+        return len(claimed)
+
+    async def _send(self, delivery: Delivery) -> None:
+        number = delivery.attempts + 1
+        signer = await self._signer(delivery) if delivery.signed else None
+        attempt = await self._webhooks.exchange(
+            Target(delivery.url, delivery.method), delivery.body, signer, number,
+            extra={DELIVERY_HEADER: delivery.uuid},
+        )  # fmt: skip
+        now = utcnow()
+        state, next_at = DELIVERED, now
+        if not attempt.succeeded:
+            next_at = now + dt.timedelta(seconds=self.schedule.after(number))
+            expired = next_at > delivery.created_at + dt.timedelta(seconds=self.schedule.give_up)
+            state = PENDING if retryable(attempt) and not expired else FAILED
+        record = DeliveryAttempt(
+            delivery.id, number, now, attempt.outcome, attempt.status, attempt.latency_ms,
+            attempt.response_body[:RESPONSE_KEPT].decode("utf-8", "replace"),
+        )  # fmt: skip
+        await self._db.run(self._deliveries.finish, delivery, record, state, next_at)

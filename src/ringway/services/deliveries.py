@@ -1,0 +1,67 @@
+"""Deliveries: the outbox's log of asynchronous webhooks, every attempt of each, and replays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ringway.domain.errors import not_found
+from ringway.engine.outbox import Outbox
+from ringway.engine.webhooks import Signer
+from ringway.security.signing import sign_callback
+from ringway.storage.database import Database
+from ringway.storage.deliveries import Delivery, DeliveryAttempt, DeliveryRepository
+from ringway.storage.repositories import AccountRepository
+
+
+@dataclass(frozen=True)
+class DeliveryLog:
+    delivery: Delivery
+    attempts: list[DeliveryAttempt]
+
+
+class DeliveryService:
+    def __init__(
+        self, db: Database, deliveries: DeliveryRepository, accounts: AccountRepository
+    ) -> None:
+        self._db = db
+        self.repository = deliveries
+        self._accounts = accounts
+        self.outbox: Outbox | None = None  # runs inside the server
+
+    def wake(self) -> None:
+        """Something was enqueued: send it now rather than at the next poll."""
+        if self.outbox is not None:
+            self.outbox.wake()
+
+    async def signer(self, delivery: Delivery) -> Signer | None:
+        """Signs with the account's signature secret (wire §10)."""
+        account = await self._db.run(self._accounts.by_id, delivery.account_id)
+        if account is None:
+            return None
+        secret, key, app = account.signature_secret, account.api_key, delivery.application_id
+        return lambda body: sign_callback(body, secret, key, app or "")
+
+    def page(
+        self, account_id: str, state: str | None, offset: int, limit: int
+    ) -> tuple[int, list[DeliveryLog]]:
+        total, items = self.repository.page(account_id, state, offset, limit)
+        return total, self._logs(items)
+
+    def get(self, account_id: str, uuid: str) -> DeliveryLog:
+        delivery = self.repository.get(account_id, uuid)
+        if delivery is None:
+            raise not_found("delivery", uuid)
+        return self._logs([delivery])[0]
+
+    def of_subject(self, account_id: str, subject: str) -> list[DeliveryLog]:
+        return self._logs(self.repository.for_subject(account_id, subject))
+
+    def retry(self, account_id: str, uuid: str) -> DeliveryLog:
+        if not self.repository.retry(account_id, uuid):
+            raise not_found("delivery", uuid)
+        self.wake()
+        return self.get(account_id, uuid)
+
+    def _logs(self, items: list[Delivery]) -> list[DeliveryLog]:
+        attempts = self.repository.attempts([d.id for d in items])
+        return [DeliveryLog(d, [a for a in attempts if a.delivery_id == d.id]) for d in items]

@@ -1,0 +1,194 @@
+"""The outbox: deliveries waiting to be sent, being sent, sent or given up, and their attempts.
+
+Claiming is how several processes share it: a claim leases due deliveries for a while, taking
+only rows no other process holds (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one
+writer at a time). A lease that runs out, because its process died mid-send, frees the delivery
+for the next claim: a crash may send a delivery twice, never lose one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ringway.storage.database import Database
+from ringway.storage.repositories import columns_of, record_of, utcnow
+from ringway.storage.tables import deliveries, delivery_attempts
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    uuid: str
+    account_id: str
+    application_id: str | None
+    kind: str
+    subject: str  # deliveries with one subject are sent in order (a message, a conversation)
+    url: str
+    method: str
+    body: bytes
+    signed: bool
+    state: str
+    attempts: int
+    next_at: dt.datetime
+    lease_until: dt.datetime | None
+    outcome: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """A delivery to enqueue; ``due`` is when it is first sent."""
+
+    uuid: str
+    account_id: str
+    application_id: str | None
+    kind: str
+    subject: str
+    url: str
+    body: bytes
+    signed: bool
+    due: dt.datetime
+    method: str = "POST"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryAttempt:
+    delivery_id: int
+    number: int
+    at: dt.datetime
+    outcome: str
+    status: int | None
+    latency_ms: float
+    response_body: str
+
+
+class DeliveryRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def enqueue(self, conn: sa.Connection, items: Iterable[NewDelivery]) -> None:
+        """Add deliveries inside the caller's transaction, so that they exist exactly when
+        what they report does."""
+        now = utcnow()
+        rows = [
+            {"uuid": d.uuid, "account_id": d.account_id, "application_id": d.application_id,
+             "kind": d.kind, "subject": d.subject, "url": d.url, "method": d.method,
+             "body": d.body, "signed": d.signed, "state": PENDING, "attempts": 0,
+             "next_at": d.due, "lease_until": None, "outcome": None, "created_at": now,
+             "updated_at": now}
+            for d in items
+        ]  # fmt: skip
+        if rows:
+            conn.execute(sa.insert(deliveries), rows)
+
+    def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Delivery]:
+        """Lease up to ``limit`` due deliveries: the first pending one of each subject, and only
+        if no process holds it."""
+        earlier = deliveries.alias("earlier")
+        blocked = (
+            sa.select(earlier.c.id)
+            .where(
+                earlier.c.subject == deliveries.c.subject,
+                earlier.c.state == PENDING,
+                earlier.c.id < deliveries.c.id,
+            )
+            .exists()
+        )
+        due = (
+            sa.select(deliveries.c.id)
+            .where(
+                deliveries.c.state == PENDING,
+                deliveries.c.next_at <= now,
+                sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+                ~blocked,
+            )
+            .order_by(deliveries.c.next_at, deliveries.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self._db.engine.begin() as conn:
+            rows = conn.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.id.in_(due.scalar_subquery()))
+                .values(lease_until=now + lease)
+                .returning(*deliveries.c)
+            ).all()
+        claimed = [record_of(Delivery, row._mapping) for row in rows]
+        return sorted(claimed, key=lambda d: (d.next_at, d.id))
+
+    def finish(
+        self, delivery: Delivery, attempt: DeliveryAttempt, state: str, next_at: dt.datetime
+    ) -> None:
+        """Record an attempt and what follows: delivered, failed, or pending until ``next_at``."""
+        with self._db.engine.begin() as conn:
+            conn.execute(sa.insert(delivery_attempts).values(**columns_of(attempt)))
+            conn.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.id == delivery.id)
+                .values(state=state, attempts=attempt.number, next_at=next_at,
+                        lease_until=None, outcome=attempt.outcome, updated_at=utcnow())
+            )  # fmt: skip
+
+    def page(
+        self, account_id: str, state: str | None, offset: int, limit: int
+    ) -> tuple[int, list[Delivery]]:
+        where = [deliveries.c.account_id == account_id]
+        if state is not None:
+            where.append(deliveries.c.state == state)
+        with self._db.read() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(deliveries).where(*where))
+            rows = conn.execute(
+                sa.select(deliveries)
+                .where(*where)
+                .order_by(deliveries.c.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return int(total.scalar_one()), [record_of(Delivery, r._mapping) for r in rows]
+
+    def get(self, account_id: str, uuid: str) -> Delivery | None:
+        with self._db.read() as conn:
+            row = conn.execute(
+                sa.select(deliveries).where(
+                    deliveries.c.uuid == uuid, deliveries.c.account_id == account_id
+                )
+            ).first()
+        return record_of(Delivery, row._mapping) if row else None
+
+    def for_subject(self, account_id: str, subject: str) -> list[Delivery]:
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(deliveries)
+                .where(deliveries.c.account_id == account_id, deliveries.c.subject == subject)
+                .order_by(deliveries.c.id)
+            ).all()
+        return [record_of(Delivery, r._mapping) for r in rows]
+
+    def attempts(self, delivery_ids: list[int]) -> list[DeliveryAttempt]:
+        if not delivery_ids:
+            return []
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(delivery_attempts)
+                .where(delivery_attempts.c.delivery_id.in_(delivery_ids))
+                .order_by(delivery_attempts.c.delivery_id, delivery_attempts.c.number)
+            ).all()
+        return [record_of(DeliveryAttempt, r._mapping) for r in rows]
+
+    def retry(self, account_id: str, uuid: str) -> bool:
+        """Send a delivery again now, whatever became of it."""
+        now = utcnow()
+        with self._db.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(deliveries)
+                .where(deliveries.c.uuid == uuid, deliveries.c.account_id == account_id)
+                .values(state=PENDING, next_at=now, lease_until=None, updated_at=now)
+            )
+        return result.rowcount > 0
