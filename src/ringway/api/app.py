@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from ringway.api import (
     applications_v1,
     applications_v2,
+    messages,
     numbers,
     ringway_routes,
     simulation,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
             *applications_v1.routes,
             *numbers.routes,
             *voice.routes,
+            *messages.routes,
             *simulation.routes,
             *ringway_routes.routes,
         ],

@@ -18,11 +18,13 @@ from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
 from ringway.services.calls import CallService
 from ringway.services.deliveries import DeliveryService
+from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository
+from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 
@@ -39,6 +41,7 @@ class Platform:
     public_keys: PublicKeyCache
     calls: CallService
     deliveries: DeliveryService
+    messages: MessageService
     _relay: asyncio.Task[None] | None = None
 
     @classmethod
@@ -57,6 +60,8 @@ class Platform:
             numbers.stock_default_inventory()
         calls = CallService(db, CallRepository(db), number_repository, application_repository,
                             account_repository, settings.clock_speed)  # fmt: skip
+        delivery_repository = DeliveryRepository(db)
+        deliveries = DeliveryService(db, delivery_repository, account_repository)
         return cls(
             settings=settings,
             db=db,
@@ -67,8 +72,10 @@ class Platform:
             numbers=numbers,
             public_keys=PublicKeyCache(),
             calls=calls,
-            deliveries=DeliveryService(db, DeliveryRepository(db), account_repository),
-        )
+            deliveries=deliveries,
+            messages=MessageService(db, MessageRepository(db, delivery_repository),
+                                    number_repository, application_repository, deliveries),
+        )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:
         """Start the voice engine and the outbox in the running event loop (the server's

@@ -1,0 +1,205 @@
+"""The Messages API (``POST /v1/messages``, Bearer JWT or Basic) and ringway's own messaging
+endpoints: simulated inbound messages, the message log, simulated recipients, deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ringway.api.auth import basic_account, platform_of
+from ringway.api.bearer import bearer_application
+from ringway.api.http import JSONResponse, check_accept, json_body, read_body, reject_nul, resource
+from ringway.api.params import int_params
+from ringway.domain.applications import parse_body
+from ringway.domain.errors import InvalidParameter, list_invalid
+from ringway.domain.messages import Recipient, invalid_json
+from ringway.services.deliveries import DeliveryLog
+from ringway.storage.messages import MessageRecord
+from ringway.storage.repositories import utcnow
+
+MESSAGES = "/_ringway/messages"
+RECIPIENTS = "/_ringway/recipients"
+DELIVERIES = "/_ringway/deliveries"
+STATES = ("pending", "delivered", "failed")
+
+
+async def send_message(request: Request) -> Response:
+    platform = platform_of(request)
+    application = None
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        application = (await bearer_application(request)).application
+        account_id = application.account_id
+    else:
+        account_id = (await basic_account(request)).id
+    raw = await read_body(request, platform.settings.max_body_bytes)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_json(str(exc)) from None
+    reject_nul(body)
+    record = await platform.db.run(platform.messages.send, account_id, application, body)
+    return JSONResponse({"message_uuid": record.uuid}, status_code=202)
+
+
+async def receive_message(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    body = await json_body(request, platform.settings.max_body_bytes)
+    record = await platform.db.run(platform.messages.receive, account.id, body)
+    return JSONResponse(message_wire(record, []), status_code=201)
+
+
+async def list_messages(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    size, index = _paging(request)
+    platform = platform_of(request)
+    total, items = await platform.db.run(platform.messages.page, account.id, index, size)
+    return JSONResponse(_page(total, size, index, "messages",
+                              [message_wire(r, d) for r, d in items]))  # fmt: skip
+
+
+async def get_message(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    uuid = _path(request, "uuid")
+    record, logs = await platform.db.run(platform.messages.get, account.id, uuid)
+    return JSONResponse(message_wire(record, logs))
+
+
+def message_wire(record: MessageRecord, logs: list[DeliveryLog]) -> dict[str, Any]:
+    """A message with the statuses it has reached so far and every delivery it caused."""
+    now = utcnow().isoformat()
+    history = [{k: v for k, v in step.items() if k != "at"}
+               for step in record.history if step["at"] <= now]  # fmt: skip
+    return {
+        "message_uuid": record.uuid, "direction": record.direction, "channel": record.channel,
+        "message_type": record.message_type, "from": record.from_address,
+        "to": record.to_address, "client_ref": record.client_ref,
+        "application_id": record.application_id, **record.content,
+        "status": history[-1]["status"] if history else None, "history": history,
+        "deliveries": [delivery_wire(log) for log in logs],
+    }  # fmt: skip
+
+
+def delivery_wire(log: DeliveryLog) -> dict[str, Any]:
+    d = log.delivery
+    return {
+        "id": d.uuid, "kind": d.kind, "subject": d.subject, "url": d.url, "method": d.method,
+        "state": d.state, "attempts": d.attempts, "next_attempt": d.next_at.isoformat()
+        if d.state == "pending" else None, "outcome": d.outcome,
+        "created_at": d.created_at.isoformat(), "body": orjson.loads(d.body),
+        "log": [{"attempt": a.number, "at": a.at.isoformat(), "outcome": a.outcome,
+                 "status": a.status, "latency_ms": round(a.latency_ms, 1),
+                 "response": a.response_body} for a in log.attempts],
+    }  # fmt: skip
+
+
+# -- recipients ----------------------------------------------------------------------------
+
+
+async def list_recipients(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    items = await platform.db.run(platform.messages.recipients, account.id)
+    return JSONResponse({"recipients": items, "default": Recipient().model_dump(mode="json")})
+
+
+async def get_recipient(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    items = await platform.db.run(platform.messages.recipients, account.id)
+    stored = items.get(_path(request, "address"))
+    return JSONResponse(Recipient.model_validate(stored or {}).model_dump(mode="json"))
+
+
+async def set_recipient(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    recipient = parse_body(Recipient, await json_body(request, platform.settings.max_body_bytes))
+    address = _path(request, "address")
+    await platform.db.run(platform.messages.set_recipient, account.id, address, recipient)
+    return JSONResponse(recipient.model_dump(mode="json"))
+
+
+async def delete_recipient(request: Request) -> Response:
+    account = await basic_account(request)
+    platform = platform_of(request)
+    address = _path(request, "address")
+    await platform.db.run(platform.messages.delete_recipient, account.id, address)
+    return Response(status_code=204)
+
+
+# -- deliveries ----------------------------------------------------------------------------
+
+
+async def list_deliveries(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    size, index = _paging(request)
+    state = request.query_params.get("state")
+    if state is not None and state not in STATES:
+        raise list_invalid([InvalidParameter("state", f"must be one of {', '.join(STATES)}")])
+    platform = platform_of(request)
+    total, logs = await platform.db.run(platform.deliveries.page, account.id, state, index, size)
+    return JSONResponse(_page(total, size, index, "deliveries", [delivery_wire(x) for x in logs]))
+
+
+async def get_delivery(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    log = await platform.db.run(platform.deliveries.get, account.id, _path(request, "id"))
+    return JSONResponse(delivery_wire(log))
+
+
+async def retry_delivery(request: Request) -> Response:
+    check_accept(request.headers.get("accept"))
+    account = await basic_account(request)
+    platform = platform_of(request)
+    log = await platform.db.run(platform.deliveries.retry, account.id, _path(request, "id"))
+    return JSONResponse(delivery_wire(log), status_code=202)
+
+
+def _page(total: int, size: int, index: int, name: str, items: list[Any]) -> dict[str, Any]:
+    return {"count": total, "page_size": size, "record_index": index, "_embedded": {name: items}}
+
+
+def _paging(request: Request) -> tuple[int, int]:
+    reject_nul(dict(request.query_params))
+    paging = int_params(request.query_params,
+                        {"page_size": (20, 1, 100), "record_index": (0, 0, 2**31 - 1)},
+                        list_invalid)  # fmt: skip
+    return paging["page_size"], paging["record_index"]
+
+
+def _path(request: Request, name: str) -> str:
+    value: str = request.path_params[name]
+    reject_nul(value, name)
+    return value
+
+
+routes: list[Route] = [
+    resource("/v1/messages", POST=send_message),
+    resource(MESSAGES, GET=list_messages, POST=receive_message),
+    resource(MESSAGES + "/{uuid}", GET=get_message),
+    resource(RECIPIENTS, GET=list_recipients),
+    resource(
+        RECIPIENTS + "/{address:path}",
+        GET=get_recipient,
+        PUT=set_recipient,
+        DELETE=delete_recipient,
+    ),
+    resource(DELIVERIES, GET=list_deliveries),
+    resource(DELIVERIES + "/{id}", GET=get_delivery),
+    resource(DELIVERIES + "/{id}/retry", POST=retry_delivery),
+]

@@ -1,0 +1,315 @@
+"""Messages (wire §8): what ``POST /v1/messages`` accepts on each channel, how simulated
+recipients behave, and the bodies of inbound and status webhooks, in the v1 (flat) and v0.1
+(nested) formats."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ringway.domain.errors import InvalidParameter, ProblemError
+
+MEDIA = ("image", "audio", "video", "file", "vcard")
+# The message types of each channel (wire name: viber is ``viber_service``).
+CHANNELS: dict[str, tuple[str, ...]] = {
+    "sms": ("text",),
+    "mms": ("text", "image", "vcard", "audio", "video", "file"),
+    "whatsapp": ("text", "image", "audio", "video", "file", "template", "sticker", "custom"),
+    "messenger": ("text", "image", "audio", "video", "file"),
+    "viber_service": ("text", "image", "video", "file"),
+    "rcs": ("text", "image", "video", "file", "custom"),
+}
+TEXT_LIMIT = {"sms": 3200, "mms": 2000, "whatsapp": 4096, "messenger": 640,
+              "viber_service": 1000, "rcs": 3072}  # fmt: skip
+READ_RECEIPTS = frozenset({"whatsapp", "messenger", "viber_service", "rcs"})
+V01_CHANNEL = {"viber_service": "viber_service_msg"}
+ID_CHANNELS = frozenset({"messenger"})  # addressed by ids, not numbers, on both sides
+MAX_CAPTION = 3000
+MAX_CLIENT_REF = 100
+PRICE = {"currency": "EUR", "price": "0.0057"}
+ERRORS = "https://developer.vonage.com/api-errors/messages"
+# Errors of failed deliveries, by recipient behaviour: (code, title, description).
+FAILURES = {
+    "rejected": (1170, "Invalid recipient", "The recipient refused the message."),
+    "undeliverable": (1260, "Destination unreachable", "The message could not be delivered."),
+}
+
+_NUMBER = re.compile(r"[1-9]\d{6,14}")
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9 ]{1,11}")
+_RCS_SENDER = re.compile(r"[A-Za-z0-9\-_&]{1,50}")
+_URL = re.compile(r"https?://[^\s]+")
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+
+
+def _problem(
+    code: int, title: str, detail: str, params: list[InvalidParameter] | None = None
+) -> ProblemError:
+    return ProblemError(422, f"{ERRORS}#{code}", title, detail, params or [])
+
+
+def invalid_json(detail: str) -> ProblemError:
+    return ProblemError(422, "https://developer.vonage.com/api-errors#invalid-json",
+                        "The request body did not contain valid JSON", detail)  # fmt: skip
+
+
+def invalid_params(params: list[InvalidParameter]) -> ProblemError:
+    return _problem(1150, "Invalid params", "The value of one or more parameters is invalid.",
+                    params)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as sent or received: ``content`` holds its type's field(s) as on the wire."""
+
+    channel: str
+    message_type: str
+    to: str
+    from_: str
+    content: dict[str, Any]
+    client_ref: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # the channel's own object
+    webhook_url: str | None = None
+    webhook_version: str | None = None
+
+
+def parse_message(body: Any, inbound: bool = False) -> Message:
+    """A message from a request body, or the problem the real API answers. For an inbound
+    (simulated) message, ``from`` is the user's address and ``to`` the business's."""
+    if not isinstance(body, dict):
+        raise invalid_params([InvalidParameter("body", "must be a JSON object")])
+    channel = body.get("channel")
+    if channel not in CHANNELS:
+        raise _problem(1100, "Unsupported channel", "The specified channel is not supported.")
+    message_type = body.get("message_type", "text" if inbound and "text" in body else None)
+    if message_type not in CHANNELS[channel]:
+        raise _problem(1140, "Invalid message type",
+                       f"The message_type is not supported on {channel}: use one of "
+                       f"{', '.join(CHANNELS[channel])}.")  # fmt: skip
+    user, business = ("from", "to") if inbound else ("to", "from")
+    if not _user_address(channel, body.get(user)):
+        raise _problem(1130, "Invalid recipient" if not inbound else "Invalid sender",
+                       f"The `{user}` parameter is invalid for the given channel.")  # fmt: skip
+    if not _business_address(channel, body.get(business)):
+        raise _problem(1120, "Invalid sender" if not inbound else "Invalid recipient",
+                       f"The `{business}` parameter is invalid for the given channel.")  # fmt: skip
+    client_ref = body.get("client_ref")
+    if client_ref is not None and not (isinstance(client_ref, str) and len(client_ref) <= 100):
+        raise _problem(1060, "Invalid client reference",
+                       f"The client reference can be a string of up to {MAX_CLIENT_REF} "
+                       "characters.")  # fmt: skip
+    problems = _content_problems(channel, message_type, body)
+    problems += _webhook_problems(body)
+    if problems:
+        raise invalid_params(problems)
+    found = body.get(channel)
+    options: dict[str, Any] = found if isinstance(found, dict) else {}
+    _check_options(channel, message_type, options)
+    content = {message_type: body[message_type]}
+    return Message(
+        channel, message_type, str(body["to"]), str(body["from"]), content, client_ref,
+        options, body.get("webhook_url"), body.get("webhook_version"),
+    )  # fmt: skip
+
+
+def _user_address(channel: str, value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if channel in ID_CHANNELS:
+        return 0 < len(value) <= 50
+    return bool(_NUMBER.fullmatch(value))
+
+
+def _business_address(channel: str, value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    if channel in ID_CHANNELS or channel == "viber_service":
+        return 0 < len(value) <= 50
+    if channel == "rcs":
+        return bool(_RCS_SENDER.fullmatch(value))
+    if channel == "sms":
+        return bool(_NUMBER.fullmatch(value) or _ALPHANUMERIC.fullmatch(value))
+    return bool(_NUMBER.fullmatch(value))
+
+
+def _content_problems(channel: str, kind: str, body: dict[str, Any]) -> list[InvalidParameter]:
+    value = body.get(kind)
+    if kind == "text":
+        limit = TEXT_LIMIT[channel]
+        if not isinstance(value, str) or not 0 < len(value) <= limit:
+            return [InvalidParameter("text", f"is required: 1 to {limit} characters.")]
+        return []
+    if not isinstance(value, dict):
+        return [InvalidParameter(kind, "is required: an object.")]
+    problems = []
+    needs_url = kind in MEDIA or (kind == "sticker" and "id" not in value)
+    if needs_url and not (isinstance(value.get("url"), str) and _URL.fullmatch(value["url"])):
+        problems.append(InvalidParameter(f"{kind}.url", "is required: an http(s) URL."))
+    if kind == "sticker" and "id" in value and "url" in value:
+        problems.append(InvalidParameter("sticker", "takes a url or an id, not both."))
+    caption = value.get("caption")
+    if caption is not None and not (isinstance(caption, str) and 0 < len(caption) <= MAX_CAPTION):
+        problems.append(InvalidParameter(f"{kind}.caption", f"1 to {MAX_CAPTION} characters."))
+    if kind == "template":
+        if not (isinstance(value.get("name"), str) and value["name"]):
+            problems.append(InvalidParameter("template.name", "is required."))
+        parameters = value.get("parameters", [])
+        if not (isinstance(parameters, list) and all(isinstance(p, str) for p in parameters)):
+            problems.append(InvalidParameter("template.parameters", "must be a list of strings."))
+    return problems
+
+
+def _webhook_problems(body: dict[str, Any]) -> list[InvalidParameter]:
+    problems = []
+    url = body.get("webhook_url")
+    if url is not None and not (isinstance(url, str) and _URL.fullmatch(url)):
+        problems.append(InvalidParameter("webhook_url", "must be an http(s) URL."))
+    if body.get("webhook_version", "v1") not in ("v1", "v0.1"):
+        problems.append(InvalidParameter("webhook_version", "must be v1 or v0.1."))
+    return problems
+
+
+def _check_options(channel: str, kind: str, options: dict[str, Any]) -> None:
+    problems = []
+    if channel == "whatsapp" and kind == "template" and not options.get("locale"):
+        problems.append(InvalidParameter("whatsapp.locale", "is required for a template."))
+    if channel == "messenger" and "category" in options:
+        if options["category"] not in ("response", "update", "message_tag"):
+            problems.append(
+                InvalidParameter(
+                    "messenger.category", "Must be one of `response`, `update` or `message_tag`."
+                )
+            )
+        elif options["category"] == "message_tag" and not options.get("tag"):
+            problems.append(InvalidParameter("messenger.tag", "is required for message_tag."))
+    viber = options.get("category", "transaction") if channel == "viber_service" else None
+    if viber not in (None, "transaction", "promotion"):
+        reason = "Must be one of `transaction` or `promotion`."
+        problems.append(InvalidParameter("viber_service.category", reason))
+    if problems:
+        raise _problem(1110, "Invalid channel parameters",
+                       "The value of one or more parameters is invalid.", problems)  # fmt: skip
+
+
+def segments(text: str) -> int:
+    """SMS parts a text takes: 160 GSM characters in one (153 each when split), 70 in UCS-2
+    (67 each when split)."""
+    single, part = (160, 153) if set(text) <= GSM7 else (70, 67)
+    return 1 if len(text) <= single else math.ceil(len(text) / part)
+
+
+# -- simulated recipients ------------------------------------------------------------------
+
+
+class Recipient(BaseModel):
+    """How a simulated recipient treats messages sent to it. ``read`` reads them
+    ``read_after`` seconds after delivery, on channels with read receipts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    behaviour: Literal["delivered", "read", "rejected", "undeliverable"] = "delivered"
+    delivered_after: float = Field(default=0.5, ge=0, le=86_400)
+    read_after: float = Field(default=2.0, ge=0, le=86_400)
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    status: str
+    at: datetime
+    error: int | None = None
+
+
+def status_steps(channel: str, recipient: Recipient, start: datetime) -> list[StatusStep]:
+    """What a message goes through: submitted, then delivered (and read), or a failure."""
+    steps = [StatusStep("submitted", start)]
+    reached = start + timedelta(seconds=recipient.delivered_after)
+    if recipient.behaviour in FAILURES:
+        steps.append(StatusStep(recipient.behaviour, reached, FAILURES[recipient.behaviour][0]))
+        return steps
+    steps.append(StatusStep("delivered", reached))
+    if recipient.behaviour == "read" and channel in READ_RECEIPTS:
+        steps.append(StatusStep("read", reached + timedelta(seconds=recipient.read_after)))
+    return steps
+
+
+# -- webhook bodies ------------------------------------------------------------------------
+
+
+def wire_time(moment: datetime, version: str) -> str:
+    if version == "v0.1":
+        return moment.isoformat(timespec="milliseconds")[:23] + "Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _party(channel: str, address: str) -> dict[str, str]:
+    key = "id" if channel in ID_CHANNELS or not address.isdigit() else "number"
+    return {"type": V01_CHANNEL.get(channel, channel), key: address}
+
+
+def status_body(
+    message_uuid: str, message: Message, step: StatusStep, version: str
+) -> dict[str, Any]:
+    charged = step.status == ("submitted" if message.channel in ("sms", "mms") else "delivered")
+    if version == "v0.1":
+        body: dict[str, Any] = {
+            "message_uuid": message_uuid, "to": _party(message.channel, message.to),
+            "from": _party(message.channel, message.from_),
+            "timestamp": wire_time(step.at, version), "status": step.status,
+        }  # fmt: skip
+        if step.error is not None:
+            body["error"] = {"code": step.error, "reason": _failure(step.error)[1]}
+    else:
+        body = {
+            "message_uuid": message_uuid, "to": message.to, "from": message.from_,
+            "timestamp": wire_time(step.at, version), "status": step.status,
+            "channel": message.channel,
+        }  # fmt: skip
+        if step.error is not None:
+            _code, title, description = _failure(step.error)
+            body["error"] = {"type": f"{ERRORS}#{step.error}", "title": str(step.error),
+                             "detail": f"{title} - {description}",
+                             "instance": str(uuid.uuid4())}  # fmt: skip
+    if charged:
+        body["usage"] = dict(PRICE)
+    if message.client_ref is not None:
+        body["client_ref"] = message.client_ref
+    return body
+
+
+def _failure(code: int) -> tuple[int, str, str]:
+    return next(f for f in FAILURES.values() if f[0] == code)
+
+
+def inbound_body(
+    message_uuid: str, message: Message, at: datetime, version: str, profile: str | None = None
+) -> dict[str, Any]:
+    kind, value = message.message_type, message.content[message.message_type]
+    if version == "v0.1":
+        content = {"type": kind, kind: value}
+        return {
+            "message_uuid": message_uuid, "to": _party(message.channel, message.to),
+            "from": _party(message.channel, message.from_),
+            "timestamp": wire_time(at, version), "message": {"content": content},
+        }  # fmt: skip
+    body: dict[str, Any] = {
+        "channel": message.channel, "message_uuid": message_uuid, "to": message.to,
+        "from": message.from_, "timestamp": wire_time(at, version), "message_type": kind,
+        kind: value,
+    }  # fmt: skip
+    if message.channel == "sms":
+        body["sms"] = {"num_messages": str(segments(value))}
+    if message.channel in ("whatsapp", "rcs"):
+        body["context_status"] = "none"
+    if message.channel == "whatsapp":
+        body["profile"] = {"name": profile or message.from_}
+    if message.client_ref is not None:
+        body["client_ref"] = message.client_ref
+    return body

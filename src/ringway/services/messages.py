@@ -1,0 +1,186 @@
+"""Messages: sending (to simulated recipients, or to numbers on ringway), simulated inbound
+messages, and the record of both. Every webhook they cause goes through the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from ringway.domain.applications import Application
+from ringway.domain.errors import InvalidParameter, not_found, not_routed, payload_invalid
+from ringway.domain.messages import (
+    Message,
+    Recipient,
+    StatusStep,
+    inbound_body,
+    parse_message,
+    status_body,
+    status_steps,
+    wire_time,
+)
+from ringway.domain.ncco import MAX_ADDRESS
+from ringway.services.deliveries import DeliveryLog, DeliveryService
+from ringway.storage.behaviours import Behaviours
+from ringway.storage.database import Database
+from ringway.storage.deliveries import NewDelivery
+from ringway.storage.messages import MessageRecord, MessageRepository
+from ringway.storage.numbers import NumberRepository
+from ringway.storage.repositories import ApplicationRepository, utcnow
+from ringway.storage.tables import recipients
+
+
+def _messages_of(app: Application | None) -> dict[str, Any]:
+    return (app.capabilities.get("messages") or {}) if app else {}
+
+
+def _hook(app: Application | None, name: str) -> str | None:
+    webhook = _messages_of(app).get("webhooks", {}).get(name) or {}
+    address: str | None = webhook.get("address")
+    return address
+
+
+class MessageService:
+    def __init__(
+        self,
+        db: Database,
+        messages: MessageRepository,
+        numbers: NumberRepository,
+        applications: ApplicationRepository,
+        deliveries: DeliveryService,
+    ) -> None:
+        self._messages = messages
+        self._numbers = numbers
+        self._applications = applications
+        self._deliveries = deliveries
+        self._recipients = Behaviours(db, recipients)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def send(self, account_id: str, application: Application | None, body: Any) -> MessageRecord:
+        """``POST /v1/messages``: a number on ringway linked to a messages application gets it
+        as an inbound message; anyone else is a simulated recipient."""
+        message = parse_message(body)
+        now, message_uuid = utcnow(), str(uuid.uuid4())
+        records: list[MessageRecord] = []
+        items: list[NewDelivery] = []
+        far = self._linked(message.to)
+        if far is not None:
+            records_in, items_in = self._inbound(far, message, now)
+            records += records_in
+            items += items_in
+            steps = [StatusStep("submitted", now), StatusStep("delivered", now)]
+        else:
+            stored = self._recipients.get(account_id, message.to)
+            recipient = Recipient.model_validate(stored or {})
+            steps = status_steps(message.channel, recipient, now)
+        url = message.webhook_url or _hook(application, "status_url")
+        version = message.webhook_version or _messages_of(application).get("version", "v1")
+        app_id = application.id if application else None
+        if url is not None:
+            items += [
+                _delivery(account_id, app_id, "message-status", message_uuid, url,
+                          status_body(message_uuid, message, step, version), step.at)
+                for step in steps
+            ]  # fmt: skip
+        record = _record(message_uuid, account_id, app_id, "outbound", message, now, steps)
+        self._messages.add([record, *records], items)
+        self._deliveries.wake()
+        return record
+
+    def receive(self, account_id: str, body: Any) -> MessageRecord:
+        """A simulated inbound message, to the application linked to its ``to`` number (or the
+        one ``application_id`` names, for a channel address that is not a number)."""
+        message = parse_message(body, inbound=True)
+        app = self._linked(message.to, account_id)
+        if app is None and isinstance(body, dict) and body.get("application_id"):
+            app = self._applications.get(str(body["application_id"]))
+            if app is None or app.account_id != account_id:
+                raise not_found("application", str(body["application_id"]))
+            if _hook(app, "inbound_url") is None:
+                app = None
+        if app is None:
+            raise not_routed(message.to, "is not linked to an application with a messages "
+                             "inbound_url")  # fmt: skip
+        records, items = self._inbound(app, message, utcnow())
+        self._messages.add(records, items)
+        self._deliveries.wake()
+        return records[0]
+
+    def _linked(self, address: str, account_id: str | None = None) -> Application | None:
+        """The messages application a number on ringway is linked to (of ``account_id`` if
+        given: a simulated message reaches only the account's own numbers)."""
+        number = self._numbers.get(address)
+        if number is None or number.app_id is None or number.account_id is None:
+            return None
+        if account_id is not None and number.account_id != account_id:
+            return None
+        app = self._applications.get(number.app_id)
+        return app if _hook(app, "inbound_url") is not None else None
+
+    def _inbound(
+        self, app: Application, message: Message, now: datetime
+    ) -> tuple[list[MessageRecord], list[NewDelivery]]:
+        message_uuid = str(uuid.uuid4())
+        version = _messages_of(app).get("version", "v1")
+        url = _hook(app, "inbound_url")
+        assert url is not None
+        body = inbound_body(message_uuid, message, now, version)
+        delivery = _delivery(app.account_id, app.id, "message-inbound", message_uuid, url, body,
+                             now)  # fmt: skip
+        steps = [StatusStep("received", now)]
+        record = _record(message_uuid, app.account_id, app.id, "inbound", message, now, steps)
+        return [record], [delivery]
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, account_id: str, message_uuid: str) -> tuple[MessageRecord, list[DeliveryLog]]:
+        record = self._messages.get(account_id, message_uuid)
+        if record is None:
+            raise not_found("message", message_uuid)
+        return record, self._deliveries.of_subject(account_id, message_uuid)
+
+    def page(
+        self, account_id: str, offset: int, limit: int
+    ) -> tuple[int, list[tuple[MessageRecord, list[DeliveryLog]]]]:
+        total, records = self._messages.page(account_id, offset, limit)
+        return total, [(r, self._deliveries.of_subject(account_id, r.uuid)) for r in records]
+
+    # -- recipients ----------------------------------------------------------------------
+
+    def set_recipient(self, account_id: str, address: str, recipient: Recipient) -> None:
+        if not 0 < len(address) <= MAX_ADDRESS or "\x00" in address:
+            raise payload_invalid(
+                [InvalidParameter("address", f"must be 1 to {MAX_ADDRESS} characters")]
+            )
+        self._recipients.set(account_id, address, recipient.model_dump(mode="json"))
+
+    def recipients(self, account_id: str) -> dict[str, Any]:
+        return self._recipients.all(account_id)
+
+    def delete_recipient(self, account_id: str, address: str) -> None:
+        if not self._recipients.delete(account_id, address):
+            raise not_found("recipient", address)
+
+
+def _delivery(
+    account_id: str, app_id: str | None, kind: str, subject: str, url: str,
+    body: dict[str, Any], due: datetime,
+) -> NewDelivery:  # fmt: skip
+    """Message webhooks are always signed (wire §10)."""
+    return NewDelivery(str(uuid.uuid4()), account_id, app_id, kind, subject, url,
+                       orjson.dumps(body), True, due)  # fmt: skip
+
+
+def _record(
+    message_uuid: str, account_id: str, app_id: str | None, direction: str, message: Message,
+    now: datetime, steps: list[StatusStep],
+) -> MessageRecord:  # fmt: skip
+    history = [{"status": s.status, "timestamp": wire_time(s.at, "v0.1"), "at": s.at.isoformat(),
+                **({"error": s.error} if s.error is not None else {})} for s in steps]  # fmt: skip
+    return MessageRecord(
+        message_uuid, account_id, app_id, direction, message.channel, message.message_type,
+        message.from_, message.to, message.client_ref, message.content, history, now,
+    )  # fmt: skip
