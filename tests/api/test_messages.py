@@ -152,7 +152,7 @@ def test_a_failing_recipient_gets_a_failure_with_its_error(
 ) -> None:
     chat.recipient(USER, behaviour=behaviour, delivered_after=0)
     uuid = chat.send().json()["message_uuid"]
-    submitted, failed = chat.statuses(uuid, 2)
+    _submitted, failed = chat.statuses(uuid, 2)
     assert failed["status"] == behaviour
     assert failed["error"]["type"] == f"{MESSAGES_ERRORS}#{code}"
     assert failed["error"]["title"] == code and failed["error"]["detail"]
@@ -164,7 +164,7 @@ def test_webhook_url_and_version_of_the_message_override_the_application(
     chat.recipient(USER, delivered_after=0)
     url = chat.hooks.url + "/mine"
     uuid = chat.send(webhook_url=url, webhook_version="v0.1").json()["message_uuid"]
-    submitted, delivered = chat.statuses(uuid, 2, path="/mine")
+    _submitted, delivered = chat.statuses(uuid, 2, path="/mine")
     assert delivered["to"] == {"type": "sms", "number": USER}
     assert delivered["from"] == {"type": "sms", "number": chat.number}
     assert "channel" not in delivered and delivered["status"] == "delivered"
@@ -217,7 +217,7 @@ def test_basic_auth_sends_without_an_application(chat: Messaging) -> None:
             },
             1110,
             "Invalid channel parameters",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_invalid_messages_get_the_real_problem(
@@ -258,7 +258,7 @@ INBOUND = [
         "viber_service",
         {"message_type": "file", "file": {"url": "http://localhost:3000/a.pdf"}},
         {},
-    ),  # fmt: skip
+    ),
     ("rcs", {"text": "Hi"}, {"context_status": "none"}),
 ]
 
@@ -355,16 +355,20 @@ def test_other_4xx_is_final_and_a_delivery_can_be_replayed(chat: Messaging) -> N
     assert chat.rest.post("/_ringway/deliveries/nope/retry").status_code == 404
 
 
-def test_a_delivery_is_given_up_after_the_give_up_time(settings: Settings, hooks: Receiver) -> None:
+@pytest.fixture
+def impatient(settings: Settings, hooks: Receiver) -> Iterator[Messaging]:
+    """Retries every 0.1 s, and gives up after half a second."""
     settings.delivery_retries = "0.1"
     settings.delivery_give_up = 0.5
     for server in run_server(settings):
-        for chat in messaging(server, hooks):
-            chat.hooks.answer("/status", Reply(status=503))
-            chat.send(webhook_url=chat.hooks.url + "/status")
-            gone = eventually(
-                lambda: len(d := chat.deliveries(state="failed")) == 2 and d,
-                what="both given up",
-            )
-            assert 2 <= gone[-1]["attempts"] <= 7  # submitted: tried until the time was up
-            assert {d["outcome"] for d in gone} == {"http-503"}
+        yield from messaging(server, hooks)
+
+
+def test_a_delivery_is_given_up_after_the_give_up_time(impatient: Messaging) -> None:
+    impatient.hooks.answer("/status", Reply(status=503))
+    impatient.send(webhook_url=impatient.hooks.url + "/status")
+    gone = eventually(
+        lambda: len(d := impatient.deliveries(state="failed")) == 2 and d, what="both given up"
+    )
+    assert 2 <= gone[-1]["attempts"] <= 7  # submitted: tried until the time was up
+    assert {d["outcome"] for d in gone} == {"http-503"}

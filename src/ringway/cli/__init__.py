@@ -10,6 +10,7 @@ from ringway.cli.apps import apps
 from ringway.cli.calls import calls
 from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
+from ringway.cli.messages import deliveries, messages, recipients
 from ringway.cli.ncco import ncco
 from ringway.cli.numbers import numbers
 from ringway.cli.phones import phones
@@ -31,3 +32,6 @@ main.add_command(ncco)
 main.add_command(numbers)
 main.add_command(calls)
 main.add_command(phones)
+main.add_command(messages)
+main.add_command(recipients)
+main.add_command(deliveries)

@@ -16,6 +16,9 @@ from ringway.domain.numbers import country_of, normalize_msisdn
 
 CALLS = "/_ringway/calls"
 PHONES = "/_ringway/phones"
+RECIPIENTS = "/_ringway/recipients"
+MESSAGES = "/_ringway/messages"
+DELIVERIES = "/_ringway/deliveries"
 
 
 class RingwayError(Exception):
@@ -291,37 +294,90 @@ class Calls:
         _call(self._http, "POST", f"{CALLS}/{uuid}/hangup")
 
 
-class Phones:
-    """Virtual phones under ``/_ringway/phones``: how the addresses outbound legs reach
-    answer."""
+class Behaviours:
+    """Simulated parties: virtual phones (``/_ringway/phones``: how the addresses outbound
+    legs reach answer) or message recipients (``/_ringway/recipients``)."""
+
+    def __init__(self, http: httpx.Client, path: str) -> None:
+        self._http = http
+        self._path = path
+
+    def list(self) -> dict[str, Any]:
+        """Every address with a behaviour of its own, and the ``default`` of any other."""
+        result: dict[str, Any] = _call(self._http, "GET", self._path)
+        return result
+
+    def get(self, address: str) -> dict[str, Any]:
+        """How ``address`` behaves (the default, when it was never set)."""
+        result: dict[str, Any] = _call(self._http, "GET", self._address(address))
+        return result
+
+    def set(self, address: str, **behaviour: Any) -> dict[str, Any]:
+        """Set how ``address`` behaves; what is left out takes its default. Phones:
+        ``behaviour`` (answer, busy, no-answer, reject, fail, machine), ``answer_after``,
+        ``dtmf``, ``speech``, ``hangup_after``, ``message_seconds``. Recipients: ``behaviour``
+        (delivered, read, rejected, undeliverable), ``delivered_after``, ``read_after``."""
+        result: dict[str, Any] = _call(self._http, "PUT", self._address(address), json=behaviour)
+        return result
+
+    def delete(self, address: str) -> None:
+        """Forget the address's behaviour: it behaves as the default again."""
+        _call(self._http, "DELETE", self._address(address))
+
+    def _address(self, address: str) -> str:
+        return f"{self._path}/{quote(address, safe='')}"
+
+
+class Messages:
+    """Messages under ``/_ringway/messages`` (sent and received), and ``send`` through the
+    Messages API with the account's credentials."""
 
     def __init__(self, http: httpx.Client) -> None:
         self._http = http
 
-    def list(self) -> dict[str, Any]:
-        """``phones`` (address to behaviour) and the ``default`` behaviour of any other."""
-        result: dict[str, Any] = _call(self._http, "GET", PHONES)
+    def send(self, **message: Any) -> str:
+        """``POST /v1/messages``; the ``message_uuid``."""
+        result: dict[str, Any] = _call(self._http, "POST", "/v1/messages", json=message)
+        return str(result["message_uuid"])
+
+    def simulate(self, **message: Any) -> dict[str, Any]:
+        """An inbound message from a simulated user: ``channel``, ``from``, ``to`` (a number of
+        the account linked to a messages application), ``text`` or ``message_type`` and its
+        content."""
+        result: dict[str, Any] = _call(self._http, "POST", MESSAGES, json=message)
         return result
 
-    def get(self, address: str) -> dict[str, Any]:
-        """How ``address`` answers (the default, when it was never set)."""
-        result: dict[str, Any] = _call(self._http, "GET", _phone(address))
+    def list(self, page_size: int = 20, record_index: int = 0) -> dict[str, Any]:
+        params = {"page_size": page_size, "record_index": record_index}
+        result: dict[str, Any] = _call(self._http, "GET", MESSAGES, params=params)
         return result
 
-    def set(self, address: str, **behaviour: Any) -> dict[str, Any]:
-        """Set how ``address`` answers: ``behaviour`` (answer, busy, no-answer, reject, fail,
-        machine), ``answer_after``, ``dtmf``, ``speech``, ``hangup_after``,
-        ``message_seconds``; what is left out takes its default."""
-        result: dict[str, Any] = _call(self._http, "PUT", _phone(address), json=behaviour)
+    def get(self, message_uuid: str) -> dict[str, Any]:
+        result: dict[str, Any] = _call(self._http, "GET", f"{MESSAGES}/{message_uuid}")
         return result
 
-    def delete(self, address: str) -> None:
-        """Forget the address's behaviour: it answers as the default again."""
-        _call(self._http, "DELETE", _phone(address))
 
+class Deliveries:
+    """The outbox's asynchronous webhooks under ``/_ringway/deliveries``."""
 
-def _phone(address: str) -> str:
-    return f"{PHONES}/{quote(address, safe='')}"
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def list(
+        self, state: str | None = None, page_size: int = 20, record_index: int = 0
+    ) -> dict[str, Any]:
+        params = _present(state=state, page_size=page_size, record_index=record_index)
+        result: dict[str, Any] = _call(self._http, "GET", DELIVERIES, params=params)
+        return result
+
+    def get(self, delivery_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = _call(self._http, "GET", f"{DELIVERIES}/{delivery_id}")
+        return result
+
+    def retry(self, delivery_id: str) -> dict[str, Any]:
+        """Send it again now, whatever became of it."""
+        result: dict[str, Any] = _call(self._http, "POST", f"{DELIVERIES}/{delivery_id}/retry")
+        return result
 
 
 class Client:
@@ -346,7 +402,10 @@ class Client:
         self.applications = Applications(self._http)
         self.numbers = Numbers(self._http)
         self.calls = Calls(self._http)
-        self.phones = Phones(self._http)
+        self.phones = Behaviours(self._http, PHONES)
+        self.recipients = Behaviours(self._http, RECIPIENTS)
+        self.messages = Messages(self._http)
+        self.deliveries = Deliveries(self._http)
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", "/_ringway/health")

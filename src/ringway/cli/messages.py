@@ -1,0 +1,194 @@
+"""``ringway messages``, ``ringway recipients`` and ``ringway deliveries``: simulated messages,
+how simulated recipients treat what is sent to them, and the outbox's webhook log."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import click
+
+from ringway.cli.login import client_options
+from ringway.cli.options import json_option, print_fields, print_json, print_table
+from ringway.client import Client
+from ringway.domain.messages import CHANNELS, MEDIA, Recipient
+
+BEHAVIOURS = get_args(Recipient.model_fields["behaviour"].annotation)
+
+
+@click.group()
+def messages() -> None:
+    """Simulate inbound messages, and see what was sent and received."""
+
+
+@messages.command("simulate")
+@client_options
+@click.option("--channel", type=click.Choice(list(CHANNELS)), default="sms", show_default=True)
+@click.option("--from", "from_", required=True, help="The user's number (or id).")
+@click.option("--to", required=True, help="A number of the account, linked to an application.")
+@click.option("--text", help="The text of a text message.")
+@click.option("--type", "kind", type=click.Choice(["text", *MEDIA]), default="text",
+              show_default=True, help="The message type; media take --media-url.")  # fmt: skip
+@click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
+@click.option("--app", "application_id", help="The application, for a `to` that is no number.")
+@json_option
+def simulate(
+    client: Client,
+    channel: str,
+    from_: str,
+    to: str,
+    text: str | None,
+    kind: str,
+    media_url: str | None,
+    application_id: str | None,
+    as_json: bool,
+) -> None:
+    """Deliver an inbound message to the application's inbound_url."""
+    content = {"text": text or ""} if kind == "text" else {kind: {"url": media_url or ""}}
+    body: dict[str, Any] = {"channel": channel, "from": from_, "to": to, "message_type": kind,
+                            **content}  # fmt: skip
+    if application_id:
+        body["application_id"] = application_id
+    message = client.messages.simulate(**body)
+    if as_json:
+        print_json(message)
+    else:
+        click.echo(f"Message {message['message_uuid']} delivered to the inbound URL")
+
+
+@messages.command("list")
+@client_options
+@click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
+@json_option
+def list_(client: Client, page_size: int, as_json: bool) -> None:
+    """The newest messages, sent and received."""
+    found = client.messages.list(page_size=page_size)
+    items = found["_embedded"]["messages"]
+    if as_json:
+        print_json(items)
+        return
+    print_table(
+        ["message_uuid", "direction", "channel", "from", "to", "status", "deliveries"],
+        [[m["message_uuid"], m["direction"], m["channel"], m["from"], m["to"], m["status"],
+          _summary(m["deliveries"])] for m in items],
+    )  # fmt: skip
+
+
+@messages.command("show")
+@client_options
+@click.argument("message_uuid")
+@json_option
+def show(client: Client, message_uuid: str, as_json: bool) -> None:
+    """One message, its statuses so far, and every delivery attempt."""
+    message = client.messages.get(message_uuid)
+    if as_json:
+        print_json(message)
+        return
+    fields = {k: v for k, v in message.items() if k not in ("history", "deliveries")}
+    print_fields(fields, as_json=False)
+    history = [[h["status"], h["timestamp"], h.get("error")] for h in message["history"]]
+    print_table(["status", "timestamp", "error"], history)
+    _attempts(message["deliveries"])
+
+
+@click.group()
+def recipients() -> None:
+    """Set how simulated message recipients treat what is sent to them."""
+
+
+@recipients.command("list")
+@client_options
+@json_option
+def recipients_list(client: Client, as_json: bool) -> None:
+    """Every address with a behaviour of its own, and the default of any other."""
+    found = client.recipients.list()
+    if as_json:
+        print_json(found)
+        return
+    columns = ["behaviour", "delivered_after", "read_after"]
+    rows = [[address, *(r.get(c) for c in columns)] for address, r in found["recipients"].items()]
+    print_table(["address", *columns],
+                [*rows, ["(any other)", *(found["default"][c] for c in columns)]])  # fmt: skip
+
+
+@recipients.command("set")
+@client_options
+@click.argument("address")
+@click.option("--behaviour", type=click.Choice(BEHAVIOURS), default="delivered", show_default=True)
+@click.option("--delivered-after", type=click.FloatRange(0, 86_400), help="Seconds [0.5].")
+@click.option("--read-after", type=click.FloatRange(0, 86_400), help="Seconds [2].")
+@json_option
+def recipients_set(
+    client: Client,
+    address: str,
+    behaviour: str,
+    delivered_after: float | None,
+    read_after: float | None,
+    as_json: bool,
+) -> None:
+    """Give an address its behaviour; what is left out takes its default."""
+    settings: dict[str, Any] = {"behaviour": behaviour}
+    if delivered_after is not None:
+        settings["delivered_after"] = delivered_after
+    if read_after is not None:
+        settings["read_after"] = read_after
+    print_fields(client.recipients.set(address, **settings), as_json)
+
+
+@recipients.command("reset")
+@client_options
+@click.argument("address")
+def recipients_reset(client: Client, address: str) -> None:
+    """Forget an address's behaviour."""
+    client.recipients.delete(address)
+    click.echo(f"Reset {address} to the default")
+
+
+@click.group()
+def deliveries() -> None:
+    """The outbox: asynchronous webhooks, every attempt, and replays."""
+
+
+@deliveries.command("list")
+@client_options
+@click.option("--failed", is_flag=True, help="Only those given up or refused.")
+@click.option("--pending", is_flag=True, help="Only those still to be sent.")
+@click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
+@json_option
+def deliveries_list(
+    client: Client, failed: bool, pending: bool, page_size: int, as_json: bool
+) -> None:
+    """The newest deliveries."""
+    state = "failed" if failed else "pending" if pending else None
+    items = client.deliveries.list(state, page_size)["_embedded"]["deliveries"]
+    if as_json:
+        print_json(items)
+        return
+    print_table(["id", "kind", "state", "attempts", "outcome", "url"],
+                [[d["id"], d["kind"], d["state"], d["attempts"], d["outcome"], d["url"]]
+                 for d in items])  # fmt: skip
+
+
+@deliveries.command("retry")
+@client_options
+@click.argument("delivery_id")
+@json_option
+def deliveries_retry(client: Client, delivery_id: str, as_json: bool) -> None:
+    """Send a delivery again now, whatever became of it."""
+    delivery = client.deliveries.retry(delivery_id)
+    if as_json:
+        print_json(delivery)
+    else:
+        click.echo(f"Delivery {delivery_id} will be sent again now")
+
+
+def _summary(items: list[dict[str, Any]]) -> str:
+    states = [d["state"] for d in items]
+    return ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
+
+
+def _attempts(items: list[dict[str, Any]]) -> None:
+    print_table(
+        ["delivery", "kind", "attempt", "at", "outcome", "status", "ms"],
+        [[d["id"], d["kind"], a["attempt"], a["at"], a["outcome"], a["status"], a["latency_ms"]]
+         for d in items for a in d["log"]],
+    )  # fmt: skip
