@@ -12,6 +12,7 @@ from ringway.api.voice import ADDRESS_FIELD
 from ringway.domain.applications import ApplicationIn, ApplicationOut
 from ringway.domain.applications_v1 import ApplicationV1In
 from ringway.domain.calls import Status
+from ringway.domain.messages import CHANNELS, MEDIA, Recipient
 from ringway.domain.simulation import Phone
 from ringway.domain.voice import (
     CallRequest,
@@ -177,6 +178,16 @@ CHOICES: dict[str, list[dict[str, Any]]] = {
 }  # fmt: skip
 
 
+def _page_of(name: str, item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {"count": _INT, "page_size": _INT, "record_index": _INT,
+                       "_embedded": {"type": "object", "properties": {
+                           name: {"type": "array", "items": _ref(item)}}, "required": [name]}},
+        "required": ["count", "page_size", "record_index", "_embedded"],
+    }  # fmt: skip
+
+
 def _number_list(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
@@ -281,6 +292,131 @@ HAND_WRITTEN: dict[str, Any] = {
     },
     # A phone as ringway answers it: every setting, defaults filled in.
     "PhoneOut": {"allOf": [_ref("Phone"), {"required": list(Phone.model_fields)}]},
+    "RecipientOut": {"allOf": [_ref("Recipient"), {"required": list(Recipient.model_fields)}]},
+    "RecipientList": {
+        "type": "object",
+        "properties": {
+            "recipients": {"type": "object", "additionalProperties": _ref("RecipientOut")},
+            "default": _ref("RecipientOut"),
+        },
+        "required": ["recipients", "default"],
+    },
+    "Message": {
+        "type": "object",
+        "properties": {
+            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "message_type": {
+                "type": "string",
+                "enum": sorted({t for ts in CHANNELS.values() for t in ts}),
+            },
+            "to": _STRING,
+            "from": _STRING,
+            "text": _STRING,
+            "client_ref": _STRING,
+            "webhook_url": _STRING,
+            "webhook_version": {"type": "string", "enum": ["v1", "v0.1"]},
+            **{kind: {"type": "object"} for kind in (*MEDIA, "template", "sticker", "custom")},
+        },
+        "required": ["channel", "message_type", "to", "from"],
+    },
+    "InboundMessage": {
+        "type": "object",
+        "properties": {
+            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "to": _STRING,
+            "from": _STRING,
+            "text": _STRING,
+            "message_type": _STRING,
+            "application_id": _STRING,
+        },
+        "required": ["channel", "to", "from"],
+    },
+    "MessageAccepted": {
+        "type": "object",
+        "properties": {"message_uuid": _STRING},
+        "required": ["message_uuid"],
+    },
+    "MessageOut": {
+        "type": "object",
+        "properties": {
+            "message_uuid": _STRING,
+            "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+            "channel": _STRING,
+            "message_type": _STRING,
+            "from": _STRING,
+            "to": _STRING,
+            "client_ref": _NULLABLE_STRING,
+            "application_id": _NULLABLE_STRING,
+            "status": _NULLABLE_STRING,
+            "history": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"status": _STRING, "timestamp": _STRING, "error": _INT},
+                    "required": ["status", "timestamp"],
+                },
+            },
+            "deliveries": {"type": "array", "items": _ref("Delivery")},
+        },
+        "required": [
+            "message_uuid",
+            "direction",
+            "channel",
+            "message_type",
+            "from",
+            "to",
+            "status",
+            "history",
+            "deliveries",
+        ],
+    },
+    "MessageList": _page_of("messages", "MessageOut"),
+    "Delivery": {
+        "type": "object",
+        "properties": {
+            "id": _STRING,
+            "kind": _STRING,
+            "subject": _STRING,
+            "url": _STRING,
+            "method": _STRING,
+            "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+            "attempts": _INT,
+            "next_attempt": _NULLABLE_STRING,
+            "outcome": _NULLABLE_STRING,
+            "created_at": _STRING,
+            "body": {},
+            "log": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "attempt": _INT,
+                        "at": _STRING,
+                        "outcome": _STRING,
+                        "status": {"anyOf": [_INT, {"type": "null"}]},
+                        "latency_ms": {"type": "number"},
+                        "response": _STRING,
+                    },
+                    "required": ["attempt", "at", "outcome", "status", "latency_ms", "response"],
+                },
+            },
+        },
+        "required": [
+            "id",
+            "kind",
+            "subject",
+            "url",
+            "method",
+            "state",
+            "attempts",
+            "next_attempt",
+            "outcome",
+            "created_at",
+            "body",
+            "log",
+        ],
+    },
+    "DeliveryList": _page_of("deliveries", "Delivery"),
     "PhoneList": {
         "type": "object",
         "properties": {
@@ -648,6 +784,69 @@ def _simulation_paths() -> dict[str, Any]:
     }
 
 
+def _messaging_paths() -> dict[str, Any]:
+    body_errors = ("400", "413", "415")
+    paging = [
+        _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+        _query("record_index", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
+    ]
+    address = [{"name": "address", "in": "path", "required": True, "schema": _STRING}]
+    delivery = [{"name": "id", "in": "path", "required": True, "schema": _STRING}]
+    states = {"type": "string", "enum": ["pending", "delivered", "failed"]}
+    return {
+        "/v1/messages": {
+            "post": _operation(
+                "Send a message", "202", _ref("MessageAccepted"),
+                {**_errors("400", "403", "413", accept=False),
+                 "422": _problem("Invalid message, or not JSON")},
+                body=_ref("Message"), security=[{"bearerAuth": []}, {"basicAuth": []}],
+            ),
+        },
+        "/_ringway/messages": {
+            "get": _operation("Messages sent and received", "200", _ref("MessageList"),
+                              _errors("400"), params=paging),
+            "post": _operation(
+                "A simulated user sends one of the account's numbers a message", "201",
+                _ref("MessageOut"),
+                {**_errors(*body_errors, "404"),
+                 "422": _problem("Invalid message, or no messages application to take it")},
+                body=_ref("InboundMessage"),
+            ),
+        },
+        "/_ringway/messages/{uuid}": {
+            "parameters": _UUID,
+            "get": _operation("A message", "200", _ref("MessageOut"), _errors("404")),
+        },
+        "/_ringway/recipients": {
+            "get": _operation("The account's simulated recipients", "200",
+                              _ref("RecipientList"), _errors()),
+        },
+        "/_ringway/recipients/{address}": {
+            "parameters": address,
+            "get": _operation("A simulated recipient", "200", _ref("RecipientOut"),
+                              _errors("404")),
+            "put": _operation("Set how a simulated recipient behaves", "200",
+                              _ref("RecipientOut"), _errors(*body_errors, "404"),
+                              body=_ref("Recipient")),
+            "delete": _operation("Reset a simulated recipient", "204", None,
+                                 _errors("404", accept=False)),
+        },
+        "/_ringway/deliveries": {
+            "get": _operation("The outbox's deliveries", "200", _ref("DeliveryList"),
+                              _errors("400"), params=[*paging, _query("state", states)]),
+        },
+        "/_ringway/deliveries/{id}": {
+            "parameters": delivery,
+            "get": _operation("A delivery", "200", _ref("Delivery"), _errors("404")),
+        },
+        "/_ringway/deliveries/{id}/retry": {
+            "parameters": delivery,
+            "post": _operation("Send a delivery again now", "202", _ref("Delivery"),
+                               _errors("404")),
+        },
+    }  # fmt: skip
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     _, generated = models_json_schema(
@@ -663,6 +862,7 @@ def openapi_document() -> dict[str, Any]:
             (SimulatedCall, "validation"),
             (SimulatedInput, "validation"),
             (Phone, "validation"),
+            (Recipient, "validation"),
         ],
         ref_template=REF,
     )
@@ -753,6 +953,7 @@ def openapi_document() -> dict[str, Any]:
             **_numbers_paths(),
             **_voice_paths(),
             **_simulation_paths(),
+            **_messaging_paths(),
             "/_ringway/health": {
                 "get": _operation("Health", "200", _ref("Health"), {}, security=[])
             },

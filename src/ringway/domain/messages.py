@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from ringway.domain.errors import InvalidParameter, ProblemError
 
@@ -87,7 +87,7 @@ def parse_message(body: Any, inbound: bool = False) -> Message:
     if not isinstance(body, dict):
         raise invalid_params([InvalidParameter("body", "must be a JSON object")])
     channel = body.get("channel")
-    if channel not in CHANNELS:
+    if not isinstance(channel, str) or channel not in CHANNELS:
         raise _problem(1100, "Unsupported channel", "The specified channel is not supported.")
     message_type = body.get("message_type", "text" if inbound and "text" in body else None)
     if message_type not in CHANNELS[channel]:
@@ -216,8 +216,8 @@ class Recipient(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     behaviour: Literal["delivered", "read", "rejected", "undeliverable"] = "delivered"
-    delivered_after: float = Field(default=0.5, ge=0, le=86_400)
-    read_after: float = Field(default=2.0, ge=0, le=86_400)
+    delivered_after: StrictFloat = Field(default=0.5, ge=0, le=86_400)
+    read_after: StrictFloat = Field(default=2.0, ge=0, le=86_400)
 
 
 @dataclass(frozen=True)
