@@ -80,12 +80,12 @@ class Receiver:
 
 
 @contextmanager
-def threaded_receiver() -> Iterator[Receiver]:
+def threaded_receiver(port: int = 0) -> Iterator[Receiver]:
     """A receiver on an event loop in a thread of its own, for tests that are not async."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    manager = receiver()  # kept, so the context manager lives as long as the receiver
+    manager = receiver(port)  # kept, so the context manager lives as long as the receiver
     recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
     try:
         yield recorder
@@ -97,18 +97,18 @@ def threaded_receiver() -> Iterator[Receiver]:
 
 
 @asynccontextmanager
-async def receiver() -> AsyncIterator[Receiver]:
+async def receiver(port: int = 0) -> AsyncIterator[Receiver]:
     recorder = Receiver()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", recorder._handle)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     server = site._server
     assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    recorder.url = f"http://127.0.0.1:{port}"
+    bound = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    recorder.url = f"http://127.0.0.1:{bound}"
     try:
         yield recorder
     finally:

@@ -75,10 +75,11 @@ class Messaging:
         return found
 
 
-def messages_app(server: LiveServer, rest: httpx.Client, hooks: Receiver, **more: Any) -> Any:
+def messages_app(rest: httpx.Client, hooks_url: str, **more: Any) -> Any:
+    """A messages application whose webhooks go to ``hooks_url``."""
     app = rest.post("/v2/applications", json={"name": "chat", "capabilities": {"messages": {
-        "webhooks": {"inbound_url": {"address": hooks.url + "/inbound", "http_method": "POST"},
-                     "status_url": {"address": hooks.url + "/status", "http_method": "POST"}},
+        "webhooks": {"inbound_url": {"address": hooks_url + "/inbound", "http_method": "POST"},
+                     "status_url": {"address": hooks_url + "/status", "http_method": "POST"}},
         **more}}})  # fmt: skip
     assert app.status_code == 201, app.text
     return app.json()
@@ -96,7 +97,7 @@ def buy_number(rest: httpx.Client, app_id: str) -> str:
 def messaging(server: LiveServer, hooks: Receiver, **more: Any) -> Iterator[Messaging]:
     account = server.account()
     with server.client(account) as rest:
-        app = messages_app(server, rest, hooks, **more)
+        app = messages_app(rest, hooks.url, **more)
         number = buy_number(rest, app["id"])
         yield Messaging(server, account, rest, hooks, app["id"], app["keys"]["private_key"],
                         number)  # fmt: skip

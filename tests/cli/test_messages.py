@@ -21,7 +21,7 @@ USER = "447700900123"
 def number(server: LiveServer, account: Credentials, hooks: Receiver) -> str:
     """A number of the account, linked to a messages application whose webhooks reach hooks."""
     with server.client(account) as rest:
-        app = messages_app(server, rest, hooks)
+        app = messages_app(rest, hooks.url)
         return buy_number(rest, app["id"])
 
 
