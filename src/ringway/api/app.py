@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from ringway.api import (
     applications_v1,
     applications_v2,
+    conversations,
     messages,
     numbers,
     ringway_routes,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
             *numbers.routes,
             *voice.routes,
             *messages.routes,
+            *conversations.routes,
             *simulation.routes,
             *ringway_routes.routes,
         ],

@@ -24,6 +24,7 @@ class ProblemError(Exception):
     detail: str
     invalid_parameters: list[InvalidParameter] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    code: str | None = None  # the Conversation API's error code
 
     def __str__(self) -> str:
         return self.detail
@@ -35,6 +36,8 @@ class ProblemError(Exception):
             "detail": self.detail,
             "instance": instance,
         }
+        if self.code is not None:
+            body["code"] = self.code
         if self.invalid_parameters:
             body["invalid_parameters"] = [
                 {"name": p.name, "reason": p.reason} for p in self.invalid_parameters

@@ -17,11 +17,13 @@ from ringway.security.keys import KeyPool
 from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
 from ringway.services.calls import CallService
+from ringway.services.conversations import ConversationService
 from ringway.services.deliveries import DeliveryService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
+from ringway.storage.conversations import ConversationRepository
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.messages import MessageRepository
@@ -42,6 +44,7 @@ class Platform:
     calls: CallService
     deliveries: DeliveryService
     messages: MessageService
+    conversations: ConversationService
     _relay: asyncio.Task[None] | None = None
 
     @classmethod
@@ -75,6 +78,8 @@ class Platform:
             deliveries=deliveries,
             messages=MessageService(db, MessageRepository(db, delivery_repository),
                                     number_repository, application_repository, deliveries),
+            conversations=ConversationService(ConversationRepository(db, delivery_repository),
+                                              deliveries),
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:

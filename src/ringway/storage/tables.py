@@ -198,3 +198,78 @@ messages = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_messages_account_created", "account_id", "created_at"),
 )
+
+rtc_users = sa.Table(
+    "rtc_users",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column(
+        "application_id",
+        sa.String(36),
+        sa.ForeignKey("applications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(255)),
+    sa.Column("image_url", sa.Text),
+    sa.Column("properties", sa.JSON, nullable=False),
+    sa.Column("channels", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("application_id", "name", name="uq_rtc_users_name"),
+)
+
+rtc_conversations = sa.Table(
+    "rtc_conversations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column(
+        "application_id",
+        sa.String(36),
+        sa.ForeignKey("applications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(255)),
+    sa.Column("image_url", sa.Text),
+    sa.Column("properties", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("sequence_number", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("application_id", "name", name="uq_rtc_conversations_name"),
+)
+
+rtc_members = sa.Table(
+    "rtc_members",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("rtc_conversations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("user_id", sa.String(40), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("channel", sa.JSON, nullable=False),
+    sa.Column("timestamps", sa.JSON, nullable=False),
+    sa.Column("initiator", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+rtc_events = sa.Table(
+    "rtc_events",
+    metadata,
+    sa.Column(
+        "conversation_id",
+        sa.String(40),
+        sa.ForeignKey("rtc_conversations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("from_member", sa.String(40)),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+)

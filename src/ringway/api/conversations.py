@@ -1,0 +1,265 @@
+"""The Conversation API (Bearer JWT of an application): users, conversations, members and
+custom events; each change posts to the application's rtc event_url."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ringway.api.auth import platform_of
+from ringway.api.bearer import bearer_application
+from ringway.api.http import JSONResponse, json_body, reject_nul, resource
+from ringway.domain.applications import Application
+from ringway.domain.calls import timestamp
+from ringway.services.conversations import conversation_body, event_wire, invalid
+from ringway.services.platform import Platform
+from ringway.storage.conversations import Conversation, Member, User
+
+USERS = "/v1/users"
+CONVERSATIONS = "/v1/conversations"
+
+
+async def _context(request: Request) -> tuple[Platform, Application]:
+    application = (await bearer_application(request)).application
+    return platform_of(request), application
+
+
+async def _body(request: Request, platform: Platform) -> Any:
+    return await json_body(request, platform.settings.max_body_bytes)
+
+
+def _param(request: Request, name: str) -> str:
+    value: str = request.path_params[name]
+    reject_nul(value, name)
+    return value
+
+
+def _page(request: Request) -> tuple[int, int, bool]:
+    """``page_size`` (1-100, 10), the offset an opaque ``cursor`` holds, and ``order``."""
+    params = request.query_params
+    reject_nul(dict(params))
+    size = params.get("page_size", "10")
+    if not size.isdigit() or not 1 <= int(size) <= 100:
+        raise invalid("page_size", '"page_size" must be an integer from 1 to 100')
+    offset = 0
+    if "cursor" in params:
+        try:
+            offset = int(base64.urlsafe_b64decode(params["cursor"].encode()).decode())
+        except (ValueError, UnicodeDecodeError):
+            raise invalid("cursor", '"cursor" is not one this API gave') from None
+        if not 0 <= offset < 2**31:
+            raise invalid("cursor", '"cursor" is not one this API gave')
+    order = params.get("order", "asc").lower()
+    if order not in ("asc", "desc"):
+        raise invalid("order", '"order" must be one of [asc, desc]')
+    return int(size), offset, order == "desc"
+
+
+def _listing(
+    request: Request, name: str, items: list[dict[str, Any]], size: int, offset: int
+) -> dict[str, Any]:
+    base = f"{request.url.path}?page_size={size}"
+
+    def at(position: int) -> dict[str, str]:
+        cursor = base64.urlsafe_b64encode(str(position).encode()).decode()
+        return {"href": f"{base}&cursor={cursor}"}
+
+    links: dict[str, Any] = {"first": {"href": base}, "self": at(offset)}
+    if len(items) == size:
+        links["next"] = at(offset + size)
+    if offset > 0:
+        links["prev"] = at(max(offset - size, 0))
+    return {"page_size": size, "_embedded": {name: items}, "_links": links}
+
+
+def user_wire(user: User, lite: bool = False) -> dict[str, Any]:
+    wire: dict[str, Any] = {"id": user.id, "name": user.name,
+                            "_links": {"self": {"href": f"{USERS}/{user.id}"}}}  # fmt: skip
+    if user.display_name is not None:
+        wire["display_name"] = user.display_name
+    if not lite:
+        wire |= {"image_url": user.image_url, "properties": user.properties,
+                 "channels": user.channels}  # fmt: skip
+    return wire
+
+
+def conversation_wire(conversation: Conversation) -> dict[str, Any]:
+    return {
+        **conversation_body(conversation),
+        "sequence_number": conversation.sequence_number,
+        "properties": conversation.properties,
+        "timestamp": {"created": timestamp(conversation.created_at),
+                      "updated": timestamp(conversation.updated_at)},
+        "_links": {"self": {"href": f"{CONVERSATIONS}/{conversation.id}"}},
+    }  # fmt: skip
+
+
+def member_wire(member: Member, user: User | None) -> dict[str, Any]:
+    return {
+        "id": member.id, "conversation_id": member.conversation_id, "state": member.state,
+        "_embedded": {"user": user_wire(user, lite=True) if user else {"id": member.user_id}},
+        "timestamp": member.timestamps, "initiator": member.initiator, "channel": member.channel,
+        "_links": {"href": f"{CONVERSATIONS}/{member.conversation_id}/members/{member.id}"},
+    }  # fmt: skip
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+async def list_users(request: Request) -> Response:
+    platform, app = await _context(request)
+    size, offset, newest = _page(request)
+    name = request.query_params.get("name")
+    users = await platform.db.run(platform.conversations.users, app, name, offset, size, newest)
+    return JSONResponse(_listing(request, "users", [user_wire(u, True) for u in users], size,
+                                 offset))  # fmt: skip
+
+
+async def create_user(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    user = await platform.db.run(platform.conversations.create_user, app, body)
+    return JSONResponse(user_wire(user), status_code=201)
+
+
+async def get_user(request: Request) -> Response:
+    platform, app = await _context(request)
+    user = await platform.db.run(platform.conversations.user, app, _param(request, "id"))
+    return JSONResponse(user_wire(user))
+
+
+async def update_user(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    ident = _param(request, "id")
+    user = await platform.db.run(platform.conversations.update_user, app, ident, body)
+    return JSONResponse(user_wire(user))
+
+
+async def delete_user(request: Request) -> Response:
+    platform, app = await _context(request)
+    await platform.db.run(platform.conversations.delete_user, app, _param(request, "id"))
+    return Response(status_code=204)
+
+
+# -- conversations -------------------------------------------------------------------------
+
+
+async def list_conversations(request: Request) -> Response:
+    platform, app = await _context(request)
+    size, offset, newest = _page(request)
+    found = await platform.db.run(platform.conversations.conversations, app, offset, size, newest)
+    items = [conversation_wire(c) for c in found]
+    return JSONResponse(_listing(request, "conversations", items, size, offset))
+
+
+async def create_conversation(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    created = await platform.db.run(platform.conversations.create_conversation, app, body)
+    return JSONResponse(conversation_wire(created), status_code=201)
+
+
+async def get_conversation(request: Request) -> Response:
+    platform, app = await _context(request)
+    found = await platform.db.run(platform.conversations.conversation, app, _param(request, "id"))
+    return JSONResponse(conversation_wire(found))
+
+
+async def update_conversation(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    ident = _param(request, "id")
+    changed = await platform.db.run(platform.conversations.update_conversation, app, ident, body)
+    return JSONResponse(conversation_wire(changed))
+
+
+async def delete_conversation(request: Request) -> Response:
+    platform, app = await _context(request)
+    await platform.db.run(platform.conversations.delete_conversation, app, _param(request, "id"))
+    return Response(status_code=204)
+
+
+# -- members and events --------------------------------------------------------------------
+
+
+async def list_members(request: Request) -> Response:
+    platform, app = await _context(request)
+    found = await platform.db.run(platform.conversations.members, app, _param(request, "id"))
+    items = [member_wire(m, u) for m, u in found]
+    return JSONResponse(_listing(request, "members", items, max(len(items), 1), 0))
+
+
+async def create_member(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    cid = _param(request, "id")
+    member = await platform.db.run(platform.conversations.create_member, app, cid, body)
+    user = await platform.db.run(platform.conversations.user, app, member.user_id)
+    return JSONResponse(member_wire(member, user), status_code=201)
+
+
+async def get_member(request: Request) -> Response:
+    platform, app = await _context(request)
+    cid, mid = _param(request, "id"), _param(request, "member_id")
+    member = await platform.db.run(platform.conversations.member, app, cid, mid)
+    user = await platform.db.run(platform.conversations.user, app, member.user_id)
+    return JSONResponse(member_wire(member, user))
+
+
+async def update_member(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    cid, mid = _param(request, "id"), _param(request, "member_id")
+    member = await platform.db.run(platform.conversations.update_member, app, cid, mid, body)
+    user = await platform.db.run(platform.conversations.user, app, member.user_id)
+    return JSONResponse(member_wire(member, user))
+
+
+async def list_events(request: Request) -> Response:
+    platform, app = await _context(request)
+    size, offset, _newest = _page(request)
+    cid = _param(request, "id")
+    found = await platform.db.run(platform.conversations.events, app, cid, offset, size)
+    items = [event_wire(e, None) for e in found]
+    listing = _listing(request, "events", items, size, offset)
+    listing["_embedded"] = items  # v1 lists events as a bare array
+    return JSONResponse(listing)
+
+
+async def create_event(request: Request) -> Response:
+    platform, app = await _context(request)
+    body = await _body(request, platform)
+    cid = _param(request, "id")
+    event = await platform.db.run(platform.conversations.create_event, app, cid, body)
+    return JSONResponse(event_wire(event, None), status_code=201)
+
+
+async def get_event(request: Request) -> Response:
+    platform, app = await _context(request)
+    cid, raw = _param(request, "id"), _param(request, "event_id")
+    if not raw.isdigit() or int(raw) >= 2**31:
+        raise invalid("event_id", '"event_id" must be a positive integer')
+    event = await platform.db.run(platform.conversations.event, app, cid, int(raw))
+    return JSONResponse(event_wire(event, None))
+
+
+routes: list[Route] = [
+    resource(USERS, GET=list_users, POST=create_user),
+    resource(USERS + "/{id}", GET=get_user, PATCH=update_user, DELETE=delete_user),
+    resource(CONVERSATIONS, GET=list_conversations, POST=create_conversation),
+    resource(
+        CONVERSATIONS + "/{id}",
+        GET=get_conversation,
+        PUT=update_conversation,
+        DELETE=delete_conversation,
+    ),
+    resource(CONVERSATIONS + "/{id}/members", GET=list_members, POST=create_member),
+    resource(CONVERSATIONS + "/{id}/members/{member_id}", GET=get_member, PATCH=update_member),
+    resource(CONVERSATIONS + "/{id}/events", GET=list_events, POST=create_event),
+    resource(CONVERSATIONS + "/{id}/events/{event_id}", GET=get_event),
+]

@@ -1,0 +1,179 @@
+"""The Conversation API (wire §9) with application JWTs from the official ``vonage_jwt``: users,
+conversations, members and custom events, and the rtc event_url envelopes a real receiver gets
+for each, in order, numbered per conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from vonage_jwt import JwtClient
+from vonage_jwt.verify_jwt import verify_signature
+
+from ringway.services.accounts import Credentials
+from tests.conftest import LiveServer, eventually
+from tests.receivers import Receiver
+
+ERRORS = "https://developer.nexmo.com/api/conversation"
+
+
+@dataclass
+class Rtc:
+    server: LiveServer
+    account: Credentials
+    hooks: Receiver
+    app_id: str
+    private_key: str
+
+    def api(self, method: str, path: str, expect: int = 200, **kw: Any) -> Any:
+        token = JwtClient(self.app_id, self.private_key).generate_application_jwt().decode()
+        with self.server.client() as client:
+            response = client.request(method, path, headers={"Authorization": f"Bearer {token}"},
+                                      **kw)  # fmt: skip
+        assert response.status_code == expect, response.text
+        return response.json() if response.content else None
+
+    def webhooks(self, count: int) -> list[dict[str, Any]]:
+        def arrived() -> list[dict[str, Any]] | None:
+            bodies = [orjson.loads(r.body) for r in self.hooks.on("/rtc")]
+            return bodies if len(bodies) >= count else None
+
+        return eventually(arrived, what=f"{count} rtc events")
+
+    def user(self, name: str) -> dict[str, Any]:
+        body = {"name": name, "display_name": name.title()}
+        created: dict[str, Any] = self.api("POST", "/v1/users", 201, json=body)
+        return created
+
+
+def rtc_app(server: LiveServer, hooks: Receiver, signed: bool = False) -> Rtc:
+    account = server.account()
+    with server.client(account) as rest:
+        created = rest.post("/v2/applications", json={"name": "rtc", "capabilities": {"rtc": {
+            "webhooks": {"event_url": {"address": hooks.url + "/rtc", "http_method": "POST"}},
+            "signed_callbacks": signed}}})  # fmt: skip
+    assert created.status_code == 201, created.text
+    app = created.json()
+    return Rtc(server, account, hooks, app["id"], app["keys"]["private_key"])
+
+
+@pytest.fixture
+def rtc(server: LiveServer, hooks: Receiver) -> Iterator[Rtc]:
+    yield rtc_app(server, hooks)
+
+
+def test_users_are_created_read_updated_listed_and_deleted(rtc: Rtc) -> None:
+    alice = rtc.user("alice")
+    assert alice["id"].startswith("USR-") and alice["display_name"] == "Alice"
+    assert rtc.api("GET", f"/v1/users/{alice['id']}")["name"] == "alice"
+    assert rtc.api("GET", "/v1/users/alice")["id"] == alice["id"]  # by name too
+    changed = rtc.api("PATCH", f"/v1/users/{alice['id']}", json={"display_name": "Al"})
+    assert changed["display_name"] == "Al" and changed["name"] == "alice"
+    for name in ("bob", "carol"):
+        rtc.user(name)
+    first = rtc.api("GET", "/v1/users", params={"page_size": 2})
+    assert [u["name"] for u in first["_embedded"]["users"]] == ["alice", "bob"]
+    following = rtc.api("GET", first["_links"]["next"]["href"])
+    assert [u["name"] for u in following["_embedded"]["users"]] == ["carol"]
+    assert "next" not in following["_links"]
+    problem = rtc.api("POST", "/v1/users", 409, json={"name": "bob"})
+    assert problem["code"] == "user:error:duplicate-name"
+    assert problem["type"] == f"{ERRORS}#user:error:duplicate-name"
+    assert rtc.api("DELETE", f"/v1/users/{alice['id']}", 204) is None
+    gone = rtc.api("GET", f"/v1/users/{alice['id']}", 404)
+    assert gone["code"] == "user:error:not-found" and gone["title"] == "Not found."
+
+
+def test_each_member_transition_posts_its_event_in_order(rtc: Rtc) -> None:
+    alice = rtc.user("alice")
+    conversation = rtc.api("POST", "/v1/conversations", 201,
+                           json={"name": "support", "display_name": "Support"})  # fmt: skip
+    cid = conversation["id"]
+    assert cid.startswith("CON-") and conversation["state"] == "ACTIVE"
+    member = rtc.api("POST", f"/v1/conversations/{cid}/members", 201, json={
+        "state": "INVITED", "user": {"id": alice["id"]}, "channel": {"type": "app"}})  # fmt: skip
+    assert member["state"] == "INVITED" and member["_embedded"]["user"]["name"] == "alice"
+    mid = member["id"]
+    path = f"/v1/conversations/{cid}/members/{mid}"
+    assert rtc.api("PATCH", path, json={"state": "joined"})["state"] == "JOINED"
+    custom = rtc.api("POST", f"/v1/conversations/{cid}/events", 201,
+                     json={"type": "custom:ping", "from": mid, "body": {"n": 1}})  # fmt: skip
+    assert custom["id"] == 3 and custom["body"] == {"n": 1}
+    left = rtc.api("PATCH", path, json={"state": "left", "reason": {"text": "bye"}})
+    assert left["state"] == "LEFT" and set(left["timestamp"]) == {"invited", "joined", "left"}
+
+    created, *events = rtc.webhooks(5)
+    assert created["type"] == "conversation:created" and created["application_id"] == rtc.app_id
+    assert created["body"]["id"] == cid and created["body"]["name"] == "support"
+    assert "id" not in created and "conversation_id" not in created
+    expected = ["member:invited", "member:joined", "custom:ping", "member:left"]
+    assert [(e["type"], e["id"]) for e in events] == list(zip(expected, range(1, 5), strict=True))
+    for event in events:
+        assert event["conversation_id"] == cid and event["from"] == mid
+        assert event["application_id"] == rtc.app_id and event["timestamp"].endswith("Z")
+    joined = events[1]["body"]
+    assert joined["member_id"] == mid and joined["user"]["id"] == alice["id"]
+    assert joined["user"]["name"] == "alice" and joined["channel"] == {"type": "app"}
+    assert events[2]["body"] == {"n": 1}
+    assert events[2]["_embedded"]["from_member"] == {"id": mid}
+    assert events[3]["body"]["reason"] == {"text": "bye"}
+    listed = rtc.api("GET", f"/v1/conversations/{cid}/events")["_embedded"]
+    assert [e["type"] for e in listed] == ["member:invited", "member:joined", "custom:ping",
+                                           "member:left"]  # fmt: skip
+    assert rtc.api("GET", f"/v1/conversations/{cid}")["sequence_number"] == 4
+
+
+def test_member_and_event_rules(rtc: Rtc) -> None:
+    alice = rtc.user("alice")
+    cid = rtc.api("POST", "/v1/conversations", 201, json={})["id"]
+    members = f"/v1/conversations/{cid}/members"
+    bad = rtc.api("POST", members, 400, json={"state": "gone", "user": {"id": alice["id"]},
+                                              "channel": {"type": "app"}})  # fmt: skip
+    assert bad["invalid_parameters"][0]["name"] == "state"
+    assert rtc.api("POST", members, 404, json={"state": "joined", "user": {"name": "nobody"},
+                                               "channel": {"type": "app"}})["code"] == (
+        "user:error:not-found")  # fmt: skip
+    member = rtc.api("POST", members, 201, json={"state": "joined", "user": {"name": "alice"},
+                                                 "channel": {"type": "app"}})  # fmt: skip
+    again = rtc.api("POST", members, 400, json={"state": "joined", "user": {"name": "alice"},
+                                                "channel": {"type": "app"}})  # fmt: skip
+    assert again["code"] == "conversation:error:member-already-joined"
+    rtc.api("PATCH", f"{members}/{member['id']}", json={"state": "left"})
+    ended = rtc.api("PATCH", f"{members}/{member['id']}", 400, json={"state": "joined"})
+    assert ended["code"] == "conversation:error:invalid-member-state"
+    not_joined = rtc.api("POST", f"/v1/conversations/{cid}/events", 400,
+                         json={"type": "custom:x", "from": member["id"]})  # fmt: skip
+    assert not_joined["code"] == "event:error:not-joined"
+    assert rtc.api("GET", "/v1/conversations/CON-nope", 404)["code"] == (
+        "conversation:error:not-found"
+    )
+    with rtc.server.client() as anonymous:
+        assert anonymous.get("/v1/users").status_code == 401
+
+
+def test_another_applications_conversations_are_invisible(
+    server: LiveServer, hooks: Receiver, rtc: Rtc
+) -> None:
+    cid = rtc.api("POST", "/v1/conversations", 201, json={"name": "mine"})["id"]
+    other = rtc_app(server, hooks)
+    assert other.api("GET", f"/v1/conversations/{cid}", 404)
+    assert other.api("POST", "/v1/conversations", 201, json={"name": "mine"})  # names per app
+
+
+def test_signed_callbacks_sign_rtc_events(server: LiveServer, hooks: Receiver) -> None:
+    signed = rtc_app(server, hooks, signed=True)
+    signed.api("POST", "/v1/conversations", 201, json={})
+    (request,) = eventually(lambda: hooks.on("/rtc"), what="conversation:created")
+    secret = server.platform.accounts.get(signed.account.api_key).signature_secret
+    assert verify_signature(request.headers["Authorization"].removeprefix("Bearer "), secret)
+
+
+def test_without_signed_callbacks_rtc_events_carry_no_token(rtc: Rtc) -> None:
+    rtc.api("POST", "/v1/conversations", 201, json={})
+    (request,) = eventually(lambda: rtc.hooks.on("/rtc"), what="conversation:created")
+    assert "Authorization" not in request.headers
+    assert isinstance(httpx.Headers(request.headers).get("X-Ringway-Delivery"), str)
