@@ -17,6 +17,7 @@ import pytest
 from vonage_jwt import JwtClient
 from vonage_jwt.verify_jwt import verify_signature
 
+from ringway.client import Client
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer, eventually, run_server
@@ -373,3 +374,15 @@ def test_a_delivery_is_given_up_after_the_give_up_time(impatient: Messaging) -> 
     )
     assert 2 <= gone[-1]["attempts"] <= 7  # submitted: tried until the time was up
     assert {d["outcome"] for d in gone} == {"http-503"}
+
+
+def test_the_python_client_sends_and_reads_back(chat: Messaging) -> None:
+    chat.recipient(USER, delivered_after=0)
+    with Client(chat.server.url, chat.account.api_key, chat.account.api_secret) as ringway:
+        uuid = ringway.messages.send(channel="sms", message_type="text", to=USER,
+                                     **{"from": chat.number}, text="Hi",
+                                     webhook_url=chat.hooks.url + "/client")  # fmt: skip
+        chat.statuses(uuid, 2, path="/client")
+        assert ringway.messages.get(uuid)["status"] == "delivered"
+        assert ringway.recipients.get(USER)["delivered_after"] == 0
+        assert ringway.deliveries.list(state="delivered")["count"] == 2
