@@ -15,8 +15,9 @@ from vonage_jwt import JwtClient
 from vonage_jwt.verify_jwt import verify_signature
 
 from ringway.services.accounts import Credentials
+from tests.api.test_messages import buy_number
 from tests.conftest import LiveServer, eventually
-from tests.receivers import Receiver
+from tests.receivers import Receiver, Reply
 
 ERRORS = "https://developer.nexmo.com/api/conversation"
 
@@ -177,3 +178,43 @@ def test_without_signed_callbacks_rtc_events_carry_no_token(rtc: Rtc) -> None:
     (request,) = eventually(lambda: rtc.hooks.on("/rtc"), what="conversation:created")
     assert "Authorization" not in request.headers
     assert isinstance(httpx.Headers(request.headers).get("X-Ringway-Delivery"), str)
+
+
+def test_a_call_to_an_app_user_posts_member_and_leg_events(
+    server: LiveServer, hooks: Receiver
+) -> None:
+    account = server.account()
+    connect = [{"action": "connect", "endpoint": [{"type": "app", "user": "alice"}]}]
+    hooks.answer("/answer", Reply(body=connect))
+    with server.client(account) as rest:
+        capabilities = {
+            "voice": {"webhooks": {"answer_url": {"address": hooks.url + "/answer"},
+                                   "event_url": {"address": hooks.url + "/event"}}},
+            "rtc": {"webhooks": {"event_url": {"address": hooks.url + "/rtc"}}},
+        }  # fmt: skip
+        body = {"name": "app calls", "capabilities": capabilities}
+        app = rest.post("/v2/applications", json=body).json()
+        rtc = Rtc(server, account, hooks, app["id"], app["keys"]["private_key"])
+        alice = rtc.user("alice")
+        number = buy_number(rest, app["id"])
+        placed = rest.post("/_ringway/calls", json={"from": "447700900001", "to": number,
+                                                    "caller": {"hangup_after": 10}})  # fmt: skip
+        assert placed.status_code == 201, placed.text
+    events = eventually(
+        lambda: (found := [orjson.loads(r.body) for r in hooks.on("/rtc")])
+        and found[-1]["type"] == "member:left" and found,
+        timeout=10, what="the app user's member leaving",
+    )  # fmt: skip
+    kinds = [e["type"] if e["type"] != "leg:status:update" else e["body"]["status"]
+             for e in events]  # fmt: skip
+    assert kinds == ["conversation:created", "member:invited", "started", "ringing",
+                     "member:joined", "answered", "completed", "member:left"]  # fmt: skip
+    cid = events[0]["body"]["id"]
+    assert all(e["conversation_id"] == cid for e in events[1:])
+    assert [e["id"] for e in events[1:]] == list(range(1, 8))
+    member = events[1]["body"]
+    assert member["user"]["id"] == alice["id"] and member["channel"]["type"] == "app"
+    completed = events[6]["body"]
+    assert completed["leg_id"] == member["channel"]["id"] and completed["type"] == "app"
+    assert [h["status"] for h in completed["statusHistory"]] == [
+        "started", "ringing", "answered", "completed"]  # fmt: skip

@@ -31,6 +31,7 @@ class Journal:
         self._legs: dict[str, Stored] = {}
         self._entries: list[Entry] = []
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def __call__(self, item: Stored | Entry) -> None:
         if isinstance(item, Entry):
@@ -42,10 +43,12 @@ class Journal:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        """Store everything, letting a batch being written finish first: cancelling it would
+        leave its thread writing while the database is closed."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task
+            self._task = None
         await self.flush()
 
     async def flush(self) -> None:
@@ -75,6 +78,7 @@ class Journal:
             log.exception("dropped a call state or timeline entry the database refused")
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
             await self.flush()

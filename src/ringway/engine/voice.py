@@ -46,6 +46,9 @@ class Directory(Protocol):
     async def any_number(self, account_id: str) -> str | None:
         """One of the account's numbers, for ``randomFromNumber``."""
 
+    async def app_leg(self, leg: CallLeg) -> None:
+        """A leg to an app user moved on (its rtc events)."""
+
 
 @dataclass(frozen=True)
 class Dial:
@@ -351,6 +354,8 @@ class VoiceEngine:
         in the answer is kept for the calling leg."""
         event = leg.leg.advance(status, leg.clock.now(), **extra)
         leg.note("status", status=str(status), direction=leg.leg.direction)
+        if leg.endpoint_type == "app":
+            await self.directory.app_leg(leg)
         leg.session.save(leg)
         leg.wake()
         if leg.far is not None:

@@ -33,6 +33,7 @@ from ringway.engine.session import CallLeg
 from ringway.engine.voice import VoiceEngine, dial_of
 from ringway.engine.webhooks import Signer, Target
 from ringway.security.signing import sign_callback
+from ringway.services.conversations import AppLeg, ConversationService
 from ringway.storage.behaviours import Behaviours
 from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
 from ringway.storage.database import Database
@@ -63,6 +64,7 @@ class CallService:
         self._accounts = accounts
         self._speed = clock_speed
         self.engine: VoiceEngine | None = None
+        self.conversations: ConversationService | None = None  # set once both exist
 
     @property
     def _engine(self) -> VoiceEngine:
@@ -87,6 +89,13 @@ class CallService:
         if stored is not None:
             return Phone.model_validate(stored)
         return Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
+
+    async def app_leg(self, leg: CallLeg) -> None:
+        if leg.application is None or self.conversations is None:
+            return
+        view = AppLeg(leg.uuid, leg.leg.conversation_uuid, leg.leg.direction, leg.leg.to,
+                      str(leg.leg.status), [(str(s), at) for s, at in leg.leg.history])  # fmt: skip
+        await self._db.run(self.conversations.leg_status, leg.application, view)
 
     async def signer(self, application: Application) -> Signer | None:
         if not (application.capabilities.get("voice") or {}).get("signed_callbacks"):

@@ -4,6 +4,8 @@ the rtc event_url webhooks they cause (wire §9), sent in order through the outb
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -70,6 +72,22 @@ def _dict(body: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid(name, f'"{name}" must be an object')
     return value
+
+
+FINAL = frozenset({"completed", "busy", "timeout", "cancelled", "rejected", "failed",
+                   "unanswered", "machine"})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AppLeg:
+    """A voice leg to an app user, as its rtc events tell it."""
+
+    uuid: str
+    conversation_id: str
+    direction: str
+    user: str  # the user's name
+    status: str
+    history: list[tuple[str, datetime]]
 
 
 class ConversationService:
@@ -258,6 +276,61 @@ class ConversationService:
     def events(self, app: Application, cid: str, after: int, limit: int) -> list[Event]:
         self.conversation(app, cid)
         return self._store.events(cid, after, limit)
+
+    # -- voice legs of app users ---------------------------------------------------------
+
+    def leg_status(self, app: Application, leg: AppLeg) -> None:
+        """A leg to one of the application's users moved on: the user's member in the call's
+        conversation is invited when it starts, joins on answer, leaves at the end, and every
+        status is a ``leg:status:update``. A user the application never created sees none."""
+        user = self._store.user(app.id, leg.user)
+        if user is None:
+            return
+        conversation = self._store.conversation(app.id, leg.conversation_id)
+        if conversation is None:
+            conversation = self._call_conversation(app, leg.conversation_id)
+        found = [m for m in self._store.members(conversation.id) if m.channel.get("id") == leg.uuid]
+        events: list[Event] = []
+        member = found[0] if found else None
+        if member is None:
+            channel = {"type": "app", "id": leg.uuid, "to": {"type": "app", "user": user.name},
+                       "leg_ids": [leg.uuid]}  # fmt: skip
+            member = Member(f"MEM-{uuid.uuid4()}", conversation.id, user.id, "INVITED", channel,
+                            {"invited": timestamp(utcnow())}, {"invited": {"is_system": True}},
+                            utcnow())  # fmt: skip
+            events.append(self._member_event(member, "member:invited"))
+        new = not found
+        if leg.status == "answered" or (leg.status in FINAL and member.state != "LEFT"):
+            state = "joined" if leg.status == "answered" else "left"
+            member = Member(member.id, member.conversation_id, member.user_id, state.upper(),
+                            member.channel, {**member.timestamps, state: timestamp(utcnow())},
+                            {**member.initiator, state: {"is_system": True}},
+                            member.created_at)  # fmt: skip
+        history = [{"status": status, "date": timestamp(at), "member_id": member.id,
+                    "conversation_id": conversation.id} for status, at in leg.history]  # fmt: skip
+        update = {"leg_id": leg.uuid, "type": "app", "direction": leg.direction,
+                  "status": leg.status, "statusHistory": history}  # fmt: skip
+        if leg.status == "answered":
+            events.append(self._member_event(member, "member:joined"))
+        events.append(Event(conversation.id, 0, "leg:status:update", member.id, update, utcnow()))
+        if member.state == "LEFT":
+            events.append(self._member_event(member, "member:left"))
+        self._store.save_member(member, new, events, self._emitter(app, conversation, user))
+        self._deliveries.wake()
+
+    def _call_conversation(self, app: Application, conversation_id: str) -> Conversation:
+        """The conversation of a call, made when one of its legs first involves a user."""
+        now = utcnow()
+        conversation = Conversation(conversation_id, app.id, conversation_id, None, None, {},
+                                    "ACTIVE", 0, now, now)  # fmt: skip
+        envelope = {
+            "type": "conversation:created",
+            "application_id": app.id,
+            "timestamp": timestamp(now),
+            "body": conversation_body(conversation),
+        }
+        self._store.add_conversation(conversation, self._delivery(app, conversation.id, envelope))
+        return conversation
 
     # -- webhooks ------------------------------------------------------------------------
 

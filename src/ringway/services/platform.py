@@ -65,6 +65,9 @@ class Platform:
                             account_repository, settings.clock_speed)  # fmt: skip
         delivery_repository = DeliveryRepository(db)
         deliveries = DeliveryService(db, delivery_repository, account_repository)
+        conversations = ConversationService(ConversationRepository(db, delivery_repository),
+                                            deliveries)  # fmt: skip
+        calls.conversations = conversations
         return cls(
             settings=settings,
             db=db,
@@ -78,8 +81,7 @@ class Platform:
             deliveries=deliveries,
             messages=MessageService(db, MessageRepository(db, delivery_repository),
                                     number_repository, application_repository, deliveries),
-            conversations=ConversationService(ConversationRepository(db, delivery_repository),
-                                              deliveries),
+            conversations=conversations,
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:
