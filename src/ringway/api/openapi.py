@@ -178,6 +178,18 @@ CHOICES: dict[str, list[dict[str, Any]]] = {
 }  # fmt: skip
 
 
+def _by_address(name: str, item: str) -> dict[str, Any]:
+    """Simulated parties with a behaviour of their own, by address, and the default."""
+    return {
+        "type": "object",
+        "properties": {
+            name: {"type": "object", "additionalProperties": _ref(item)},
+            "default": _ref(item),
+        },
+        "required": [name, "default"],
+    }
+
+
 def _page_of(name: str, item: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -293,14 +305,7 @@ HAND_WRITTEN: dict[str, Any] = {
     # A phone as ringway answers it: every setting, defaults filled in.
     "PhoneOut": {"allOf": [_ref("Phone"), {"required": list(Phone.model_fields)}]},
     "RecipientOut": {"allOf": [_ref("Recipient"), {"required": list(Recipient.model_fields)}]},
-    "RecipientList": {
-        "type": "object",
-        "properties": {
-            "recipients": {"type": "object", "additionalProperties": _ref("RecipientOut")},
-            "default": _ref("RecipientOut"),
-        },
-        "required": ["recipients", "default"],
-    },
+    "RecipientList": _by_address("recipients", "RecipientOut"),
     "Message": {
         "type": "object",
         "properties": {
@@ -417,14 +422,7 @@ HAND_WRITTEN: dict[str, Any] = {
         ],
     },
     "DeliveryList": _page_of("deliveries", "Delivery"),
-    "PhoneList": {
-        "type": "object",
-        "properties": {
-            "phones": {"type": "object", "additionalProperties": _ref("PhoneOut")},
-            "default": _ref("PhoneOut"),
-        },
-        "required": ["phones", "default"],
-    },
+    "PhoneList": _by_address("phones", "PhoneOut"),
     "Problem": {
         "type": "object",
         "properties": {

@@ -4,9 +4,9 @@ the rtc event_url webhooks they cause (wire §9), sent in order through the outb
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -67,6 +67,21 @@ def _texts(body: dict[str, Any]) -> dict[str, str | None]:
     return found
 
 
+R = TypeVar("R", User, Conversation)
+
+
+def _updated(record: R, body: dict[str, Any]) -> R:
+    """``record`` with the fields ``body`` gives (a name can be changed, not removed)."""
+    texts = _texts(body)
+    changes: dict[str, Any] = {name: texts[name] for name in TEXT_FIELDS if name in body}
+    if changes.get("name", "") is None:
+        del changes["name"]
+    for name in ("properties", "channels"):
+        if name in body and hasattr(record, name):
+            changes[name] = _dict(body, name)
+    return replace(record, **changes)
+
+
 def _dict(body: dict[str, Any], name: str) -> dict[str, Any]:
     value = body.get(name, {})
     if not isinstance(value, dict):
@@ -111,16 +126,7 @@ class ConversationService:
         return user
 
     def update_user(self, app: Application, ident: str, body: Any) -> User:
-        body = _object(body)
-        user = self.user(app, ident)
-        texts = _texts(body)
-        changed = User(
-            user.id, app.id, texts["name"] or user.name,
-            texts["display_name"] if "display_name" in body else user.display_name,
-            texts["image_url"] if "image_url" in body else user.image_url,
-            _dict(body, "properties") if "properties" in body else user.properties,
-            _dict(body, "channels") if "channels" in body else user.channels, user.created_at,
-        )  # fmt: skip
+        changed = _updated(self.user(app, ident), _object(body))
         self._unique(self._store.replace_user, changed, "user")
         return changed
 
@@ -158,16 +164,8 @@ class ConversationService:
         return conversation
 
     def update_conversation(self, app: Application, ident: str, body: Any) -> Conversation:
-        body = _object(body)
         found = self.conversation(app, ident)
-        texts = _texts(body)
-        changed = Conversation(
-            found.id, app.id, texts["name"] or found.name,
-            texts["display_name"] if "display_name" in body else found.display_name,
-            texts["image_url"] if "image_url" in body else found.image_url,
-            _dict(body, "properties") if "properties" in body else found.properties,
-            found.state, found.sequence_number, found.created_at, utcnow(),
-        )  # fmt: skip
+        changed = replace(_updated(found, _object(body)), updated_at=utcnow())
         self._unique(self._store.replace_conversation, changed, "conversation")
         return changed
 
