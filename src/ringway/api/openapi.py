@@ -23,6 +23,7 @@ from ringway.domain.voice import (
     StreamRequest,
     TalkRequest,
 )
+from ringway.services.conversations import TEXT_FIELDS
 
 REF = "#/components/schemas/{model}"
 
@@ -176,6 +177,21 @@ CHOICES: dict[str, list[dict[str, Any]]] = {
         ]}
     ],
 }  # fmt: skip
+
+
+def _cursor_page(name: str | None, items: dict[str, Any]) -> dict[str, Any]:
+    """A Conversation API page: ``_embedded`` holds ``name``'s list (or is the list)."""
+    embedded = items if name is None else {
+        "type": "object", "properties": {name: {"type": "array", "items": items}},
+        "required": [name]}  # fmt: skip
+    return {
+        "type": "object",
+        "properties": {"page_size": _INT, "_embedded": embedded,
+                       "_links": {"type": "object", "properties": {
+                           k: _LINK for k in ("first", "self", "next", "prev")},
+                                  "required": ["first", "self"]}},
+        "required": ["page_size", "_embedded", "_links"],
+    }  # fmt: skip
 
 
 def _by_address(name: str, item: str) -> dict[str, Any]:
@@ -422,6 +438,106 @@ HAND_WRITTEN: dict[str, Any] = {
         ],
     },
     "DeliveryList": _page_of("deliveries", "Delivery"),
+    "ConversationIn": {
+        "type": "object",
+        "properties": {
+            name: {
+                "anyOf": [{"type": "string", "minLength": 1, "maxLength": limit}, {"type": "null"}]
+            }
+            for name, limit in TEXT_FIELDS.items()
+        }
+        | {"properties": {"type": "object"}},
+    },
+    "UserIn": {
+        "allOf": [
+            _ref("ConversationIn"),
+            {"type": "object", "properties": {"channels": {"type": "object"}}},
+        ]
+    },
+    "User": {
+        "type": "object",
+        "properties": {
+            "id": _STRING,
+            "name": _STRING,
+            "display_name": _STRING,
+            "image_url": _NULLABLE_STRING,
+            "properties": {"type": "object"},
+            "channels": {"type": "object"},
+            "_links": _CALL_LINKS,
+        },
+        "required": ["id", "name", "_links"],
+    },
+    "UserList": _cursor_page("users", _ref("User")),
+    "Conversation": {
+        "type": "object",
+        "properties": {
+            "id": _STRING,
+            "name": _STRING,
+            "display_name": _STRING,
+            "image_url": _STRING,
+            "state": _STRING,
+            "sequence_number": _INT,
+            "timestamp": {"type": "object"},
+            "properties": {"type": "object"},
+            "_links": _CALL_LINKS,
+        },
+        "required": ["id", "name", "state", "sequence_number", "timestamp", "_links"],
+    },
+    "ConversationList": _cursor_page("conversations", _ref("Conversation")),
+    "MemberIn": {
+        "type": "object",
+        "properties": {
+            "state": {"type": "string", "enum": ["invited", "joined", "INVITED", "JOINED"]},
+            "user": {"type": "object", "properties": {"id": _STRING, "name": _STRING}},
+            "channel": {"type": "object", "properties": {"type": _STRING}, "required": ["type"]},
+        },
+        "required": ["state", "user", "channel"],
+    },
+    "MemberChange": {
+        "type": "object",
+        "properties": {
+            "state": {"type": "string", "enum": ["joined", "left", "JOINED", "LEFT"]},
+            "reason": {"type": "object"},
+        },
+        "required": ["state"],
+    },
+    "Member": {
+        "type": "object",
+        "properties": {
+            "id": _STRING,
+            "conversation_id": _STRING,
+            "state": {"type": "string", "enum": ["INVITED", "JOINED", "LEFT"]},
+            "_embedded": {"type": "object"},
+            "timestamp": {"type": "object"},
+            "initiator": {"type": "object"},
+            "channel": {"type": "object"},
+        },
+        "required": ["id", "conversation_id", "state", "_embedded", "timestamp", "channel"],
+    },
+    "MemberList": _cursor_page("members", _ref("Member")),
+    "EventIn": {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "pattern": "^custom:"},
+            "from": _STRING,
+            "body": {"type": "object"},
+        },
+        "required": ["type", "from"],
+    },
+    "Event": {
+        "type": "object",
+        "properties": {
+            "id": _INT,
+            "type": _STRING,
+            "from": _NULLABLE_STRING,
+            "body": {"type": "object"},
+            "timestamp": _STRING,
+            "_embedded": {"type": "object"},
+            "_links": _CALL_LINKS,
+        },
+        "required": ["id", "type", "body", "timestamp", "_links"],
+    },
+    "EventList": _cursor_page(None, {"type": "array", "items": _ref("Event")}),
     "PhoneList": _by_address("phones", "PhoneOut"),
     "Problem": {
         "type": "object",
@@ -430,6 +546,7 @@ HAND_WRITTEN: dict[str, Any] = {
             "title": {"type": "string"},
             "detail": {"type": "string"},
             "instance": {"type": "string"},
+            "code": {"type": "string"},
             "invalid_parameters": {
                 "type": "array",
                 "items": {
@@ -845,6 +962,90 @@ def _messaging_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _conversation_paths() -> dict[str, Any]:
+    bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    body_errors = ("400", "413", "415")
+    conflict = {"409": _problem("The name is taken")}
+    paging = [
+        _query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+        _query("order", {"type": "string", "enum": ["asc", "desc"]}),
+        _query("cursor", _STRING),
+    ]
+    ident = [{"name": "id", "in": "path", "required": True, "schema": _STRING}]
+    member = [*ident, {"name": "member_id", "in": "path", "required": True, "schema": _STRING}]
+    event = [
+        *ident,
+        {
+            "name": "event_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        },
+    ]
+
+    def op(summary: str, ok: str, schema: str | None, *codes: str, **more: Any) -> Any:
+        extra = more.pop("extra", {})
+        return _operation(
+            summary,
+            ok,
+            _ref(schema) if schema else None,
+            {**_errors(*codes, accept=False), **extra},
+            security=bearer,
+            **more,
+        )
+
+    return {
+        "/v1/users": {
+            "get": op("List users", "200", "UserList", "400",
+                      params=[*paging, _query("name", _STRING)]),
+            "post": op("Create a user", "201", "User", *body_errors, extra=conflict,
+                       body=_ref("UserIn")),
+        },
+        "/v1/users/{id}": {
+            "parameters": ident,
+            "get": op("A user (by id or name)", "200", "User", "404"),
+            "patch": op("Change a user", "200", "User", *body_errors, "404", extra=conflict,
+                        body=_ref("UserIn")),
+            "delete": op("Delete a user", "204", None, "404"),
+        },
+        "/v1/conversations": {
+            "get": op("List conversations", "200", "ConversationList", "400", params=paging),
+            "post": op("Create a conversation", "201", "Conversation", *body_errors,
+                       extra=conflict, body=_ref("ConversationIn")),
+        },
+        "/v1/conversations/{id}": {
+            "parameters": ident,
+            "get": op("A conversation", "200", "Conversation", "404"),
+            "put": op("Change a conversation", "200", "Conversation", *body_errors, "404",
+                      extra=conflict, body=_ref("ConversationIn")),
+            "delete": op("Delete a conversation", "204", None, "404"),
+        },
+        "/v1/conversations/{id}/members": {
+            "parameters": ident,
+            "get": op("The conversation's members", "200", "MemberList", "404"),
+            "post": op("Invite or join a user", "201", "Member", *body_errors, "404",
+                       body=_ref("MemberIn")),
+        },
+        "/v1/conversations/{id}/members/{member_id}": {
+            "parameters": member,
+            "get": op("A member", "200", "Member", "404"),
+            "patch": op("Join or leave", "200", "Member", *body_errors, "404",
+                        body=_ref("MemberChange")),
+        },
+        "/v1/conversations/{id}/events": {
+            "parameters": ident,
+            "get": op("The conversation's events", "200", "EventList", "400", "404",
+                      params=paging),
+            "post": op("A custom event from a joined member", "201", "Event", *body_errors,
+                       "404", body=_ref("EventIn")),
+        },
+        "/v1/conversations/{id}/events/{event_id}": {
+            "parameters": event,
+            "get": op("An event", "200", "Event", "400", "404"),
+        },
+    }  # fmt: skip
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     _, generated = models_json_schema(
@@ -952,6 +1153,7 @@ def openapi_document() -> dict[str, Any]:
             **_voice_paths(),
             **_simulation_paths(),
             **_messaging_paths(),
+            **_conversation_paths(),
             "/_ringway/health": {
                 "get": _operation("Health", "200", _ref("Health"), {}, security=[])
             },
