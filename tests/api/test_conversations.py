@@ -180,31 +180,50 @@ def test_without_signed_callbacks_rtc_events_carry_no_token(rtc: Rtc) -> None:
     assert isinstance(httpx.Headers(request.headers).get("X-Ringway-Delivery"), str)
 
 
+@dataclass
+class VoiceRtc:
+    """An application with voice and rtc webhooks to ``hooks``, its user alice, and a number."""
+
+    rtc: Rtc
+    number: str
+
+    def call(self, **more: Any) -> None:
+        body = {"from": "447700900001", "to": self.number, **more}
+        with self.rtc.server.client(self.rtc.account) as rest:
+            placed = rest.post("/_ringway/calls", json=body)
+        assert placed.status_code == 201, placed.text
+
+    def rtc_events_until_left(self) -> list[dict[str, Any]]:
+        def arrived() -> list[dict[str, Any]] | None:
+            found = [orjson.loads(r.body) for r in self.rtc.hooks.on("/rtc")]
+            return found if found and found[-1]["type"] == "member:left" else None
+
+        return eventually(arrived, timeout=10, what="a member leaving")
+
+
+def voice_rtc(server: LiveServer, hooks: Receiver, ncco: list[dict[str, Any]]) -> VoiceRtc:
+    account = server.account()
+    hooks.answer("/answer", Reply(body=ncco))
+    capabilities = {
+        "voice": {"webhooks": {"answer_url": {"address": hooks.url + "/answer"},
+                               "event_url": {"address": hooks.url + "/event"}}},
+        "rtc": {"webhooks": {"event_url": {"address": hooks.url + "/rtc"}}},
+    }  # fmt: skip
+    with server.client(account) as rest:
+        body = {"name": "softphone", "capabilities": capabilities}
+        app = rest.post("/v2/applications", json=body).json()
+        rtc = Rtc(server, account, hooks, app["id"], app["keys"]["private_key"])
+        rtc.user("alice")
+        return VoiceRtc(rtc, buy_number(rest, app["id"]))
+
+
 def test_a_call_to_an_app_user_posts_member_and_leg_events(
     server: LiveServer, hooks: Receiver
 ) -> None:
-    account = server.account()
-    connect = [{"action": "connect", "endpoint": [{"type": "app", "user": "alice"}]}]
-    hooks.answer("/answer", Reply(body=connect))
-    with server.client(account) as rest:
-        capabilities = {
-            "voice": {"webhooks": {"answer_url": {"address": hooks.url + "/answer"},
-                                   "event_url": {"address": hooks.url + "/event"}}},
-            "rtc": {"webhooks": {"event_url": {"address": hooks.url + "/rtc"}}},
-        }  # fmt: skip
-        body = {"name": "app calls", "capabilities": capabilities}
-        app = rest.post("/v2/applications", json=body).json()
-        rtc = Rtc(server, account, hooks, app["id"], app["keys"]["private_key"])
-        alice = rtc.user("alice")
-        number = buy_number(rest, app["id"])
-        placed = rest.post("/_ringway/calls", json={"from": "447700900001", "to": number,
-                                                    "caller": {"hangup_after": 10}})  # fmt: skip
-        assert placed.status_code == 201, placed.text
-    events = eventually(
-        lambda: (found := [orjson.loads(r.body) for r in hooks.on("/rtc")])
-        and found[-1]["type"] == "member:left" and found,
-        timeout=10, what="the app user's member leaving",
-    )  # fmt: skip
+    line = voice_rtc(server, hooks, [{"action": "connect",
+                                      "endpoint": [{"type": "app", "user": "alice"}]}])  # fmt: skip
+    line.call(caller={"hangup_after": 10})
+    events = line.rtc_events_until_left()
     kinds = [e["type"] if e["type"] != "leg:status:update" else e["body"]["status"]
              for e in events]  # fmt: skip
     assert kinds == ["conversation:created", "member:invited", "started", "ringing",
@@ -213,8 +232,24 @@ def test_a_call_to_an_app_user_posts_member_and_leg_events(
     assert all(e["conversation_id"] == cid for e in events[1:])
     assert [e["id"] for e in events[1:]] == list(range(1, 8))
     member = events[1]["body"]
+    alice = line.rtc.api("GET", "/v1/users/alice")
     assert member["user"]["id"] == alice["id"] and member["channel"]["type"] == "app"
     completed = events[6]["body"]
     assert completed["leg_id"] == member["channel"]["id"] and completed["type"] == "app"
     assert [h["status"] for h in completed["statusHistory"]] == [
         "started", "ringing", "answered", "completed"]  # fmt: skip
+
+
+def test_a_call_from_an_app_user_rings_the_application_as_that_user(
+    server: LiveServer, hooks: Receiver
+) -> None:
+    line = voice_rtc(server, hooks, [{"action": "talk", "text": "Hi Alice"}])
+    line.call(from_user="alice")
+    (answer,) = eventually(lambda: hooks.on("/answer"), what="the answer request")
+    assert answer.query["endpoint_type"] == "app" and answer.query["from_user"] == "alice"
+    events = line.rtc_events_until_left()
+    assert [e["type"] for e in events if e["type"].startswith("member:")] == [
+        "member:invited", "member:joined", "member:left"]  # fmt: skip
+    updates = [e["body"] for e in events if e["type"] == "leg:status:update"]
+    assert {u["direction"] for u in updates} == {"inbound"}
+    assert updates[-1]["status"] == "completed"

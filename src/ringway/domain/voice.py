@@ -109,6 +109,8 @@ class SimulatedCall(Body):
     caller: Person = Field(default_factory=Person)
     speed: StrictFloat | None = Field(default=None, ge=0, le=1000)
     custom_data: dict[str, Any] | None = None
+    # The caller is this user of the application (an app, as with the Client SDK), not a phone.
+    from_user: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class SimulatedInput(Body):

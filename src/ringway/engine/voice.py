@@ -202,6 +202,8 @@ class VoiceEngine:
                   "region_url": self.public_url()}  # fmt: skip
         if leg.custom_data is not None:
             fields["custom_data"] = leg.custom_data
+        if leg.endpoint_type == "app":
+            fields["from_user"] = leg.leg.from_
         if leg.hooks.answer is None or leg.over:
             return None
         return await self.fetch(leg, "answer", leg.hooks.answer, fields, "answer")

@@ -93,7 +93,8 @@ class CallService:
     async def app_leg(self, leg: CallLeg) -> None:
         if leg.application is None or self.conversations is None:
             return
-        view = AppLeg(leg.uuid, leg.leg.conversation_uuid, leg.leg.direction, leg.leg.to,
+        user = leg.leg.to if leg.leg.direction == "outbound" else leg.leg.from_
+        view = AppLeg(leg.uuid, leg.leg.conversation_uuid, leg.leg.direction, user,
                       str(leg.leg.status), [(str(s), at) for s, at in leg.leg.history])  # fmt: skip
         await self._db.run(self.conversations.leg_status, leg.application, view)
 
@@ -122,8 +123,11 @@ class CallService:
             raise not_routed(number, "is not linked to an application with a voice answer_url")
         clock = Clock(self._speed if request.speed is None else request.speed)
         session = self._engine.session(account_id, clock)
-        return await self._engine.call_in(app, session, request.from_.lstrip("+"), number,
-                                          person=request.caller,
+        caller, endpoint = request.from_.lstrip("+"), "phone"
+        if request.from_user is not None:
+            caller, endpoint = request.from_user, "app"
+        return await self._engine.call_in(app, session, caller, number, person=request.caller,
+                                          endpoint_type=endpoint,
                                           custom_data=request.custom_data)  # fmt: skip
 
     async def call_out(self, application: Application, request: CallRequest) -> CallLeg:
