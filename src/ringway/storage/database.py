@@ -8,6 +8,7 @@ processes see: SQLite bumps ``PRAGMA data_version`` by itself, PostgreSQL gets a
 
 from __future__ import annotations
 
+import asyncio
 import mmap
 import sqlite3
 import threading
@@ -90,10 +91,17 @@ class Database:
             callback()
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run blocking storage work: inline on SQLite, in a thread on PostgreSQL."""
+        """Run blocking storage work: inline on SQLite, in a thread on PostgreSQL. A caller
+        cancelled meanwhile waits for the thread to finish first: a thread left running would
+        hold its connection past the engine's disposal."""
         if self.is_sqlite:
             return fn(*args, **kwargs)
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+        work = asyncio.ensure_future(anyio.to_thread.run_sync(partial(fn, *args, **kwargs)))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await asyncio.wait([work])
+            raise
 
     def change_watcher(self) -> ChangeWatcher:
         if self.is_sqlite:
