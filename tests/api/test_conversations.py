@@ -81,6 +81,13 @@ def test_users_are_created_read_updated_listed_and_deleted(rtc: Rtc) -> None:
     following = rtc.api("GET", first["_links"]["next"]["href"])
     assert [u["name"] for u in following["_embedded"]["users"]] == ["carol"]
     assert "next" not in following["_links"]
+    newest = rtc.api("GET", "/v1/users", params={"page_size": 1, "order": "desc"})
+    after = rtc.api("GET", newest["_links"]["next"]["href"])
+    assert [u["name"] for u in newest["_embedded"]["users"] + after["_embedded"]["users"]] == [
+        "carol", "bob"]  # fmt: skip
+    assert rtc.api("GET", "/v1/users", 400, params={"page_size": "²"})["code"] == (
+        "http:error:validation-fail"
+    )
     problem = rtc.api("POST", "/v1/users", 409, json={"name": "bob"})
     assert problem["code"] == "user:error:duplicate-name"
     assert problem["type"] == f"{ERRORS}#user:error:duplicate-name"
@@ -253,3 +260,33 @@ def test_a_call_from_an_app_user_rings_the_application_as_that_user(
     updates = [e["body"] for e in events if e["type"] == "leg:status:update"]
     assert {u["direction"] for u in updates} == {"inbound"}
     assert updates[-1]["status"] == "completed"
+
+
+def test_a_deleted_users_member_can_still_be_read_and_leave(rtc: Rtc) -> None:
+    alice = rtc.user("alice")
+    cid = rtc.api("POST", "/v1/conversations", 201, json={})["id"]
+    member = rtc.api("POST", f"/v1/conversations/{cid}/members", 201, json={
+        "state": "joined", "user": {"id": alice["id"]}, "channel": {"type": "app"}})  # fmt: skip
+    rtc.api("DELETE", f"/v1/users/{alice['id']}", 204)
+    path = f"/v1/conversations/{cid}/members/{member['id']}"
+    assert rtc.api("GET", path)["_embedded"]["user"] == {"id": alice["id"]}
+    assert rtc.api("PATCH", path, json={"state": "left"})["state"] == "LEFT"
+
+
+def test_a_busy_app_user_leaves_once(server: LiveServer, hooks: Receiver) -> None:
+    line = voice_rtc(server, hooks, [{"action": "connect",
+                                      "endpoint": [{"type": "app", "user": "alice"}]}])  # fmt: skip
+    with server.client(line.rtc.account) as rest:
+        assert rest.put("/_ringway/phones/alice", json={"behaviour": "busy"}).status_code == 200
+    line.call()
+
+    def ended() -> list[dict[str, Any]] | None:
+        events = [orjson.loads(r.body) for r in hooks.on("/rtc")]
+        done = any(e["body"].get("status") == "completed" for e in events)
+        return events if done else None
+
+    events = eventually(ended, timeout=10, what="the app leg's last status")
+    statuses = [e["body"]["status"] for e in events if e["type"] == "leg:status:update"]
+    assert statuses[-2:] == ["busy", "completed"]
+    kinds = [e["type"] for e in events]
+    assert kinds.count("member:left") == 1 and "member:joined" not in kinds

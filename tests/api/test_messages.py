@@ -178,9 +178,11 @@ def test_a_message_to_a_number_on_ringway_arrives_as_inbound(
 ) -> None:
     with threaded_receiver() as other_hooks:
         (other,) = list(messaging(fast_server, other_hooks))
-        uuid = chat.send(to=other.number, text="Hi from app one").json()["message_uuid"]
+        sent = chat.send(to=other.number, text="Hi from app one", client_ref="mine only")
+        uuid = sent.json()["message_uuid"]
         (inbound,) = eventually(lambda: other_hooks.on("/inbound"), what="the inbound message")
         body = orjson.loads(inbound.body)
+        assert "client_ref" not in body  # the sender's reference stays the sender's
         assert body["from"] == chat.number and body["to"] == other.number
         assert body["text"] == "Hi from app one" and body["channel"] == "sms"
         assert body["message_uuid"] != uuid
@@ -386,3 +388,24 @@ def test_the_python_client_sends_and_reads_back(chat: Messaging) -> None:
         assert ringway.messages.get(uuid)["status"] == "delivered"
         assert ringway.recipients.get(USER)["delivered_after"] == 0
         assert ringway.deliveries.list(state="delivered")["count"] == 2
+
+
+def test_a_slow_receiver_holds_up_no_other_delivery(chat: Messaging) -> None:
+    chat.recipient(USER, delivered_after=5)  # only "submitted" within the test
+    chat.hooks.answer("/slow", Reply(delay=2.0))
+    slow = chat.send(webhook_url=chat.hooks.url + "/slow").json()["message_uuid"]
+    eventually(lambda: chat.hooks.on("/slow"), what="the slow receiver's request")
+    quick = chat.send(webhook_url=chat.hooks.url + "/quick").json()["message_uuid"]
+    chat.statuses(quick, 1, path="/quick")
+    pending = chat.deliveries(state="pending")
+    assert any(d["subject"] == slow and d["attempts"] == 0 for d in pending)  # still answering
+
+
+def test_an_answer_with_a_nul_byte_is_logged_without_it(chat: Messaging) -> None:
+    chat.recipient(USER, delivered_after=0)
+    chat.hooks.answer("/status", Reply(body=b"ok\x00done"))
+    uuid = chat.send().json()["message_uuid"]
+    chat.statuses(uuid, 2)
+    logs = eventually(lambda: len(d := chat.deliveries(state="delivered")) == 2 and d,
+                      what="both delivered")  # fmt: skip
+    assert {d["log"][0]["response"] for d in logs} == {"okdone"}

@@ -4,7 +4,9 @@ custom events; each change posts to the application's rtc event_url."""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +23,7 @@ from ringway.storage.conversations import Conversation, Member, User
 
 USERS = "/v1/users"
 CONVERSATIONS = "/v1/conversations"
+DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 async def _context(request: Request) -> tuple[Platform, Application]:
@@ -43,7 +46,7 @@ def _page(request: Request) -> tuple[int, int, bool]:
     params = request.query_params
     reject_nul(dict(params))
     size = params.get("page_size", "10")
-    if not size.isdigit() or not 1 <= int(size) <= 100:
+    if not DIGITS.fullmatch(size) or not 1 <= int(size) <= 100:
         raise invalid("page_size", '"page_size" must be an integer from 1 to 100')
     offset = 0
     if "cursor" in params:
@@ -62,7 +65,8 @@ def _page(request: Request) -> tuple[int, int, bool]:
 def _listing(
     request: Request, name: str, items: list[dict[str, Any]], size: int, offset: int
 ) -> dict[str, Any]:
-    base = f"{request.url.path}?page_size={size}"
+    kept = {k: v for k, v in request.query_params.items() if k in ("order", "name")}
+    base = f"{request.url.path}?{urlencode({'page_size': size, **kept})}"
 
     def at(position: int) -> dict[str, str]:
         cursor = base64.urlsafe_b64encode(str(position).encode()).decode()
@@ -199,7 +203,7 @@ async def create_member(request: Request) -> Response:
     body = await _body(request, platform)
     cid = _param(request, "id")
     member = await platform.db.run(platform.conversations.create_member, app, cid, body)
-    user = await platform.db.run(platform.conversations.user, app, member.user_id)
+    user = await platform.db.run(platform.conversations.user_of, app, member)
     return JSONResponse(member_wire(member, user), status_code=201)
 
 
@@ -207,7 +211,7 @@ async def get_member(request: Request) -> Response:
     platform, app = await _context(request)
     cid, mid = _param(request, "id"), _param(request, "member_id")
     member = await platform.db.run(platform.conversations.member, app, cid, mid)
-    user = await platform.db.run(platform.conversations.user, app, member.user_id)
+    user = await platform.db.run(platform.conversations.user_of, app, member)
     return JSONResponse(member_wire(member, user))
 
 
@@ -216,7 +220,7 @@ async def update_member(request: Request) -> Response:
     body = await _body(request, platform)
     cid, mid = _param(request, "id"), _param(request, "member_id")
     member = await platform.db.run(platform.conversations.update_member, app, cid, mid, body)
-    user = await platform.db.run(platform.conversations.user, app, member.user_id)
+    user = await platform.db.run(platform.conversations.user_of, app, member)
     return JSONResponse(member_wire(member, user))
 
 
@@ -242,7 +246,7 @@ async def create_event(request: Request) -> Response:
 async def get_event(request: Request) -> Response:
     platform, app = await _context(request)
     cid, raw = _param(request, "id"), _param(request, "event_id")
-    if not raw.isdigit() or int(raw) >= 2**31:
+    if not DIGITS.fullmatch(raw) or int(raw) >= 2**31:
         raise invalid("event_id", '"event_id" must be a positive integer')
     event = await platform.db.run(platform.conversations.event, app, cid, int(raw))
     return JSONResponse(event_wire(event, None))

@@ -69,41 +69,64 @@ class Outbox:
         self._batch = batch
         self._poll = poll
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
-        """Look for due deliveries now (something was just enqueued)."""
-        self._wake.set()
+        """Look for due deliveries now (something was just enqueued, maybe by a thread)."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop claiming; sends under way are cancelled (their leases run out, and they are
+        sent again later)."""
+        for task in [self._task, *self._sending]:
+            if task is not None:
+                task.cancel()
+        for task in [self._task, *self._sending]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task, self._loop = None, None
 
     async def _run(self) -> None:
         while True:
             try:
-                sent = await self.send_due()
+                claimed = await self.send_due()
             except Exception:
                 log.exception("could not send deliveries")
-                sent = 0
-            if not sent:
+                claimed = 0
+            if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll)
                 self._wake.clear()
 
     async def send_due(self) -> int:
-        """Claim what is due and send it all at once (a claim holds one delivery per subject,
-        the next of that subject is claimable once this one is delivered)."""
+        """Claim what is due, up to the sends this worker may have under way, and start
+        sending it. Each send runs on its own, so a slow receiver holds up nobody else; a claim
+        holds one delivery per subject, and the next of a subject is claimable once this one
+        is done."""
+        room = self._batch - len(self._sending)
+        if room <= 0:
+            return 0
         lease = dt.timedelta(seconds=self.schedule.lease)
-        claimed = await self._db.run(self._deliveries.claim, utcnow(), lease, self._batch)
-        await asyncio.gather(*(self._send(delivery) for delivery in claimed))
+        claimed = await self._db.run(self._deliveries.claim, utcnow(), lease, room)
+        for delivery in claimed:
+            task = asyncio.create_task(self._send(delivery))
+            self._sending.add(task)
+            task.add_done_callback(self._sent)
         return len(claimed)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a delivery failed to send", exc_info=task.exception())
+        self._wake.set()  # its subject's next delivery may be due
 
     async def _send(self, delivery: Delivery) -> None:
         number = delivery.attempts + 1
@@ -116,10 +139,10 @@ class Outbox:
         state, next_at = DELIVERED, now
         if not attempt.succeeded:
             next_at = now + dt.timedelta(seconds=self.schedule.after(number))
-            expired = next_at > delivery.created_at + dt.timedelta(seconds=self.schedule.give_up)
+            expired = next_at > delivery.due_at + dt.timedelta(seconds=self.schedule.give_up)
             state = PENDING if retryable(attempt) and not expired else FAILED
         record = DeliveryAttempt(
             delivery.id, number, now, attempt.outcome, attempt.status, attempt.latency_ms,
-            attempt.response_body[:RESPONSE_KEPT].decode("utf-8", "replace"),
+            attempt.response_body[:RESPONSE_KEPT].decode("utf-8", "replace").replace("\x00", ""),
         )  # fmt: skip
         await self._db.run(self._deliveries.finish, delivery, record, state, next_at)

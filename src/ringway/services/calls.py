@@ -96,7 +96,10 @@ class CallService:
         user = leg.leg.to if leg.leg.direction == "outbound" else leg.leg.from_
         view = AppLeg(leg.uuid, leg.leg.conversation_uuid, leg.leg.direction, user,
                       str(leg.leg.status), [(str(s), at) for s, at in leg.leg.history])  # fmt: skip
-        await self._db.run(self.conversations.leg_status, leg.application, view)
+        try:
+            await self._db.run(self.conversations.leg_status, leg.application, view)
+        except Exception:  # the call goes on whatever becomes of its rtc events
+            log.exception("could not record the rtc events of leg %s", leg.uuid)
 
     async def signer(self, application: Application) -> Signer | None:
         if not (application.capabilities.get("voice") or {}).get("signed_callbacks"):

@@ -4,6 +4,8 @@ the rtc event_url webhooks they cause (wire §9), sent in order through the outb
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -16,6 +18,7 @@ from ringway.domain.errors import InvalidParameter, ProblemError
 from ringway.services.deliveries import DeliveryService
 from ringway.storage.conversations import (
     Conversation,
+    ConversationGone,
     ConversationRepository,
     Event,
     Member,
@@ -208,7 +211,8 @@ class ConversationService:
                         {"invited": now, **({"joined": now} if state == "joined" else {})},
                         {state: {"is_system": True}}, utcnow())  # fmt: skip
         event = self._member_event(member, f"member:{state}")
-        self._store.save_member(member, True, [event], self._emitter(app, conversation, user))
+        with _still_there():
+            self._store.save_member(member, True, [event], self._emitter(app, conversation, user))
         self._deliveries.wake()
         return member
 
@@ -229,8 +233,10 @@ class ConversationService:
                          member.created_at)  # fmt: skip
         reason = body.get("reason") if isinstance(body.get("reason"), dict) else None
         event = self._member_event(changed, f"member:{state}", reason)
-        user = self.user(app, member.user_id)
-        self._store.save_member(changed, False, [event], self._emitter(app, conversation, user))
+        user = self.user_of(app, member)
+        with _still_there():
+            self._store.save_member(changed, False, [event],
+                                    self._emitter(app, conversation, user))  # fmt: skip
         self._deliveries.wake()
         return changed
 
@@ -243,7 +249,11 @@ class ConversationService:
 
     def members(self, app: Application, cid: str) -> list[tuple[Member, User | None]]:
         self.conversation(app, cid)
-        return [(m, self._store.user(app.id, m.user_id)) for m in self._store.members(cid)]
+        return [(m, self.user_of(app, m)) for m in self._store.members(cid)]
+
+    def user_of(self, app: Application, member: Member) -> User | None:
+        """The member's user, unless it was deleted since."""
+        return self._store.user(app.id, member.user_id)
 
     # -- events --------------------------------------------------------------------------
 
@@ -260,7 +270,8 @@ class ConversationService:
                           'The "from" member has not joined the conversation.')  # fmt: skip
         event = Event(cid, 0, kind, member.id, _dict(body, "body"), utcnow())
         user = self._store.user(app.id, member.user_id)
-        stored = self._store.add_event(event, self._emitter(app, conversation, user))
+        with _still_there():
+            stored = self._store.add_event(event, self._emitter(app, conversation, user))
         self._deliveries.wake()
         return stored
 
@@ -298,7 +309,8 @@ class ConversationService:
                             utcnow())  # fmt: skip
             events.append(self._member_event(member, "member:invited"))
         new = not found
-        if leg.status == "answered" or (leg.status in FINAL and member.state != "LEFT"):
+        leaving = leg.status in FINAL and member.state != "LEFT"
+        if leg.status == "answered" or leaving:
             state = "joined" if leg.status == "answered" else "left"
             member = Member(member.id, member.conversation_id, member.user_id, state.upper(),
                             member.channel, {**member.timestamps, state: timestamp(utcnow())},
@@ -311,7 +323,7 @@ class ConversationService:
         if leg.status == "answered":
             events.append(self._member_event(member, "member:joined"))
         events.append(Event(conversation.id, 0, "leg:status:update", member.id, update, utcnow()))
-        if member.state == "LEFT":
+        if leaving:
             events.append(self._member_event(member, "member:left"))
         self._store.save_member(member, new, events, self._emitter(app, conversation, user))
         self._deliveries.wake()
@@ -379,6 +391,14 @@ class ConversationService:
             raise problem(409, f"{kind}:error:duplicate-name", "Conflict.",
                           f"The request failed because the {kind} name already exists. Please "
                           f"provide a unique {kind} name and try again.") from None  # fmt: skip
+
+
+@contextmanager
+def _still_there() -> Iterator[None]:
+    try:
+        yield
+    except ConversationGone:
+        raise not_found("conversation") from None
 
 
 def _state(body: dict[str, Any], allowed: tuple[str, ...]) -> str:

@@ -4,6 +4,7 @@ messages, and the record of both. Every webhook they cause goes through the outb
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +69,9 @@ class MessageService:
         items: list[NewDelivery] = []
         far = self._linked(message.to)
         if far is not None:
-            records_in, items_in = self._inbound(far, message, now)
+            # What the far side gets is the message, not the sender's reference or webhooks.
+            arriving = replace(message, client_ref=None, webhook_url=None, webhook_version=None)
+            records_in, items_in = self._inbound(far, arriving, now)
             records += records_in
             items += items_in
             steps = [StatusStep("submitted", now), StatusStep("delivered", now)]

@@ -66,6 +66,10 @@ class Event:
     timestamp: dt.datetime
 
 
+class ConversationGone(Exception):
+    """The conversation was deleted while an event for it was being stored."""
+
+
 class NameTaken(Exception):
     """Another user or conversation of the application has the name."""
 
@@ -223,7 +227,9 @@ class ConversationRepository:
                 .where(rtc_conversations.c.id == event.conversation_id)
                 .values(sequence_number=rtc_conversations.c.sequence_number + 1)
                 .returning(rtc_conversations.c.sequence_number)
-            ).scalar_one()
+            ).scalar_one_or_none()
+            if number is None:
+                raise ConversationGone(event.conversation_id)
             numbered = Event(event.conversation_id, number, event.type, event.from_member,
                              event.body, event.timestamp)  # fmt: skip
             delivery = emit(numbered)  # first: it completes the body with who it is about

@@ -35,6 +35,7 @@ class Delivery:
     signed: bool
     state: str
     attempts: int
+    due_at: dt.datetime  # when it was first due: the give-up counts from there
     next_at: dt.datetime
     lease_until: dt.datetime | None
     outcome: str | None
@@ -81,8 +82,8 @@ class DeliveryRepository:
             {"uuid": d.uuid, "account_id": d.account_id, "application_id": d.application_id,
              "kind": d.kind, "subject": d.subject, "url": d.url, "method": d.method,
              "body": d.body, "signed": d.signed, "state": PENDING, "attempts": 0,
-             "next_at": d.due, "lease_until": None, "outcome": None, "created_at": now,
-             "updated_at": now}
+             "due_at": d.due, "next_at": d.due, "lease_until": None, "outcome": None,
+             "created_at": now, "updated_at": now}
             for d in items
         ]  # fmt: skip
         if rows:
@@ -125,16 +126,22 @@ class DeliveryRepository:
 
     def finish(
         self, delivery: Delivery, attempt: DeliveryAttempt, state: str, next_at: dt.datetime
-    ) -> None:
-        """Record an attempt and what follows: delivered, failed, or pending until ``next_at``."""
+    ) -> bool:
+        """Record an attempt and what follows: delivered, failed, or pending until ``next_at``.
+        Nothing is recorded (``False``) if the claim was lost meanwhile: the delivery was
+        replayed, or its lease ran out and another process took it."""
         with self._db.engine.begin() as conn:
-            conn.execute(sa.insert(delivery_attempts).values(**columns_of(attempt)))
-            conn.execute(
+            held = conn.execute(
                 sa.update(deliveries)
-                .where(deliveries.c.id == delivery.id)
+                .where(deliveries.c.id == delivery.id,
+                       deliveries.c.lease_until == delivery.lease_until)
                 .values(state=state, attempts=attempt.number, next_at=next_at,
                         lease_until=None, outcome=attempt.outcome, updated_at=utcnow())
             )  # fmt: skip
+            if held.rowcount != 1:
+                return False
+            conn.execute(sa.insert(delivery_attempts).values(**columns_of(attempt)))
+        return True
 
     def page(
         self, account_id: str, state: str | None, offset: int, limit: int

@@ -136,6 +136,7 @@ deliveries = sa.Table(
     sa.Column("signed", sa.Boolean, nullable=False),
     sa.Column("state", sa.String(12), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("lease_until", sa.DateTime(timezone=True)),
     sa.Column("outcome", sa.String(64)),
