@@ -22,6 +22,7 @@ from ringway.storage.conversations import (
     ConversationRepository,
     Event,
     Member,
+    MemberChanged,
     NameTaken,
     User,
 )
@@ -204,15 +205,14 @@ class ConversationService:
         current = [m for m in self._store.members(conversation.id)
                    if m.user_id == user.id and m.state != "LEFT"]  # fmt: skip
         if current:
-            raise problem(400, "conversation:error:member-already-joined", "Bad request.",
-                          "The user already has a member in this conversation.")  # fmt: skip
+            raise _already_joined()
         now = timestamp(utcnow())
         member = Member(f"MEM-{uuid.uuid4()}", conversation.id, user.id, state.upper(), channel,
                         {"invited": now, **({"joined": now} if state == "joined" else {})},
                         {state: {"is_system": True}}, utcnow())  # fmt: skip
         event = self._member_event(member, f"member:{state}")
-        with _still_there():
-            self._store.save_member(member, True, [event], self._emitter(app, conversation, user))
+        with _still_there(joining=True):
+            self._store.save_member(member, None, [event], self._emitter(app, conversation, user))
         self._deliveries.wake()
         return member
 
@@ -235,7 +235,7 @@ class ConversationService:
         event = self._member_event(changed, f"member:{state}", reason)
         user = self.user_of(app, member)
         with _still_there():
-            self._store.save_member(changed, False, [event],
+            self._store.save_member(changed, member.state, [event],
                                     self._emitter(app, conversation, user))  # fmt: skip
         self._deliveries.wake()
         return changed
@@ -308,7 +308,7 @@ class ConversationService:
                             {"invited": timestamp(utcnow())}, {"invited": {"is_system": True}},
                             utcnow())  # fmt: skip
             events.append(self._member_event(member, "member:invited"))
-        new = not found
+        was = found[0].state if found else None
         leaving = leg.status in FINAL and member.state != "LEFT"
         if leg.status == "answered" or leaving:
             state = "joined" if leg.status == "answered" else "left"
@@ -325,7 +325,7 @@ class ConversationService:
         events.append(Event(conversation.id, 0, "leg:status:update", member.id, update, utcnow()))
         if leaving:
             events.append(self._member_event(member, "member:left"))
-        self._store.save_member(member, new, events, self._emitter(app, conversation, user))
+        self._store.save_member(member, was, events, self._emitter(app, conversation, user))
         self._deliveries.wake()
 
     def _call_conversation(self, app: Application, conversation_id: str) -> Conversation:
@@ -394,11 +394,22 @@ class ConversationService:
 
 
 @contextmanager
-def _still_there() -> Iterator[None]:
+def _still_there(joining: bool = False) -> Iterator[None]:
+    """Changes that lost a race: to a deletion of the conversation, or to another change."""
     try:
         yield
     except ConversationGone:
         raise not_found("conversation") from None
+    except MemberChanged:
+        if joining:
+            raise _already_joined() from None
+        raise problem(400, "conversation:error:invalid-member-state", "Conflict.",
+                      "The member changed meanwhile; read it and try again.") from None  # fmt: skip
+
+
+def _already_joined() -> ProblemError:
+    return problem(400, "conversation:error:member-already-joined", "Bad request.",
+                   "The user already has a member in this conversation.")  # fmt: skip
 
 
 def _state(body: dict[str, Any], allowed: tuple[str, ...]) -> str:

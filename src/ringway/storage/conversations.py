@@ -70,6 +70,10 @@ class ConversationGone(Exception):
     """The conversation was deleted while an event for it was being stored."""
 
 
+class MemberChanged(Exception):
+    """Another change to the member, or to the user's membership, came first."""
+
+
 class NameTaken(Exception):
     """Another user or conversation of the application has the name."""
 
@@ -202,18 +206,26 @@ class ConversationRepository:
         return [record_of(Member, r._mapping) for r in rows]
 
     def save_member(
-        self, member: Member, new: bool, events: Iterable[Event], emit: Emit
+        self, member: Member, was: str | None, events: Iterable[Event], emit: Emit
     ) -> list[Event]:
-        """Store a member's change and the events it makes, numbered in order."""
-        with self._db.engine.begin() as conn:
-            if new:
-                conn.execute(sa.insert(rtc_members).values(**columns_of(member)))
-            else:
-                conn.execute(
-                    sa.update(rtc_members).where(rtc_members.c.id == member.id)
-                    .values(columns_of(member))
-                )  # fmt: skip
-            return self._record(conn, events, emit)
+        """Store a member's change from state ``was`` (``None``: a new member) and the events
+        it makes, numbered in order. ``MemberChanged`` if another change came first: the
+        member left or joined meanwhile, or the user got another active member."""
+        try:
+            with self._db.engine.begin() as conn:
+                if was is None:
+                    conn.execute(sa.insert(rtc_members).values(**columns_of(member)))
+                else:
+                    changed = conn.execute(
+                        sa.update(rtc_members)
+                        .where(rtc_members.c.id == member.id, rtc_members.c.state == was)
+                        .values(columns_of(member))
+                    )
+                    if changed.rowcount != 1:
+                        raise MemberChanged(member.id)
+                return self._record(conn, events, emit)
+        except IntegrityError:
+            raise MemberChanged(member.id) from None
 
     def add_event(self, event: Event, emit: Emit) -> Event:
         with self._db.engine.begin() as conn:

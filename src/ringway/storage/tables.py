@@ -257,6 +257,15 @@ rtc_members = sa.Table(
     sa.Column("timestamps", sa.JSON, nullable=False),
     sa.Column("initiator", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # A user has at most one member in a conversation that has not left.
+    sa.Index(
+        "uq_rtc_members_active",
+        "conversation_id",
+        "user_id",
+        unique=True,
+        sqlite_where=sa.text("state != 'LEFT'"),
+        postgresql_where=sa.text("state != 'LEFT'"),
+    ),
 )
 
 rtc_events = sa.Table(

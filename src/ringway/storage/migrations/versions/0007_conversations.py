@@ -68,6 +68,14 @@ def upgrade() -> None:
         sa.Column("timestamps", sa.JSON, nullable=False),
         sa.Column("initiator", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Index(
+            "uq_rtc_members_active",
+            "conversation_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("state != 'LEFT'"),
+            postgresql_where=sa.text("state != 'LEFT'"),
+        ),
     )
 
     op.create_table(
