@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,12 @@ from ringway.api.bearer import bearer_application
 from ringway.api.http import JSONResponse, json_body, reject_nul, resource
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
-from ringway.services.conversations import conversation_body, event_wire, invalid
+from ringway.services.conversations import (
+    ConversationService,
+    conversation_body,
+    event_wire,
+    invalid,
+)
 from ringway.services.platform import Platform
 from ringway.storage.conversations import Conversation, Member, User
 
@@ -27,7 +33,10 @@ DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 async def _context(request: Request) -> tuple[Platform, Application]:
-    application = (await bearer_application(request)).application
+    """The platform and the token's application (the token is checked once per request)."""
+    if not hasattr(request.state, "application"):
+        request.state.application = (await bearer_application(request)).application
+    application: Application = request.state.application
     return platform_of(request), application
 
 
@@ -111,6 +120,25 @@ def member_wire(member: Member, user: User | None) -> dict[str, Any]:
     }  # fmt: skip
 
 
+async def _act(
+    request: Request, pick: Callable[[ConversationService], Callable[..., Any]], *params: str,
+    body: bool = False,
+) -> Any:  # fmt: skip
+    """One service call for the token's application, with the named path parameters and, if
+    ``body``, the request's JSON body."""
+    platform, app = await _context(request)
+    args: list[Any] = [_param(request, name) for name in params]
+    if body:
+        args.append(await _body(request, platform))
+    return await platform.db.run(pick(platform.conversations), app, *args)
+
+
+async def _member(request: Request, member: Member, status: int = 200) -> Response:
+    platform, app = await _context(request)
+    user = await platform.db.run(platform.conversations.user_of, app, member)
+    return JSONResponse(member_wire(member, user), status_code=status)
+
+
 # -- users ---------------------------------------------------------------------------------
 
 
@@ -124,29 +152,20 @@ async def list_users(request: Request) -> Response:
 
 
 async def create_user(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    user = await platform.db.run(platform.conversations.create_user, app, body)
+    user = await _act(request, lambda c: c.create_user, body=True)
     return JSONResponse(user_wire(user), status_code=201)
 
 
 async def get_user(request: Request) -> Response:
-    platform, app = await _context(request)
-    user = await platform.db.run(platform.conversations.user, app, _param(request, "id"))
-    return JSONResponse(user_wire(user))
+    return JSONResponse(user_wire(await _act(request, lambda c: c.user, "id")))
 
 
 async def update_user(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    ident = _param(request, "id")
-    user = await platform.db.run(platform.conversations.update_user, app, ident, body)
-    return JSONResponse(user_wire(user))
+    return JSONResponse(user_wire(await _act(request, lambda c: c.update_user, "id", body=True)))
 
 
 async def delete_user(request: Request) -> Response:
-    platform, app = await _context(request)
-    await platform.db.run(platform.conversations.delete_user, app, _param(request, "id"))
+    await _act(request, lambda c: c.delete_user, "id")
     return Response(status_code=204)
 
 
@@ -162,29 +181,21 @@ async def list_conversations(request: Request) -> Response:
 
 
 async def create_conversation(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    created = await platform.db.run(platform.conversations.create_conversation, app, body)
+    created = await _act(request, lambda c: c.create_conversation, body=True)
     return JSONResponse(conversation_wire(created), status_code=201)
 
 
 async def get_conversation(request: Request) -> Response:
-    platform, app = await _context(request)
-    found = await platform.db.run(platform.conversations.conversation, app, _param(request, "id"))
-    return JSONResponse(conversation_wire(found))
+    return JSONResponse(conversation_wire(await _act(request, lambda c: c.conversation, "id")))
 
 
 async def update_conversation(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    ident = _param(request, "id")
-    changed = await platform.db.run(platform.conversations.update_conversation, app, ident, body)
+    changed = await _act(request, lambda c: c.update_conversation, "id", body=True)
     return JSONResponse(conversation_wire(changed))
 
 
 async def delete_conversation(request: Request) -> Response:
-    platform, app = await _context(request)
-    await platform.db.run(platform.conversations.delete_conversation, app, _param(request, "id"))
+    await _act(request, lambda c: c.delete_conversation, "id")
     return Response(status_code=204)
 
 
@@ -192,36 +203,23 @@ async def delete_conversation(request: Request) -> Response:
 
 
 async def list_members(request: Request) -> Response:
-    platform, app = await _context(request)
-    found = await platform.db.run(platform.conversations.members, app, _param(request, "id"))
+    found = await _act(request, lambda c: c.members, "id")
     items = [member_wire(m, u) for m, u in found]
     return JSONResponse(_listing(request, "members", items, max(len(items), 1), 0))
 
 
 async def create_member(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    cid = _param(request, "id")
-    member = await platform.db.run(platform.conversations.create_member, app, cid, body)
-    user = await platform.db.run(platform.conversations.user_of, app, member)
-    return JSONResponse(member_wire(member, user), status_code=201)
+    member = await _act(request, lambda c: c.create_member, "id", body=True)
+    return await _member(request, member, 201)
 
 
 async def get_member(request: Request) -> Response:
-    platform, app = await _context(request)
-    cid, mid = _param(request, "id"), _param(request, "member_id")
-    member = await platform.db.run(platform.conversations.member, app, cid, mid)
-    user = await platform.db.run(platform.conversations.user_of, app, member)
-    return JSONResponse(member_wire(member, user))
+    return await _member(request, await _act(request, lambda c: c.member, "id", "member_id"))
 
 
 async def update_member(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    cid, mid = _param(request, "id"), _param(request, "member_id")
-    member = await platform.db.run(platform.conversations.update_member, app, cid, mid, body)
-    user = await platform.db.run(platform.conversations.user_of, app, member)
-    return JSONResponse(member_wire(member, user))
+    changed = await _act(request, lambda c: c.update_member, "id", "member_id", body=True)
+    return await _member(request, changed)
 
 
 async def list_events(request: Request) -> Response:
@@ -236,10 +234,7 @@ async def list_events(request: Request) -> Response:
 
 
 async def create_event(request: Request) -> Response:
-    platform, app = await _context(request)
-    body = await _body(request, platform)
-    cid = _param(request, "id")
-    event = await platform.db.run(platform.conversations.create_event, app, cid, body)
+    event = await _act(request, lambda c: c.create_event, "id", body=True)
     return JSONResponse(event_wire(event, None), status_code=201)
 
 
