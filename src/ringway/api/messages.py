@@ -116,9 +116,9 @@ async def get_recipient(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
-    items = await platform.db.run(platform.messages.recipients, account.id)
-    stored = items.get(_path(request, "address"))
-    return JSONResponse(Recipient.model_validate(stored or {}).model_dump(mode="json"))
+    address = _path(request, "address")
+    recipient = await platform.db.run(platform.messages.recipient, account.id, address)
+    return JSONResponse(recipient.model_dump(mode="json"))
 
 
 async def set_recipient(request: Request) -> Response:

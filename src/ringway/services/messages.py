@@ -76,9 +76,7 @@ class MessageService:
             items += items_in
             steps = [StatusStep("submitted", now), StatusStep("delivered", now)]
         else:
-            stored = self._recipients.get(account_id, message.to)
-            recipient = Recipient.model_validate(stored or {})
-            steps = status_steps(message.channel, recipient, now)
+            steps = status_steps(message.channel, self.recipient(account_id, message.to), now)
         url = message.webhook_url or _hook(application, "status_url")
         version = message.webhook_version or _messages_of(application).get("version", "v1")
         app_id = application.id if application else None
@@ -162,6 +160,10 @@ class MessageService:
 
     def recipients(self, account_id: str) -> dict[str, Any]:
         return self._recipients.all(account_id)
+
+    def recipient(self, account_id: str, address: str) -> Recipient:
+        """How ``address`` behaves (the default, when it was never set)."""
+        return Recipient.model_validate(self._recipients.get(account_id, address) or {})
 
     def delete_recipient(self, account_id: str, address: str) -> None:
         if not self._recipients.delete(account_id, address):
