@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Callable
 
 import jwt
 
@@ -20,3 +21,10 @@ def sign_callback(body: bytes, signature_secret: str, api_key: str, application_
         "application_id": application_id,
     }
     return jwt.encode(claims, signature_secret, algorithm="HS256")
+
+
+def callback_signer(
+    signature_secret: str, api_key: str, application_id: str
+) -> Callable[[bytes], str]:
+    """Signs each body it is given, as ``sign_callback``."""
+    return lambda body: sign_callback(body, signature_secret, api_key, application_id)

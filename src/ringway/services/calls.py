@@ -32,7 +32,7 @@ from ringway.engine.clock import Clock
 from ringway.engine.session import CallLeg
 from ringway.engine.voice import VoiceEngine, dial_of
 from ringway.engine.webhooks import Signer, Target
-from ringway.security.signing import sign_callback
+from ringway.security.signing import callback_signer
 from ringway.services.conversations import AppLeg, ConversationService
 from ringway.storage.behaviours import Behaviours
 from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
@@ -107,8 +107,7 @@ class CallService:
         account = await self._db.run(self._accounts.by_id, application.account_id)
         if account is None:
             return None
-        secret, key = account.signature_secret, account.api_key
-        return lambda body: sign_callback(body, secret, key, application.id)
+        return callback_signer(account.signature_secret, account.api_key, application.id)
 
     # -- placing calls -------------------------------------------------------------------
 

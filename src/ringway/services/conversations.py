@@ -10,12 +10,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-import orjson
-
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, ProblemError
-from ringway.services.deliveries import DeliveryService
+from ringway.services.deliveries import DeliveryService, new_delivery
 from ringway.storage.conversations import (
     Conversation,
     ConversationGone,
@@ -159,11 +157,8 @@ class ConversationService:
             texts["display_name"], texts["image_url"], _dict(body, "properties"), "ACTIVE", 0,
             now, now,
         )  # fmt: skip
-        envelope = {"type": "conversation:created", "application_id": app.id,
-                    "timestamp": timestamp(now),
-                    "body": conversation_body(conversation)}  # fmt: skip
-        delivery = self._delivery(app, conversation.id, envelope)
-        self._unique(self._store.add_conversation, conversation, "conversation", delivery)
+        self._unique(self._store.add_conversation, conversation, "conversation",
+                     self._created(app, conversation))  # fmt: skip
         self._deliveries.wake()
         return conversation
 
@@ -333,14 +328,15 @@ class ConversationService:
         now = utcnow()
         conversation = Conversation(conversation_id, app.id, conversation_id, None, None, {},
                                     "ACTIVE", 0, now, now)  # fmt: skip
-        envelope = {
-            "type": "conversation:created",
-            "application_id": app.id,
-            "timestamp": timestamp(now),
-            "body": conversation_body(conversation),
-        }
-        self._store.add_conversation(conversation, self._delivery(app, conversation.id, envelope))
+        self._store.add_conversation(conversation, self._created(app, conversation))
         return conversation
+
+    def _created(self, app: Application, conversation: Conversation) -> NewDelivery | None:
+        """``conversation:created``: no event id, and the conversation in the body."""
+        envelope = {"type": "conversation:created", "application_id": app.id,
+                    "timestamp": timestamp(conversation.created_at),
+                    "body": conversation_body(conversation)}  # fmt: skip
+        return self._delivery(app, conversation.id, envelope)
 
     # -- webhooks ------------------------------------------------------------------------
 
@@ -379,9 +375,8 @@ class ConversationService:
         url = (rtc.get("webhooks", {}).get("event_url") or {}).get("address")
         if url is None:
             return None
-        return NewDelivery(str(uuid.uuid4()), app.account_id, app.id, "rtc", subject, url,
-                           orjson.dumps(envelope), bool(rtc.get("signed_callbacks")),
-                           utcnow())  # fmt: skip
+        return new_delivery(app.account_id, app.id, "rtc", subject, url, envelope,
+                            bool(rtc.get("signed_callbacks")), utcnow())  # fmt: skip
 
     @staticmethod
     def _unique(store: Any, item: Any, kind: str, *more: Any) -> None:

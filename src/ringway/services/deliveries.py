@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
 
 from ringway.domain.errors import not_found
 from ringway.engine.outbox import Outbox
 from ringway.engine.webhooks import Signer
-from ringway.security.signing import sign_callback
+from ringway.security.signing import callback_signer
 from ringway.storage.database import Database
-from ringway.storage.deliveries import Delivery, DeliveryAttempt, DeliveryRepository
+from ringway.storage.deliveries import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryRepository,
+    NewDelivery,
+)
 from ringway.storage.repositories import AccountRepository
 
 
@@ -17,6 +27,15 @@ from ringway.storage.repositories import AccountRepository
 class DeliveryLog:
     delivery: Delivery
     attempts: list[DeliveryAttempt]
+
+
+def new_delivery(
+    account_id: str, app_id: str | None, kind: str, subject: str, url: str,
+    body: dict[str, Any], signed: bool, due: datetime,
+) -> NewDelivery:  # fmt: skip
+    """A delivery of ``body`` as JSON, due at ``due``, with a fresh id."""
+    return NewDelivery(str(uuid.uuid4()), account_id, app_id, kind, subject, url,
+                       orjson.dumps(body), signed, due)  # fmt: skip
 
 
 class DeliveryService:
@@ -38,8 +57,9 @@ class DeliveryService:
         account = await self._db.run(self._accounts.by_id, delivery.account_id)
         if account is None:
             return None
-        secret, key, app = account.signature_secret, account.api_key, delivery.application_id
-        return lambda body: sign_callback(body, secret, key, app or "")
+        return callback_signer(
+            account.signature_secret, account.api_key, delivery.application_id or ""
+        )
 
     def page(
         self, account_id: str, state: str | None, offset: int, limit: int

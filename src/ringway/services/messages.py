@@ -8,8 +8,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from ringway.domain.applications import Application
 from ringway.domain.errors import InvalidParameter, not_found, not_routed, payload_invalid
 from ringway.domain.messages import (
@@ -23,7 +21,7 @@ from ringway.domain.messages import (
     wire_time,
 )
 from ringway.domain.ncco import MAX_ADDRESS
-from ringway.services.deliveries import DeliveryLog, DeliveryService
+from ringway.services.deliveries import DeliveryLog, DeliveryService, new_delivery
 from ringway.storage.behaviours import Behaviours
 from ringway.storage.database import Database
 from ringway.storage.deliveries import NewDelivery
@@ -175,8 +173,7 @@ def _delivery(
     body: dict[str, Any], due: datetime,
 ) -> NewDelivery:  # fmt: skip
     """Message webhooks are always signed (wire §10)."""
-    return NewDelivery(str(uuid.uuid4()), account_id, app_id, kind, subject, url,
-                       orjson.dumps(body), True, due)  # fmt: skip
+    return new_delivery(account_id, app_id, kind, subject, url, body, True, due)
 
 
 def _record(
