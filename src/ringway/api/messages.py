@@ -16,7 +16,7 @@ from ringway.api.http import JSONResponse, check_accept, json_body, read_body, r
 from ringway.api.params import int_params
 from ringway.domain.applications import parse_body
 from ringway.domain.errors import InvalidParameter, list_invalid
-from ringway.domain.messages import Recipient, invalid_json
+from ringway.domain.messages import Recipient, invalid_json, reached
 from ringway.services.deliveries import DeliveryLog
 from ringway.storage.messages import MessageRecord
 from ringway.storage.repositories import utcnow
@@ -75,9 +75,7 @@ async def get_message(request: Request) -> Response:
 
 def message_wire(record: MessageRecord, logs: list[DeliveryLog]) -> dict[str, Any]:
     """A message with the statuses it has reached so far and every delivery it caused."""
-    now = utcnow().isoformat()
-    history = [{k: v for k, v in step.items() if k != "at"}
-               for step in record.history if step["at"] <= now]  # fmt: skip
+    history = reached(record.history, utcnow())
     return {
         "message_uuid": record.uuid, "direction": record.direction, "channel": record.channel,
         "message_type": record.message_type, "from": record.from_address,

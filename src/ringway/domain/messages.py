@@ -240,6 +240,18 @@ def status_steps(channel: str, recipient: Recipient, start: datetime) -> list[St
     return steps
 
 
+def reached(history: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The steps of a stored history (``status``, ``at``, ``error``?) that have happened by
+    ``now``, each with its wire ``timestamp``."""
+    steps = []
+    for step in history:
+        at = datetime.fromisoformat(step["at"])
+        if at <= now:
+            steps.append({"status": step["status"], "timestamp": wire_time(at, "v0.1"),
+                          **({"error": step["error"]} if "error" in step else {})})  # fmt: skip
+    return steps
+
+
 # -- webhook bodies ------------------------------------------------------------------------
 
 

@@ -18,7 +18,6 @@ from ringway.domain.messages import (
     parse_message,
     status_body,
     status_steps,
-    wire_time,
 )
 from ringway.domain.ncco import MAX_ADDRESS
 from ringway.services.deliveries import DeliveryLog, DeliveryService, new_delivery
@@ -180,7 +179,7 @@ def _record(
     message_uuid: str, account_id: str, app_id: str | None, direction: str, message: Message,
     now: datetime, steps: list[StatusStep],
 ) -> MessageRecord:  # fmt: skip
-    history = [{"status": s.status, "timestamp": wire_time(s.at, "v0.1"), "at": s.at.isoformat(),
+    history = [{"status": s.status, "at": s.at.isoformat(),
                 **({"error": s.error} if s.error is not None else {})} for s in steps]  # fmt: skip
     return MessageRecord(
         message_uuid, account_id, app_id, direction, message.channel, message.message_type,
