@@ -19,7 +19,7 @@ def connect(w: World, **more: Any) -> dict[str, Any]:
 
 
 def phone(w: World, **behaviour: Any) -> None:
-    w.platform.calls.set_phone(w.account_id, CALLEE, Phone(**behaviour))
+    w.platform.calls.phones.set(w.account_id, CALLEE, Phone(**behaviour))
 
 
 def test_a_phone_that_answers_is_bridged_until_it_hangs_up_then_the_ncco_goes_on(
@@ -160,7 +160,7 @@ def test_other_endpoint_types_reach_virtual_phones(tmp_path: Path) -> None:
             {"type": "vbc", "extension": "1234"},
         ]  # fmt: skip
         for endpoint in endpoints:
-            w.platform.calls.set_phone(
+            w.platform.calls.phones.set(
                 w.account_id,
                 endpoint.get("uri") or endpoint.get("user") or endpoint["extension"],
                 Phone(answer_after=1, hangup_after=3),

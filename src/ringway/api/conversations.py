@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, json_body, reject_nul, resource
+from ringway.api.http import JSONResponse, json_body, path_param, reject_nul, resource
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.services.conversations import (
@@ -42,12 +42,6 @@ async def _context(request: Request) -> tuple[Platform, Application]:
 
 async def _body(request: Request, platform: Platform) -> Any:
     return await json_body(request, platform.settings.max_body_bytes)
-
-
-def _param(request: Request, name: str) -> str:
-    value: str = request.path_params[name]
-    reject_nul(value, name)
-    return value
 
 
 def _page(request: Request) -> tuple[int, int, bool]:
@@ -127,7 +121,7 @@ async def _act(
     """One service call for the token's application, with the named path parameters and, if
     ``body``, the request's JSON body."""
     platform, app = await _context(request)
-    args: list[Any] = [_param(request, name) for name in params]
+    args: list[Any] = [path_param(request, name) for name in params]
     if body:
         args.append(await _body(request, platform))
     return await platform.db.run(pick(platform.conversations), app, *args)
@@ -225,7 +219,7 @@ async def update_member(request: Request) -> Response:
 async def list_events(request: Request) -> Response:
     platform, app = await _context(request)
     size, offset, _newest = _page(request)
-    cid = _param(request, "id")
+    cid = path_param(request, "id")
     found = await platform.db.run(platform.conversations.events, app, cid, offset, size)
     items = [event_wire(e, None) for e in found]
     listing = _listing(request, "events", items, size, offset)
@@ -240,7 +234,7 @@ async def create_event(request: Request) -> Response:
 
 async def get_event(request: Request) -> Response:
     platform, app = await _context(request)
-    cid, raw = _param(request, "id"), _param(request, "event_id")
+    cid, raw = path_param(request, "id"), path_param(request, "event_id")
     if not DIGITS.fullmatch(raw) or int(raw) >= 2**31:
         raise invalid("event_id", '"event_id" must be a positive integer')
     event = await platform.db.run(platform.conversations.event, app, cid, int(raw))

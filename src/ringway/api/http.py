@@ -70,6 +70,13 @@ async def json_body(request: Request, limit: int) -> Any:
     return body
 
 
+def path_param(request: Request, name: str) -> str:
+    """A path parameter, refused (400) if it holds a NUL."""
+    value: str = request.path_params[name]
+    reject_nul(value, name)
+    return value
+
+
 def reject_nul(value: Any, path: str = "") -> None:
     """400 for a NUL character anywhere in a body: no database can store one in text."""
     if isinstance(value, str):

@@ -12,11 +12,19 @@ from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, check_accept, json_body, read_body, reject_nul, resource
+from ringway.api.http import (
+    JSONResponse,
+    check_accept,
+    json_body,
+    path_param,
+    read_body,
+    reject_nul,
+    resource,
+)
 from ringway.api.params import int_params
-from ringway.domain.applications import parse_body
+from ringway.api.parties import party_routes
 from ringway.domain.errors import InvalidParameter, list_invalid
-from ringway.domain.messages import Recipient, invalid_json, reached
+from ringway.domain.messages import invalid_json, reached
 from ringway.services.deliveries import DeliveryLog
 from ringway.storage.messages import MessageRecord
 from ringway.storage.repositories import utcnow
@@ -68,7 +76,7 @@ async def get_message(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
-    uuid = _path(request, "uuid")
+    uuid = path_param(request, "uuid")
     record, logs = await platform.db.run(platform.messages.get, account.id, uuid)
     return JSONResponse(message_wire(record, logs))
 
@@ -99,44 +107,6 @@ def delivery_wire(log: DeliveryLog) -> dict[str, Any]:
     }  # fmt: skip
 
 
-# -- recipients ----------------------------------------------------------------------------
-
-
-async def list_recipients(request: Request) -> Response:
-    check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
-    platform = platform_of(request)
-    items = await platform.db.run(platform.messages.recipients, account.id)
-    return JSONResponse({"recipients": items, "default": Recipient().model_dump(mode="json")})
-
-
-async def get_recipient(request: Request) -> Response:
-    check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
-    platform = platform_of(request)
-    address = _path(request, "address")
-    recipient = await platform.db.run(platform.messages.recipient, account.id, address)
-    return JSONResponse(recipient.model_dump(mode="json"))
-
-
-async def set_recipient(request: Request) -> Response:
-    check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
-    platform = platform_of(request)
-    recipient = parse_body(Recipient, await json_body(request, platform.settings.max_body_bytes))
-    address = _path(request, "address")
-    await platform.db.run(platform.messages.set_recipient, account.id, address, recipient)
-    return JSONResponse(recipient.model_dump(mode="json"))
-
-
-async def delete_recipient(request: Request) -> Response:
-    account = await basic_account(request)
-    platform = platform_of(request)
-    address = _path(request, "address")
-    await platform.db.run(platform.messages.delete_recipient, account.id, address)
-    return Response(status_code=204)
-
-
 # -- deliveries ----------------------------------------------------------------------------
 
 
@@ -156,7 +126,7 @@ async def get_delivery(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
-    log = await platform.db.run(platform.deliveries.get, account.id, _path(request, "id"))
+    log = await platform.db.run(platform.deliveries.get, account.id, path_param(request, "id"))
     return JSONResponse(delivery_wire(log))
 
 
@@ -164,7 +134,7 @@ async def retry_delivery(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
-    log = await platform.db.run(platform.deliveries.retry, account.id, _path(request, "id"))
+    log = await platform.db.run(platform.deliveries.retry, account.id, path_param(request, "id"))
     return JSONResponse(delivery_wire(log), status_code=202)
 
 
@@ -180,23 +150,11 @@ def _paging(request: Request) -> tuple[int, int]:
     return paging["page_size"], paging["record_index"]
 
 
-def _path(request: Request, name: str) -> str:
-    value: str = request.path_params[name]
-    reject_nul(value, name)
-    return value
-
-
 routes: list[Route] = [
     resource("/v1/messages", POST=send_message),
     resource(MESSAGES, GET=list_messages, POST=receive_message),
     resource(MESSAGES + "/{uuid}", GET=get_message),
-    resource(RECIPIENTS, GET=list_recipients),
-    resource(
-        RECIPIENTS + "/{address:path}",
-        GET=get_recipient,
-        PUT=set_recipient,
-        DELETE=delete_recipient,
-    ),
+    *party_routes(RECIPIENTS, "recipients", lambda platform: platform.messages.recipients),
     resource(DELIVERIES, GET=list_deliveries),
     resource(DELIVERIES + "/{id}", GET=get_delivery),
     resource(DELIVERIES + "/{id}/retry", POST=retry_delivery),

@@ -10,13 +10,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, reject_nul, resource
+from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
+from ringway.api.parties import party_routes
 from ringway.api.voice import call_page, call_uuid, call_wire
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, payload_invalid
-from ringway.domain.simulation import Phone
 from ringway.domain.voice import SimulatedCall, SimulatedInput
 from ringway.storage.calls import Entry
 
@@ -66,12 +66,6 @@ async def timeline(request: Request) -> Response:
     )  # fmt: skip
 
 
-def phone_address(request: Request) -> str:
-    address: str = request.path_params["address"]
-    reject_nul(address, "address")
-    return address
-
-
 def entry_wire(entry: Entry) -> dict[str, Any]:
     return {"seq": entry.seq, "at": timestamp(entry.at), "leg": entry.leg, "kind": entry.kind,
             **entry.data}  # fmt: skip
@@ -96,44 +90,10 @@ async def caller_input(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def list_phones(request: Request) -> Response:
-    check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
-    platform = platform_of(request)
-    phones = await platform.db.run(platform.calls.phones, account.id)
-    return JSONResponse({"phones": phones, "default": Phone().model_dump(mode="json")})
-
-
-async def get_phone(request: Request) -> Response:
-    check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
-    address = phone_address(request)
-    phone = await platform_of(request).calls.phone(account.id, address, "phone")
-    return JSONResponse(phone.model_dump(mode="json"))
-
-
-async def set_phone(request: Request) -> Response:
-    check_accept(request.headers.get("accept"))
-    account = await basic_account(request)
-    platform = platform_of(request)
-    phone = parse_body(Phone, await json_body(request, platform.settings.max_body_bytes))
-    address = phone_address(request)
-    await platform.db.run(platform.calls.set_phone, account.id, address, phone)
-    return JSONResponse(phone.model_dump(mode="json"))
-
-
-async def delete_phone(request: Request) -> Response:
-    account = await basic_account(request)
-    platform = platform_of(request)
-    await platform.db.run(platform.calls.delete_phone, account.id, phone_address(request))
-    return Response(status_code=204)
-
-
 routes: list[Route] = [
     resource(PATH, GET=list_calls, POST=place_call),
     resource(PATH + "/{uuid}", GET=get_call),
     resource(PATH + "/{uuid}/timeline", GET=timeline),
     *(resource(f"{PATH}/{{uuid}}/{kind}", POST=caller_input) for kind in CALLER_INPUTS),
-    resource("/_ringway/phones", GET=list_phones),
-    resource("/_ringway/phones/{address:path}", GET=get_phone, PUT=set_phone, DELETE=delete_phone),
+    *party_routes("/_ringway/phones", "phones", lambda platform: platform.calls.phones),
 ]

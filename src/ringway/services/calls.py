@@ -18,7 +18,7 @@ from ringway.domain.errors import (
     not_routed,
     payload_invalid,
 )
-from ringway.domain.ncco import MAX_ADDRESS, machine_detection, ncco_field, parse_ncco
+from ringway.domain.ncco import machine_detection, ncco_field, parse_ncco
 from ringway.domain.numbers import Number, normalize_msisdn
 from ringway.domain.simulation import Phone, talk_seconds
 from ringway.domain.voice import (
@@ -34,7 +34,7 @@ from ringway.engine.voice import VoiceEngine, dial_of
 from ringway.engine.webhooks import Signer, Target
 from ringway.security.signing import callback_signer
 from ringway.services.conversations import AppLeg, ConversationService
-from ringway.storage.behaviours import Behaviours
+from ringway.services.parties import Parties
 from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
 from ringway.storage.database import Database
 from ringway.storage.numbers import NumberRepository
@@ -58,7 +58,7 @@ class CallService:
     ) -> None:
         self._db = db
         self._calls = calls
-        self._phones = Behaviours(db, phones)
+        self.phones = Parties(db, phones, Phone, "phone")
         self._numbers = numbers
         self._applications = applications
         self._accounts = accounts
@@ -85,10 +85,8 @@ class CallService:
         return app if voice and voice.get("webhooks", {}).get("answer_url") else None
 
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone:
-        stored = await self._db.run(self._phones.get, account_id, address)
-        if stored is not None:
-            return Phone.model_validate(stored)
-        return Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
+        default = Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
+        return await self._db.run(self.phones.get, account_id, address, default)
 
     async def app_leg(self, leg: CallLeg) -> None:
         if leg.application is None or self.conversations is None:
@@ -289,17 +287,3 @@ class CallService:
     def recording(self, account_id: str, recording_uuid: str) -> Path | None:
         path = self._engine.recordings.path(account_id, recording_uuid)
         return path if path is not None and path.is_file() else None
-
-    def set_phone(self, account_id: str, address: str, phone: Phone) -> None:
-        if not 0 < len(address) <= MAX_ADDRESS or "\x00" in address:
-            raise payload_invalid(
-                [InvalidParameter("address", f"must be 1 to {MAX_ADDRESS} characters")]
-            )
-        self._phones.set(account_id, address, phone.model_dump(mode="json"))
-
-    def phones(self, account_id: str) -> dict[str, Any]:
-        return self._phones.all(account_id)
-
-    def delete_phone(self, account_id: str, address: str) -> None:
-        if not self._phones.delete(account_id, address):
-            raise not_found("phone", address)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ringway.domain.applications import Application
-from ringway.domain.errors import InvalidParameter, not_found, not_routed, payload_invalid
+from ringway.domain.errors import not_found, not_routed
 from ringway.domain.messages import (
     Message,
     Recipient,
@@ -19,9 +19,8 @@ from ringway.domain.messages import (
     status_body,
     status_steps,
 )
-from ringway.domain.ncco import MAX_ADDRESS
 from ringway.services.deliveries import DeliveryLog, DeliveryService, new_delivery
-from ringway.storage.behaviours import Behaviours
+from ringway.services.parties import Parties
 from ringway.storage.database import Database
 from ringway.storage.deliveries import NewDelivery
 from ringway.storage.messages import MessageRecord, MessageRepository
@@ -53,7 +52,7 @@ class MessageService:
         self._numbers = numbers
         self._applications = applications
         self._deliveries = deliveries
-        self._recipients = Behaviours(db, recipients)
+        self.recipients = Parties(db, recipients, Recipient, "recipient")
 
     # -- sending -------------------------------------------------------------------------
 
@@ -73,7 +72,7 @@ class MessageService:
             items += items_in
             steps = [StatusStep("submitted", now), StatusStep("delivered", now)]
         else:
-            steps = status_steps(message.channel, self.recipient(account_id, message.to), now)
+            steps = status_steps(message.channel, self.recipients.get(account_id, message.to), now)
         url = message.webhook_url or _hook(application, "status_url")
         version = message.webhook_version or _messages_of(application).get("version", "v1")
         app_id = application.id if application else None
@@ -145,26 +144,6 @@ class MessageService:
     ) -> tuple[int, list[tuple[MessageRecord, list[DeliveryLog]]]]:
         total, records = self._messages.page(account_id, offset, limit)
         return total, [(r, self._deliveries.of_subject(account_id, r.uuid)) for r in records]
-
-    # -- recipients ----------------------------------------------------------------------
-
-    def set_recipient(self, account_id: str, address: str, recipient: Recipient) -> None:
-        if not 0 < len(address) <= MAX_ADDRESS or "\x00" in address:
-            raise payload_invalid(
-                [InvalidParameter("address", f"must be 1 to {MAX_ADDRESS} characters")]
-            )
-        self._recipients.set(account_id, address, recipient.model_dump(mode="json"))
-
-    def recipients(self, account_id: str) -> dict[str, Any]:
-        return self._recipients.all(account_id)
-
-    def recipient(self, account_id: str, address: str) -> Recipient:
-        """How ``address`` behaves (the default, when it was never set)."""
-        return Recipient.model_validate(self._recipients.get(account_id, address) or {})
-
-    def delete_recipient(self, account_id: str, address: str) -> None:
-        if not self._recipients.delete(account_id, address):
-            raise not_found("recipient", address)
 
 
 def _delivery(
