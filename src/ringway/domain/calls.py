@@ -31,6 +31,8 @@ class Status(StrEnum):
 EARLY_ENDS = frozenset(
     {Status.BUSY, Status.CANCELLED, Status.TIMEOUT, Status.UNANSWERED, Status.FAILED}
 )
+# The statuses that end a leg's part in the call (``completed`` may still follow).
+ENDINGS = EARLY_ENDS | {Status.REJECTED, Status.COMPLETED}
 FOLLOWS: dict[Status | None, frozenset[Status]] = {
     None: frozenset({Status.STARTED}),
     Status.STARTED: frozenset({Status.RINGING, Status.REJECTED, Status.FAILED}),

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from ringway.domain.applications import Application
-from ringway.domain.calls import timestamp
+from ringway.domain.calls import ENDINGS, timestamp
 from ringway.domain.errors import InvalidParameter, ProblemError
 from ringway.services.deliveries import DeliveryService, new_delivery
 from ringway.storage.conversations import (
@@ -89,10 +89,6 @@ def _dict(body: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid(name, f'"{name}" must be an object')
     return value
-
-
-FINAL = frozenset({"completed", "busy", "timeout", "cancelled", "rejected", "failed",
-                   "unanswered", "machine"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -304,7 +300,7 @@ class ConversationService:
                             utcnow())  # fmt: skip
             events.append(self._member_event(member, "member:invited"))
         was = found[0].state if found else None
-        leaving = leg.status in FINAL and member.state != "LEFT"
+        leaving = leg.status in ENDINGS and member.state != "LEFT"
         if leg.status == "answered" or leaving:
             state = "joined" if leg.status == "answered" else "left"
             member = Member(member.id, member.conversation_id, member.user_id, state.upper(),
