@@ -227,6 +227,12 @@ class Application:
     improve_ai: bool
     created_at: datetime
 
+    def webhook(self, capability: str, name: str) -> dict[str, Any] | None:
+        """A webhook's settings (``address``, ``http_method``, timeouts), if it has one."""
+        hooks = (self.capabilities.get(capability) or {}).get("webhooks") or {}
+        found: dict[str, Any] | None = hooks.get(name) or None
+        return found
+
 
 M = TypeVar("M", bound=BaseModel)
 

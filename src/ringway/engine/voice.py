@@ -551,9 +551,8 @@ def dial_of(endpoint: dict[str, Any]) -> Dial:
 
 
 def _hook(application: Application, name: str, socket_default: int) -> Target | None:
-    voice = application.capabilities.get("voice") or {}
-    spec = (voice.get("webhooks") or {}).get(name)
-    if not spec:
+    spec = application.webhook("voice", name)
+    if spec is None:
         return None
     return Target(
         spec["address"],

@@ -81,8 +81,7 @@ class CallService:
         if record is None or record.app_id is None:
             return None
         app = await self._db.run(self._applications.get, record.app_id)
-        voice = app.capabilities.get("voice") if app else None
-        return app if voice and voice.get("webhooks", {}).get("answer_url") else None
+        return app if app is not None and app.webhook("voice", "answer_url") else None
 
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone:
         default = Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))

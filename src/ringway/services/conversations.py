@@ -367,12 +367,12 @@ class ConversationService:
     def _delivery(
         self, app: Application, subject: str, envelope: dict[str, Any]
     ) -> NewDelivery | None:
-        rtc = app.capabilities.get("rtc") or {}
-        url = (rtc.get("webhooks", {}).get("event_url") or {}).get("address")
-        if url is None:
+        hook = app.webhook("rtc", "event_url")
+        if hook is None:
             return None
-        return new_delivery(app.account_id, app.id, "rtc", subject, url, envelope,
-                            bool(rtc.get("signed_callbacks")), utcnow())  # fmt: skip
+        signed = bool(app.capabilities["rtc"].get("signed_callbacks"))
+        return new_delivery(app.account_id, app.id, "rtc", subject, hook["address"], envelope,
+                            signed, utcnow())  # fmt: skip
 
     @staticmethod
     def _unique(store: Any, item: Any, kind: str, *more: Any) -> None:

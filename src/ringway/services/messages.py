@@ -34,9 +34,8 @@ def _messages_of(app: Application | None) -> dict[str, Any]:
 
 
 def _hook(app: Application | None, name: str) -> str | None:
-    webhook = _messages_of(app).get("webhooks", {}).get(name) or {}
-    address: str | None = webhook.get("address")
-    return address
+    webhook = app.webhook("messages", name) if app is not None else None
+    return str(webhook["address"]) if webhook else None
 
 
 class MessageService:
