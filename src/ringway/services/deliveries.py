@@ -73,8 +73,12 @@ class DeliveryService:
             raise not_found("delivery", uuid)
         return self._logs([delivery])[0]
 
-    def of_subject(self, account_id: str, subject: str) -> list[DeliveryLog]:
-        return self._logs(self.repository.for_subject(account_id, subject))
+    def of_subjects(self, account_id: str, subjects: list[str]) -> dict[str, list[DeliveryLog]]:
+        """The deliveries of each subject (a message, a conversation), in two queries."""
+        found: dict[str, list[DeliveryLog]] = {subject: [] for subject in subjects}
+        for log in self._logs(self.repository.for_subjects(account_id, subjects)):
+            found[log.delivery.subject].append(log)
+        return found
 
     def retry(self, account_id: str, uuid: str) -> DeliveryLog:
         if not self.repository.retry(account_id, uuid):
@@ -83,5 +87,7 @@ class DeliveryService:
         return self.get(account_id, uuid)
 
     def _logs(self, items: list[Delivery]) -> list[DeliveryLog]:
-        attempts = self.repository.attempts([d.id for d in items])
-        return [DeliveryLog(d, [a for a in attempts if a.delivery_id == d.id]) for d in items]
+        by_delivery: dict[int, list[DeliveryAttempt]] = {d.id: [] for d in items}
+        for attempt in self.repository.attempts(list(by_delivery)):
+            by_delivery[attempt.delivery_id].append(attempt)
+        return [DeliveryLog(d, by_delivery[d.id]) for d in items]

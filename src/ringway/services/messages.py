@@ -136,13 +136,14 @@ class MessageService:
         record = self._messages.get(account_id, message_uuid)
         if record is None:
             raise not_found("message", message_uuid)
-        return record, self._deliveries.of_subject(account_id, message_uuid)
+        return record, self._deliveries.of_subjects(account_id, [message_uuid])[message_uuid]
 
     def page(
         self, account_id: str, offset: int, limit: int
     ) -> tuple[int, list[tuple[MessageRecord, list[DeliveryLog]]]]:
         total, records = self._messages.page(account_id, offset, limit)
-        return total, [(r, self._deliveries.of_subject(account_id, r.uuid)) for r in records]
+        logs = self._deliveries.of_subjects(account_id, [r.uuid for r in records])
+        return total, [(r, logs[r.uuid]) for r in records]
 
 
 def _delivery(

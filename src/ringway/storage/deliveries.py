@@ -169,11 +169,13 @@ class DeliveryRepository:
             ).first()
         return record_of(Delivery, row._mapping) if row else None
 
-    def for_subject(self, account_id: str, subject: str) -> list[Delivery]:
+    def for_subjects(self, account_id: str, subjects: list[str]) -> list[Delivery]:
+        if not subjects:
+            return []
         with self._db.read() as conn:
             rows = conn.execute(
                 sa.select(deliveries)
-                .where(deliveries.c.account_id == account_id, deliveries.c.subject == subject)
+                .where(deliveries.c.account_id == account_id, deliveries.c.subject.in_(subjects))
                 .order_by(deliveries.c.id)
             ).all()
         return [record_of(Delivery, r._mapping) for r in rows]
