@@ -70,7 +70,8 @@ def test_kill_9_loses_no_delivery(tmp_path: Path) -> None:
         number = setup_number(served.url, f"http://127.0.0.1:{hooks_port}")
         simulate(served.url, number, 20)
         # The receiver is down: every delivery is tried, refused, and waits for its retry.
-        eventually(lambda: all(d["attempts"] >= 1 for d in deliveries(served.url)),
+        eventually(lambda: len(d := deliveries(served.url)) == 20
+                   and all(x["attempts"] >= 1 for x in d),
                    timeout=20, what="an attempt at every delivery")  # fmt: skip
         served.process.kill()  # kill -9: no shutdown, whatever was in flight stays in flight
         served.process.wait()
