@@ -13,7 +13,6 @@ import orjson
 import pytest
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_application import (
-    ApplicationConfig,
     ApplicationUrl,
     Capabilities,
     Messages,
@@ -35,6 +34,7 @@ from vonage_messages.models.base_message import BaseMessage
 
 from ringway.security.keys import generate_key_pair
 from tests.conftest import LiveServer, eventually
+from tests.contract.conftest import sdk_app
 from tests.receivers import Receiver
 
 USER = "447700900321"
@@ -57,30 +57,19 @@ class Sdk:
 
 @pytest.fixture
 def sdk(tls_server: LiveServer, hooks: Receiver) -> Iterator[Sdk]:
-    credentials = tls_server.account()
-    host = f"127.0.0.1:{tls_server.port}"
-    options = HttpClientOptions(api_host=host, rest_host=host)
-    admin = Vonage(Auth(api_key=credentials.api_key, api_secret=credentials.api_secret), options)
     webhooks = MessagesWebhooks(
         inbound_url=ApplicationUrl(address=hooks.url + "/inbound", http_method="POST"),
         status_url=ApplicationUrl(address=hooks.url + "/status", http_method="POST"),
     )
-    app = admin.application.create_application(
-        ApplicationConfig(
-            name="sdk chat",
-            capabilities=Capabilities(messages=Messages(webhooks=webhooks, version="v1")),
-        )
-    )
-    assert app.keys is not None and app.keys.model_extra is not None
-    client = Vonage(Auth(application_id=app.id, private_key=app.keys.model_extra["private_key"]),
-                    options)  # fmt: skip
+    made = sdk_app(tls_server, "sdk chat",
+                   Capabilities(messages=Messages(webhooks=webhooks, version="v1")))  # fmt: skip
+    credentials = made.credentials
     secret = tls_server.platform.accounts.get(credentials.api_key).signature_secret
     with tls_server.client(credentials) as rest:
         rest.put(f"/_ringway/recipients/{USER}", json={"behaviour": "read", "delivered_after": 0,
                                                        "read_after": 0})  # fmt: skip
-    del admin
-    chat = Sdk(client, app.id, secret)
-    del client
+    chat = Sdk(made.client, made.app_id, secret)
+    del made
     yield chat
     chat.close()
 

@@ -16,7 +16,6 @@ import orjson
 import pytest
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_application import (
-    ApplicationConfig,
     Capabilities,
     Voice,
     VoiceUrl,
@@ -40,6 +39,7 @@ from ringway.config import Settings
 from ringway.security.keys import generate_key_pair
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer, eventually, run_server
+from tests.contract.conftest import sdk_app
 from tests.receivers import Receiver, Reply, wav
 
 T = TypeVar("T")
@@ -116,23 +116,12 @@ def said(sdk: Sdk, uuid: str, text: str) -> bool:
 
 
 def sdk_for(server: LiveServer, hooks: Receiver) -> Sdk:
-    credentials = server.account()
-    host = f"127.0.0.1:{server.port}"
-    options = HttpClientOptions(api_host=host, rest_host=host)
-    admin = Vonage(Auth(api_key=credentials.api_key, api_secret=credentials.api_secret), options)
     webhooks = VoiceWebhooks(
         answer_url=VoiceUrl(address=hooks.url + "/answer", http_method="GET"),
         event_url=VoiceUrl(address=hooks.url + "/app-event", http_method="POST"),
     )
-    app = admin.application.create_application(
-        ApplicationConfig(
-            name="sdk voice", capabilities=Capabilities(voice=Voice(webhooks=webhooks))
-        )
-    )
-    assert app.keys is not None and app.keys.model_extra is not None
-    private_key = app.keys.model_extra["private_key"]
-    client = Vonage(Auth(application_id=app.id, private_key=private_key), options)
-    return Sdk(server, credentials, client, admin, hooks, app.id)
+    made = sdk_app(server, "sdk voice", Capabilities(voice=Voice(webhooks=webhooks)))
+    return Sdk(server, made.credentials, made.client, made.admin, hooks, made.app_id)
 
 
 @pytest.fixture
