@@ -3,7 +3,7 @@
 SQLite (WAL) is the default and PostgreSQL is chosen by URL. On SQLite, statements run inline
 on the event loop (a primary-key read costs microseconds, less than a thread hop); on
 PostgreSQL they run in a worker thread. Every committed write raises a change signal that other
-processes see: SQLite bumps ``PRAGMA data_version`` by itself, PostgreSQL gets a NOTIFY.
+processes see: SQLite rewrites its WAL-index header by itself, PostgreSQL bumps a sequence.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-CHANNEL = "ringway_changes"
+CHANGES = "ringway_changes"  # the PostgreSQL sequence every committed write bumps
 WAL_INDEX_HEADER = 48  # bytes: the first copy of the WAL-index header
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -82,11 +82,17 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A transaction that, once committed, signals the change to every process."""
-        with self.engine.begin() as conn:
-            yield conn
+        """A transaction that, once committed, signals the change to every process.
+
+        On PostgreSQL the change counter is bumped after the commit, never before: a reader
+        that sees the new count must also see the new rows. (``nextval`` is not transactional,
+        so the rollback that ends the connection does not undo it.)
+        """
+        with self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
             if not self.is_sqlite:
-                conn.execute(sa.text(f"NOTIFY {CHANNEL}"))
+                conn.execute(sa.text(f"SELECT nextval('{CHANGES}')"))
         for callback in self._on_commit:
             callback()
 
@@ -174,11 +180,12 @@ class SQLiteWatcher(ChangeWatcher):
 
 
 class PostgresWatcher(ChangeWatcher):
-    """LISTENs for the NOTIFY every write sends, reading the socket without blocking on each check.
+    """Reads the change counter that every write bumps after it commits.
 
-    Reading in the caller (not in a background thread) matters: the notification reaches this
-    process's socket at commit time, before the writer has even answered its client, so the next
-    read here sees it. A lost connection counts as a change, since notifications may be missed.
+    One round trip per check, on a connection of its own, and strictly coherent: a write whose
+    commit returned before the check began is always seen. (LISTEN/NOTIFY was cheaper but only
+    eventually consistent: a notification can reach the listener after the writer has answered
+    its client.) A lost connection counts as a change, since writes may have been missed.
     """
 
     def __init__(self, dsn: str) -> None:
@@ -188,35 +195,31 @@ class PostgresWatcher(ChangeWatcher):
         self._dsn = dsn
         self._lock = threading.Lock()
         self._conn: Any = None
+        self._count: int | None = None
 
     def changed(self) -> bool:
         with self._lock:
-            if self._conn is None:
-                self._listen()
-                return True
-            pgconn = self._conn.pgconn
             try:
-                pgconn.consume_input()
+                if self._conn is None:
+                    self._conn = self._psycopg.connect(self._dsn, autocommit=True)
+                row = self._conn.execute(
+                    f"SELECT last_value, is_called FROM {CHANGES}", prepare=True
+                ).fetchone()
             except self._psycopg.Error:
                 self._drop()
                 return True
-            changed = False
-            while pgconn.notifies() is not None:
-                changed = True
-            return changed
+            count = row[0] if row[1] else 0
+            if count == self._count:
+                return False
+            self._count = count
+            return True
 
     def close(self) -> None:
         with self._lock:
-            self._drop()
-
-    def _listen(self) -> None:
-        try:
-            self._conn = self._psycopg.connect(self._dsn, autocommit=True)
-            self._conn.execute(f"LISTEN {CHANNEL}")
-        except self._psycopg.Error:
             self._drop()
 
     def _drop(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._count = None
