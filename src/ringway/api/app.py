@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
+from ringway import dashboard
 from ringway.api import (
     applications_v1,
     applications_v2,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
             *conversations.routes,
             *simulation.routes,
             *ringway_routes.routes,
+            *dashboard.routes,
         ],
         exception_handlers={
             ProblemError: on_problem,

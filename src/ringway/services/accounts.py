@@ -73,8 +73,11 @@ class AccountService:
     def list(self) -> list[AccountRow]:
         return self._accounts.all()
 
+    def find(self, api_key: str) -> AccountRow | None:
+        return self._accounts.by_api_key(api_key)
+
     def get(self, api_key: str) -> AccountRow:
-        account = self._accounts.by_api_key(api_key)
+        account = self.find(api_key)
         if account is None:
             raise AccountError(f"no account has api_key {api_key!r}")
         return account

@@ -62,8 +62,8 @@ class ApplicationService:
             raise not_found("ID", app_id)
         return app
 
-    def list(self, account_id: str, page: int, page_size: int) -> Page:
-        total, items = self._applications.page(account_id, (page - 1) * page_size, page_size)
+    def list(self, account_id: str, page: int, page_size: int, name: str = "") -> Page:
+        total, items = self._applications.page(account_id, (page - 1) * page_size, page_size, name)
         return Page(items, page, page_size, total)
 
     def replace(self, account_id: str, app_id: str, spec: ApplicationIn) -> Application:
@@ -87,6 +87,21 @@ class ApplicationService:
         its shape cannot express)."""
         return self.replace(account_id, app_id, change(self.get(account_id, app_id)))
 
+    def new_key_pair(self, account_id: str, app_id: str) -> tuple[Application, str]:
+        """Give the application a fresh key pair; the private key is returned, once."""
+        private_key, public_key = self._key_pool.take()
+        return self._rekey(account_id, app_id, public_key), private_key
+
+    def set_public_key(self, account_id: str, app_id: str, public_key: str) -> Application:
+        """Use the caller's own key pair: only its public key is stored."""
+        return self._rekey(account_id, app_id, _normalized(public_key))
+
+    def _rekey(self, account_id: str, app_id: str, public_key: str) -> Application:
+        app = replace(self.get(account_id, app_id), public_key=public_key)
+        if not self._applications.replace(app):
+            raise not_found("ID", app_id)
+        return app
+
     def delete(self, account_id: str, app_id: str) -> None:
         self.get(account_id, app_id)
         if not self._applications.delete(account_id, app_id):
@@ -96,7 +111,11 @@ class ApplicationService:
 def _public_key(spec: ApplicationIn) -> str | None:
     if spec.keys is None or not spec.keys.public_key:
         return None
+    return _normalized(spec.keys.public_key)
+
+
+def _normalized(public_key: str) -> str:
     try:
-        return normalize_public_key(spec.keys.public_key)
+        return normalize_public_key(public_key)
     except ValueError as exc:
         raise payload_invalid([InvalidParameter("keys.public_key", str(exc))]) from None

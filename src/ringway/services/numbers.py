@@ -67,6 +67,13 @@ class NumberService:
         if not self._numbers.set_routing(account_id, msisdn, asdict(routing)):
             raise method_failed(f"you do not own {msisdn}")
 
+    def link(self, account_id: str, country: str, msisdn: str, app_id: str | None) -> None:
+        """Route the number to an application (``None``: to none), keeping its other routing."""
+        number = self._owned(account_id, country, msisdn)
+        routing = Routing(app_id, number.mo_http_url, number.voice_callback_type,
+                          number.voice_callback_value, number.voice_status_callback)  # fmt: skip
+        self.update(account_id, country, msisdn, routing)
+
     def _known(self, country: str, msisdn: str) -> Number:
         number = self._numbers.get(msisdn)
         if number is None:

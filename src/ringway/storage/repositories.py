@@ -117,15 +117,23 @@ class ApplicationRepository:
         )
         return result
 
-    def page(self, account_id: str, offset: int, limit: int) -> tuple[int, list[Application]]:
-        """The account's applications in creation order, and how many it has in all."""
+    def page(
+        self, account_id: str, offset: int, limit: int, name: str = ""
+    ) -> tuple[int, list[Application]]:
+        """The account's applications in creation order, and how many it has in all; with
+        ``name``, only those whose name contains it (in any case)."""
         result: tuple[int, list[Application]] = self._cache.get(
-            ("page", account_id, offset, limit), lambda: self._load_page(account_id, offset, limit)
+            ("page", account_id, offset, limit, name),
+            lambda: self._load_page(account_id, offset, limit, name),
         )
         return result
 
-    def _load_page(self, account_id: str, offset: int, limit: int) -> tuple[int, list[Application]]:
+    def _load_page(
+        self, account_id: str, offset: int, limit: int, name: str
+    ) -> tuple[int, list[Application]]:
         owned = applications.c.account_id == account_id
+        if name:
+            owned &= applications.c.name.icontains(name, autoescape=True)
         with self._db.read() as conn:
             total = conn.execute(
                 sa.select(sa.func.count()).select_from(applications).where(owned)

@@ -1,0 +1,22 @@
+"""The dashboard: server-rendered pages at ``/`` over the same services as the API and CLI."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from ringway.dashboard import account, activity, applications, numbers
+
+routes: list[BaseRoute] = [
+    *account.routes,
+    *applications.routes,
+    *numbers.routes,
+    *activity.routes,
+    Mount(
+        "/assets",
+        StaticFiles(directory=str(resources.files("ringway.dashboard") / "static")),
+        name="assets",
+    ),
+]

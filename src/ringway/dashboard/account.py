@@ -1,0 +1,66 @@
+"""Signing in and out, and the account's credentials."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.responses import Response
+
+from ringway.dashboard.pages import View, page
+from ringway.dashboard.session import sign_in, sign_out
+
+
+async def home(view: View) -> Response:
+    return view.redirect("/applications")
+
+
+async def sign_in_form(view: View) -> Response:
+    return view.render("sign_in.html", next=_next(view.request.query_params.get("next", "")))
+
+
+async def sign_in_submit(view: View) -> Response:
+    platform, form = view.platform, view.form
+    api_key, api_secret = form.get("api_key", ""), form.get("api_secret", "")
+    account = await platform.db.run(platform.accounts.authenticate, api_key, api_secret)
+    if account is None:
+        return view.render("sign_in.html", status=401, next=_next(form.get("next", "")),
+                           api_key=api_key, error="Invalid credentials supplied")  # fmt: skip
+    response = view.redirect(_next(form.get("next", "")))
+    sign_in(view.request, response, account)
+    return response
+
+
+async def sign_out_submit(view: View) -> Response:
+    response = view.redirect("/sign-in", "Signed out.")
+    sign_out(view.request, response)
+    return response
+
+
+async def account_page(view: View) -> Response:
+    return view.render("account.html")
+
+
+async def rotate_secret(view: View) -> Response:
+    """A new API secret, shown once; the browser's session moves to it (others end)."""
+    platform = view.platform
+    secret = await platform.db.run(platform.accounts.rotate_secret, view.account.api_key)
+    account = await platform.db.run(platform.accounts.get, view.account.api_key)
+    response = view.render("account.html", new_secret=secret)
+    sign_in(view.request, response, account)
+    return response
+
+
+def _next(target: str) -> str:
+    """Where to go after signing in: a path on this site only, never another host."""
+    parts = urlsplit(target)
+    ok = target.startswith("/") and not target.startswith("//") and not parts.netloc
+    return target if ok and "\\" not in target else "/applications"
+
+
+routes = [
+    page("/", GET=home),
+    page("/sign-in", public=True, GET=sign_in_form, POST=sign_in_submit),
+    page("/sign-out", public=True, POST=sign_out_submit),
+    page("/account", GET=account_page),
+    page("/account/rotate-secret", POST=rotate_secret),
+]

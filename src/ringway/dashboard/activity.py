@@ -1,0 +1,156 @@
+"""What the account's applications did: simulated calls and their timelines, messages, and the
+log of asynchronous deliveries with replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from ringway.api.http import JSONResponse, path_param
+from ringway.api.messages import STATES, delivery_wire, message_wire
+from ringway.api.simulation import entry_wire
+from ringway.api.voice import call_wire
+from ringway.dashboard.pages import View, field_errors, page, query_int
+from ringway.domain.applications import parse_body
+from ringway.domain.errors import ProblemError
+from ringway.domain.messages import CHANNELS
+from ringway.domain.numbers import NumberQuery
+from ringway.domain.timeline import summary
+from ringway.domain.voice import SimulatedCall
+from ringway.storage.calls import CallQuery
+
+PAGE_SIZE = 20
+CALLER = "447700900999"  # the simulated caller's default number (a fictional range)
+SPEEDS = {"1": "Real time", "10": "10 times faster", "0": "As fast as possible"}
+# Where each kind of timeline entry sits in the sequence diagram: an arrow between two lanes,
+# or a note on one. ``leg`` is the lane of the entry's own call leg.
+PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("ringway", "leg"),
+         "stream": ("ringway", "leg"), "dtmf": ("ringway", "leg"), "status": ("leg", "leg"),
+         "phone": ("leg", "leg")}  # fmt: skip
+
+
+# -- calls ----------------------------------------------------------------------------------
+
+
+async def calls_page(
+    view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:  # fmt: skip
+    platform = view.platform
+    offset = (query_int(view, "page", 1) - 1) * PAGE_SIZE
+    total, records = await platform.calls.page(CallQuery(view.account.id), offset, PAGE_SIZE)
+    _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
+                                       1, 100)  # fmt: skip
+    return view.render("calls.html", status=status, calls=[call_wire(r) for r in records],
+                       total=total, numbers=numbers, speeds=SPEEDS, errors=errors or {},
+                       values=values or {"from": CALLER, "speed": "1"})  # fmt: skip
+
+
+async def place_call(view: View) -> Response:
+    form = view.form
+    caller: dict[str, Any] = {"dtmf": form.get("caller.dtmf", "").split(),
+                              "speech": [line.strip() for line in
+                                         form.get("caller.speech", "").splitlines()
+                                         if line.strip()]}  # fmt: skip
+    if form.get("caller.hangup_after"):
+        caller["hangup_after"] = _number(form["caller.hangup_after"])
+    body = {"from": form.get("from", ""), "to": form.get("to", ""), "caller": caller,
+            "speed": _number(form.get("speed", "1"))}  # fmt: skip
+    try:
+        leg = await view.platform.calls.simulate(view.account.id, parse_body(SimulatedCall, body))
+    except ProblemError as error:
+        return await calls_page(view, form, field_errors(error), status=400)
+    return view.redirect(f"/calls/{leg.uuid}")
+
+
+async def call_page(view: View) -> Response:
+    record = await view.platform.calls.get(view.account.id, path_param(view.request, "uuid"))
+    return view.render("call.html", call=call_wire(record))
+
+
+async def call_timeline(view: View) -> Response:
+    """The call's timeline entries after the ``after``-th, each placed in the diagram."""
+    after = query_int(view, "after", 0)
+    record, entries, running = await view.platform.calls.timeline(
+        view.account.id, path_param(view.request, "uuid"), after
+    )
+    shown = []
+    for entry in entries:
+        wire = entry_wire(entry)
+        source, target = PATHS.get(entry.kind, ("ringway", "ringway"))
+        shown.append({**wire, "label": summary(wire), "source": source, "target": target})
+    return JSONResponse({"status": record.status, "running": running, "entries": shown})
+
+
+def _number(raw: str) -> float | str:
+    """A number typed in a form, or the text as typed, for validation to refuse clearly."""
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
+
+
+# -- messages -------------------------------------------------------------------------------
+
+
+async def messages_page(
+    view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:  # fmt: skip
+    platform = view.platform
+    offset = (query_int(view, "page", 1) - 1) * PAGE_SIZE
+    total, items = await platform.db.run(platform.messages.page, view.account.id, offset,
+                                         PAGE_SIZE)  # fmt: skip
+    _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
+                                       1, 100)  # fmt: skip
+    return view.render("messages.html", status=status, total=total, numbers=numbers,
+                       messages=[message_wire(r, d) for r, d in items], channels=list(CHANNELS),
+                       values=values or {"from": CALLER, "channel": "sms"},
+                       errors=errors or {})  # fmt: skip
+
+
+async def send_inbound(view: View) -> Response:
+    form = view.form
+    body = {"channel": form.get("channel", ""), "from": form.get("from", ""),
+            "to": form.get("to", ""), "message_type": "text",
+            "text": form.get("text", "")}  # fmt: skip
+    platform = view.platform
+    try:
+        await platform.db.run(platform.messages.receive, view.account.id, body)
+    except ProblemError as error:
+        return await messages_page(view, form, field_errors(error), status=400)
+    return view.redirect("/messages", "Message sent to the application.")
+
+
+# -- deliveries -----------------------------------------------------------------------------
+
+
+async def deliveries_page(view: View) -> Response:
+    platform = view.platform
+    state = view.request.query_params.get("state") or None
+    state = state if state in STATES else None
+    number = query_int(view, "page", 1)
+    total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state,
+                                        (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
+    return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
+                       total=total, state=state, states=STATES, number=number,
+                       pages=max(1, -(-total // PAGE_SIZE)))  # fmt: skip
+
+
+async def replay(view: View) -> Response:
+    platform = view.platform
+    delivery_id = path_param(view.request, "id")
+    await platform.db.run(platform.deliveries.retry, view.account.id, delivery_id)
+    back = "/deliveries" + (f"?state={view.form['state']}" if view.form.get("state") else "")
+    return view.redirect(back, "Delivery queued to be sent again.")
+
+
+routes = [
+    page("/calls", GET=calls_page, POST=place_call),
+    page("/calls/{uuid}", GET=call_page),
+    page("/calls/{uuid}/timeline.json", GET=call_timeline),
+    page("/messages", GET=messages_page, POST=send_inbound),
+    page("/deliveries", GET=deliveries_page),
+    page("/deliveries/{id}/replay", POST=replay),
+]

@@ -1,0 +1,112 @@
+"""Applications: list and search, create, edit, delete, and their keys."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ringway.api.http import path_param
+from ringway.dashboard.forms import application_body, application_values
+from ringway.dashboard.pages import View, field_errors, page, query_int
+from ringway.domain.applications import Application, parse_application
+from ringway.domain.errors import ProblemError
+
+PAGE_SIZE = 20
+
+
+async def list_applications(view: View) -> Response:
+    platform, query = view.platform, view.request.query_params.get("q", "").strip()
+    number = query_int(view, "page", 1)
+    found = await platform.db.run(
+        platform.applications.list, view.account.id, number, PAGE_SIZE, query.replace("\x00", "")
+    )
+    return view.render("applications.html", page=found, q=query)
+
+
+async def new_application(view: View) -> Response:
+    return view.render("application_form.html", app=None, values={"capability.voice": "on"},
+                       errors={})  # fmt: skip
+
+
+async def create_application(view: View) -> Response:
+    platform = view.platform
+    try:
+        spec = parse_application(application_body(view.form))
+        app, private_key = await platform.db.run(
+            platform.applications.create, view.account.id, spec
+        )
+    except ProblemError as error:
+        return view.render("application_form.html", status=400, app=None, values=view.form,
+                           errors=field_errors(error))  # fmt: skip
+    return _key_page(view, app, private_key or "", "Application created.")
+
+
+async def edit_application(view: View) -> Response:
+    app = await _application(view)
+    return view.render("application_form.html", app=app, values=application_values(app),
+                       errors={})  # fmt: skip
+
+
+async def update_application(view: View) -> Response:
+    platform, app = view.platform, await _application(view)
+    try:
+        spec = parse_application(application_body(view.form))
+        await platform.db.run(platform.applications.replace, view.account.id, app.id, spec)
+    except ProblemError as error:
+        return view.render("application_form.html", status=400, app=app, values=view.form,
+                           errors=field_errors(error))  # fmt: skip
+    return view.redirect(f"/applications/{app.id}", "Application saved.")
+
+
+async def confirm_delete(view: View) -> Response:
+    return view.render("application_delete.html", app=await _application(view))
+
+
+async def delete_application(view: View) -> Response:
+    platform, app = view.platform, await _application(view)
+    await platform.db.run(platform.applications.delete, view.account.id, app.id)
+    return view.redirect("/applications", f"Application {app.name} deleted.")
+
+
+async def new_key_pair(view: View) -> Response:
+    platform, app = view.platform, await _application(view)
+    app, private_key = await platform.db.run(
+        platform.applications.new_key_pair, view.account.id, app.id
+    )
+    return _key_page(view, app, private_key, "New key pair made; the old key no longer works.")
+
+
+async def upload_public_key(view: View) -> Response:
+    platform, app = view.platform, await _application(view)
+    try:
+        await platform.db.run(platform.applications.set_public_key, view.account.id, app.id,
+                              view.form.get("public_key", ""))  # fmt: skip
+    except ProblemError as error:
+        return view.render("application_form.html", status=400, app=app,
+                           values=application_values(app),
+                           errors={"public_key": field_errors(error).get("keys.public_key", "")},
+                           public_key=view.form.get("public_key", ""))  # fmt: skip
+    return view.redirect(f"/applications/{app.id}", "Public key saved.")
+
+
+def _key_page(view: View, app: Application, private_key: str, notice: str) -> Response:
+    """The one page that offers the private key, as a download; it is not stored anywhere."""
+    return view.render("application_key.html", app=app, private_key=private_key,
+                       done=notice)  # fmt: skip
+
+
+async def _application(view: View) -> Application:
+    platform = view.platform
+    app: Application = await platform.db.run(
+        platform.applications.get, view.account.id, path_param(view.request, "id")
+    )
+    return app
+
+
+routes = [
+    page("/applications", GET=list_applications),
+    page("/applications/new", GET=new_application, POST=create_application),
+    page("/applications/{id}", GET=edit_application, POST=update_application),
+    page("/applications/{id}/delete", GET=confirm_delete, POST=delete_application),
+    page("/applications/{id}/key-pair", POST=new_key_pair),
+    page("/applications/{id}/public-key", POST=upload_public_key),
+]

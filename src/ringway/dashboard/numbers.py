@@ -1,0 +1,68 @@
+"""Numbers: search the inventory and buy, link to and unlink from applications, cancel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.responses import Response
+
+from ringway.dashboard.pages import View, page
+from ringway.domain.errors import ProblemError
+from ringway.domain.numbers import NumberQuery
+
+SHOWN = 100  # owned numbers on the page
+FOUND = 10  # search results
+
+
+async def numbers_page(view: View) -> Response:
+    platform, params = view.platform, view.request.query_params
+    country = params.get("country", "").strip().upper()
+    pattern = "".join(ch for ch in params.get("pattern", "") if ch.isdigit())
+    total, owned = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
+                                         1, SHOWN)  # fmt: skip
+    apps = await platform.db.run(platform.applications.list, view.account.id, 1, 1000)
+    found = None
+    if "country" in params:
+        query = NumberQuery(country=country or None, pattern=pattern or None, search_pattern=1)
+        found = (await platform.db.run(platform.numbers.search, query, 1, FOUND))[1]
+    return view.render("numbers.html", owned=owned, total=total, apps=apps.items,
+                       found=found, country=country, pattern=pattern)  # fmt: skip
+
+
+async def buy(view: View) -> Response:
+    msisdn = view.form.get("msisdn", "")
+    return await _change(view, f"Bought {msisdn}.", view.platform.numbers.buy)
+
+
+async def cancel(view: View) -> Response:
+    msisdn = view.form.get("msisdn", "")
+    return await _change(view, f"Cancelled {msisdn}.", view.platform.numbers.cancel)
+
+
+async def link(view: View) -> Response:
+    app_id = view.form.get("app_id") or None
+    msisdn = view.form.get("msisdn", "")
+    done = f"Linked {msisdn}." if app_id else f"Unlinked {msisdn}."
+    return await _change(view, done, view.platform.numbers.link, app_id)
+
+
+async def _change(
+    view: View, done: str, action: Callable[..., None], *extra: str | None
+) -> Response:
+    """Run a number operation; its refusal (the API's wording) comes back as the notice."""
+    form = view.form
+    try:
+        await view.platform.db.run(
+            action, view.account.id, form.get("country", ""), form.get("msisdn", ""), *extra
+        )
+    except ProblemError as error:
+        return view.redirect("/numbers", error.detail, kind="error")
+    return view.redirect("/numbers", done)
+
+
+routes = [
+    page("/numbers", GET=numbers_page),
+    page("/numbers/buy", POST=buy),
+    page("/numbers/cancel", POST=cancel),
+    page("/numbers/link", POST=link),
+]

@@ -1,0 +1,123 @@
+"""What every dashboard page shares: templates, the signed-in check, CSRF, notices, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from ringway.api.auth import platform_of
+from ringway.api.http import form_body
+from ringway.dashboard.session import (
+    BadToken,
+    SignedOut,
+    check_csrf,
+    csrf_token,
+    remember_csrf,
+    signed_in,
+)
+from ringway.domain.errors import InvalidParameter, ProblemError
+from ringway.services.platform import Platform
+from ringway.storage.repositories import AccountRow
+
+NOTICE = "ringway_notice"
+templates = Jinja2Templates(directory=str(resources.files("ringway.dashboard") / "templates"))
+
+
+@dataclass
+class View:
+    """One request to a page: who asks, what the form holds, and how to answer."""
+
+    request: Request
+    platform: Platform
+    account_: AccountRow | None
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def account(self) -> AccountRow:
+        assert self.account_ is not None, "a page for signed-in users only"
+        return self.account_
+
+    def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        request = self.request
+        shown = request.cookies.get(NOTICE, "")
+        kind, _, text = shown.partition(":")
+        response = templates.TemplateResponse(
+            request,
+            template,
+            {"account": self.account_, "csrf": csrf_token(request),
+             "notice": (kind, text) if text else None, "path": request.url.path, **context},
+            status_code=status,
+        )  # fmt: skip
+        if shown:
+            response.delete_cookie(NOTICE, path="/")
+        return response
+
+    def redirect(self, to: str, notice: str = "", kind: str = "ok") -> Response:
+        """303 to ``to`` (after a form), with a notice shown once on the page it leads to."""
+        response = RedirectResponse(to, status_code=303)
+        if notice:
+            response.set_cookie(NOTICE, f"{kind}:{notice}", max_age=60, path="/",
+                                httponly=True, samesite="lax")  # fmt: skip
+        return response
+
+
+Handler = Callable[[View], Awaitable[Response]]
+
+
+def page(path: str, public: bool = False, **handlers: Handler) -> Route:
+    """A dashboard route: signed in (else to the sign-in page), forms checked for their CSRF
+    token, one handler per method."""
+
+    async def endpoint(request: Request) -> Response:
+        view = View(request, platform_of(request), None)
+        try:
+            if request.method == "POST":
+                view.form = await form_body(request, view.platform.settings.max_body_bytes)
+                check_csrf(request, view.form)
+            if not public:
+                view.account_ = await signed_in(request, view.platform)
+            method = "GET" if request.method == "HEAD" else request.method
+            response = await handlers[method](view)
+        except SignedOut:
+            response = RedirectResponse(f"/sign-in?next={quote(request.url.path)}", 303)
+        except BadToken:
+            response = view.render("problem.html", status=403, title="This form has expired",
+                                   detail="Reload the page and try again.")  # fmt: skip
+        except ProblemError as error:
+            response = view.render("problem.html", status=error.status, title=error.title,
+                                   detail=error.detail)  # fmt: skip
+        remember_csrf(request, response)
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return Route(path, endpoint, methods=list(handlers))
+
+
+def field_errors(error: ProblemError) -> dict[str, str]:
+    """Each invalid parameter's reason by the field it names (list items by their list), or
+    the problem's detail under ``""`` when it names none."""
+    errors: dict[str, str] = {}
+    for param in error.invalid_parameters or [InvalidParameter("", error.detail)]:
+        parts = param.name.split(".")
+        while parts and parts[-1].isdigit():
+            parts.pop()
+        errors.setdefault(".".join(parts), param.reason)
+    return errors
+
+
+def query_int(view: View, name: str, default: int, high: int = 2**31 - 1) -> int:
+    """A positive whole number from the query string; anything else reads as ``default``."""
+    raw = view.request.query_params.get(name, "")
+    return min(int(raw), high) if raw.isdigit() and int(raw) >= 1 else default

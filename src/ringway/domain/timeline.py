@@ -1,0 +1,182 @@
+"""How a call's timeline reads for people: one line per entry, for the CLI and the dashboard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TEXT_WIDTH = 40
+
+
+def timeline_line(entry: dict[str, Any]) -> str:
+    """``HH:MM:SS.mmm  leg  summary``: the virtual time (UTC, as the webhooks' timestamps),
+    the first 8 characters of the leg's uuid, and what happened."""
+    at = str(entry.get("at", ""))
+    clock = at[11:23] if len(at) >= 23 else at
+    leg = (entry.get("leg") or "-")[:8]
+    return f"{clock}  {leg:<8}  {summary(entry)}"
+
+
+def summary(entry: dict[str, Any]) -> str:
+    kind = entry["kind"]
+    describe = _DESCRIBE.get(kind)
+    if describe is not None:
+        return describe(entry)
+    rest = {k: v for k, v in entry.items() if k not in ("seq", "at", "leg", "kind")}
+    return f"{kind} {json.dumps(rest, default=str)}" if rest else kind
+
+
+def outcome(call: dict[str, Any]) -> str:
+    duration = call.get("duration")
+    lasted = f", duration {duration} s" if duration not in (None, "") else ""
+    return f"Call {call['uuid']} {call['status']}{lasted}"
+
+
+def address_of(endpoint: Any) -> str:
+    """``{"type": "phone", "number": "447…"}`` as ``447…``; other types as ``type:address``."""
+    if not isinstance(endpoint, dict):
+        return "" if endpoint is None else str(endpoint)
+    kind = endpoint.get("type")
+    value = next((str(v) for k, v in endpoint.items() if k != "type"), "")
+    return value if kind == "phone" else f"{kind}:{value}"
+
+
+def quoted(text: Any, width: int = TEXT_WIDTH) -> str:
+    text = " ".join(str(text).split())
+    return f"'{text if len(text) <= width else text[: width - 1] + '…'}'"
+
+
+def _status(entry: dict[str, Any]) -> str:
+    status = entry.get("status")
+    if status == "started":
+        return f"status started ({entry.get('direction')})"
+    return f"status {status}"
+
+
+def _request(entry: dict[str, Any]) -> str:
+    url = str(entry.get("url", ""))
+    parts = urlsplit(url)
+    shown = parts._replace(query="", fragment="").geturl()
+    about = _about(
+        entry.get("purpose", ""), (entry.get("request") or {}).get("body", ""), parts.query
+    )
+    result = entry.get("status") or entry.get("outcome")  # the HTTP status, else what failed
+    attempt = entry.get("attempt") or 1
+    retry = f" (attempt {attempt})" if attempt > 1 else ""
+    latency = entry.get("latency_ms")
+    took = f" {latency:g} ms" if isinstance(latency, int | float) else ""
+    return f"→ {entry.get('method', '')} {shown} {about} {result}{took}{retry}"
+
+
+def _about(purpose: str, body: str, query: str) -> str:
+    """The purpose of a request, with what it says: an event's status, an input's keys."""
+    fields: dict[str, Any] = {}
+    try:
+        parsed = json.loads(body) if body else {}
+        fields = parsed if isinstance(parsed, dict) else {}
+    except ValueError:
+        pass
+    if not fields and query:
+        fields = {k: v[0] for k, v in parse_qs(query).items()}
+    if isinstance(fields.get("status"), str):
+        return f"{purpose} {fields['status']}"
+    if fields.get("reason"):
+        return f"{purpose} error {quoted(fields['reason'])}"
+    dtmf = fields.get("dtmf")
+    if isinstance(dtmf, dict) and dtmf.get("digits"):
+        return f"{purpose} keys {dtmf['digits']}"
+    if isinstance(dtmf, dict) and dtmf.get("timed_out"):
+        return f"{purpose} timed out"
+    speech = fields.get("speech")
+    if isinstance(speech, dict):
+        texts = [r.get("text") for r in speech.get("results") or [] if isinstance(r, dict)]
+        if texts and texts[0]:
+            return f"{purpose} speech {quoted(texts[0])}"
+    return purpose
+
+
+def _action(entry: dict[str, Any]) -> str:
+    action = entry.get("action") or {}
+    name = action.get("action", "?")
+    detail = ""
+    if name == "talk":
+        detail = quoted(action.get("text", ""))
+    elif name == "stream":
+        detail = " ".join(action.get("streamUrl") or [])
+    elif name == "input":
+        detail = "+".join(action.get("type") or [])
+    elif name == "conversation":
+        detail = str(action.get("name", ""))
+    elif name == "connect":
+        detail = " ".join(address_of(e) for e in action.get("endpoint") or [])
+    elif name == "notify":
+        detail = " ".join(action.get("eventUrl") or [])
+    elif name == "wait":
+        detail = f"{action.get('timeout', 10)} s"
+    elif name == "transfer":
+        detail = str(action.get("conversationId", ""))
+    return f"action {name} {detail}".rstrip()
+
+
+def _input(entry: dict[str, Any]) -> str:
+    if entry.get("input") == "dtmf":
+        return f"caller keys {entry.get('value')}"
+    return f"caller says {quoted(entry.get('value', ''))}"
+
+
+def _ncco(entry: dict[str, Any]) -> str:
+    ncco = entry.get("ncco") or []
+    names = ", ".join(str(a.get("action")) for a in ncco if isinstance(a, dict))
+    return f"ncco {entry.get('event')}: {names}"
+
+
+def _error(entry: dict[str, Any]) -> str:
+    purpose = entry.get("purpose")
+    return f"error {purpose + ': ' if purpose else ''}{entry.get('reason')}"
+
+
+def _conversation(entry: dict[str, Any]) -> str:
+    name = entry.get("conversation") or entry.get("name") or ""
+    return f"conversation {entry.get('event')} {name}".rstrip()
+
+
+def _recording(entry: dict[str, Any]) -> str:
+    return (f"recording {entry.get('recording_uuid')} {entry.get('seconds')} s "
+            f"{entry.get('size')} bytes")  # fmt: skip
+
+
+def _phone(entry: dict[str, Any]) -> str:
+    return (f"phone {entry.get('address')} {entry.get('behaviour')} "
+            f"after {entry.get('answer_after')} s")  # fmt: skip
+
+
+def _audio(entry: dict[str, Any]) -> str:
+    detail = entry.get("text") or entry.get("stream_url") or entry.get("digits") or ""
+    shown = quoted(detail) if entry.get("text") else str(detail)
+    return f"{entry['kind']} {entry.get('event')} {shown}".rstrip()
+
+
+def _event(entry: dict[str, Any]) -> str:
+    body = entry.get("body") or {}
+    status = body.get("status") if isinstance(body, dict) else None
+    about = f"{entry.get('purpose')} {status}" if status else str(entry.get("purpose"))
+    return f"{about} not sent: no URL"
+
+
+_DESCRIBE = {
+    "status": _status,
+    "request": _request,
+    "action": _action,
+    "input": _input,
+    "ncco": _ncco,
+    "error": _error,
+    "conversation": _conversation,
+    "recording": _recording,
+    "phone": _phone,
+    "control": lambda entry: f"control {entry.get('action')}",
+    "talk": _audio,
+    "stream": _audio,
+    "dtmf": _audio,
+    "event": _event,
+}
