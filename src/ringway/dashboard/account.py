@@ -23,7 +23,7 @@ async def sign_in_submit(view: View) -> Response:
     api_key, api_secret = form.get("api_key", ""), form.get("api_secret", "")
     account = await platform.db.run(platform.accounts.authenticate, api_key, api_secret)
     if account is None:
-        return view.render("sign_in.html", status=401, next=_next(form.get("next", "")),
+        return view.render("sign_in.html", next=_next(form.get("next", "")),
                            api_key=api_key, error="Invalid credentials supplied")  # fmt: skip
     response = view.redirect(_next(form.get("next", "")))
     sign_in(view.request, response, account)

@@ -16,7 +16,7 @@ from ringway.domain.applications import parse_body
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import NumberQuery
-from ringway.domain.timeline import summary
+from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall
 from ringway.storage.calls import CallQuery
 
@@ -34,15 +34,14 @@ PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("r
 
 
 async def calls_page(
-    view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:  # fmt: skip
+    view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> Response:
     platform = view.platform
     offset = (query_int(view, "page", 1) - 1) * PAGE_SIZE
     total, records = await platform.calls.page(CallQuery(view.account.id), offset, PAGE_SIZE)
     _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                        1, 100)  # fmt: skip
-    return view.render("calls.html", status=status, calls=[call_wire(r) for r in records],
+    return view.render("calls.html", calls=[call_wire(r) for r in records],
                        total=total, numbers=numbers, speeds=SPEEDS, errors=errors or {},
                        values=values or {"from": CALLER, "speed": "1"})  # fmt: skip
 
@@ -60,7 +59,7 @@ async def place_call(view: View) -> Response:
     try:
         leg = await view.platform.calls.simulate(view.account.id, parse_body(SimulatedCall, body))
     except ProblemError as error:
-        return await calls_page(view, form, field_errors(error), status=400)
+        return await calls_page(view, form, field_errors(error))
     return view.redirect(f"/calls/{leg.uuid}")
 
 
@@ -79,7 +78,11 @@ async def call_timeline(view: View) -> Response:
     for entry in entries:
         wire = entry_wire(entry)
         source, target = PATHS.get(entry.kind, ("ringway", "ringway"))
-        shown.append({**wire, "label": summary(wire), "source": source, "target": target})
+        if entry.kind == "request":  # drawn as the request and its reply
+            labels = {"label": request_sent(wire), "reply": request_result(wire)}
+        else:
+            labels = {"label": summary(wire)}
+        shown.append({**wire, **labels, "source": source, "target": target})
     return JSONResponse({"status": record.status, "running": running, "entries": shown})
 
 
@@ -95,16 +98,15 @@ def _number(raw: str) -> float | str:
 
 
 async def messages_page(
-    view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:  # fmt: skip
+    view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> Response:
     platform = view.platform
     offset = (query_int(view, "page", 1) - 1) * PAGE_SIZE
     total, items = await platform.db.run(platform.messages.page, view.account.id, offset,
                                          PAGE_SIZE)  # fmt: skip
     _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                        1, 100)  # fmt: skip
-    return view.render("messages.html", status=status, total=total, numbers=numbers,
+    return view.render("messages.html", total=total, numbers=numbers,
                        messages=[message_wire(r, d) for r, d in items], channels=list(CHANNELS),
                        values=values or {"from": CALLER, "channel": "sms"},
                        errors=errors or {})  # fmt: skip
@@ -119,7 +121,7 @@ async def send_inbound(view: View) -> Response:
     try:
         await platform.db.run(platform.messages.receive, view.account.id, body)
     except ProblemError as error:
-        return await messages_page(view, form, field_errors(error), status=400)
+        return await messages_page(view, form, field_errors(error))
     return view.redirect("/messages", "Message sent to the application.")
 
 

@@ -35,7 +35,7 @@ async def create_application(view: View) -> Response:
             platform.applications.create, view.account.id, spec
         )
     except ProblemError as error:
-        return view.render("application_form.html", status=400, app=None, values=view.form,
+        return view.render("application_form.html", app=None, values=view.form,
                            errors=field_errors(error))  # fmt: skip
     return _key_page(view, app, private_key or "", "Application created.")
 
@@ -49,10 +49,10 @@ async def edit_application(view: View) -> Response:
 async def update_application(view: View) -> Response:
     platform, app = view.platform, await _application(view)
     try:
-        spec = parse_application(application_body(view.form))
+        spec = parse_application(application_body(view.form, app))
         await platform.db.run(platform.applications.replace, view.account.id, app.id, spec)
     except ProblemError as error:
-        return view.render("application_form.html", status=400, app=app, values=view.form,
+        return view.render("application_form.html", app=app, values=view.form,
                            errors=field_errors(error))  # fmt: skip
     return view.redirect(f"/applications/{app.id}", "Application saved.")
 
@@ -81,7 +81,7 @@ async def upload_public_key(view: View) -> Response:
         await platform.db.run(platform.applications.set_public_key, view.account.id, app.id,
                               view.form.get("public_key", ""))  # fmt: skip
     except ProblemError as error:
-        return view.render("application_form.html", status=400, app=app,
+        return view.render("application_form.html", app=app,
                            values=application_values(app),
                            errors={"public_key": field_errors(error).get("keys.public_key", "")},
                            public_key=view.form.get("public_key", ""))  # fmt: skip

@@ -7,6 +7,7 @@ Every field is named by its path in the v2 wire body (``capabilities.voice.webho
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ringway.domain.applications import Application
@@ -34,26 +35,35 @@ def application_values(app: Application) -> dict[str, str]:
     return values
 
 
-def application_body(form: dict[str, str]) -> dict[str, Any]:
-    """The v2 body a submitted form stands for. Capabilities whose box is unticked are left
-    out, and so is a webhook with no address (its method and timeouts go with it); numbers
-    typed as digits become numbers, so that the API's own bounds judge them."""
-    body: dict[str, Any] = {"name": form.get("name", "")}
-    for path, raw in form.items():
-        parts = path.split(".")
-        if parts[0] != "capabilities" or len(parts) < 3 or raw == "":
-            continue
-        if form.get(f"capability.{parts[1]}") != "on":
-            continue
-        if parts[2] == "webhooks" and not form.get(".".join([*parts[:4], "address"])):
-            continue
-        value: Any = int(raw) if parts[-1] in NUMBERS and raw.isdigit() else raw
-        node = body
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    capabilities = body.setdefault("capabilities", {})
+def application_body(form: dict[str, str], current: Application | None = None) -> dict[str, Any]:
+    """The v2 body a submitted form stands for, over the application as it is (``current``):
+    what the form does not show (a region, payments, privacy, other capabilities) is kept.
+
+    A capability whose box is unticked is removed, and so is a webhook with no address (its
+    method and timeouts go with it); an emptied field falls back to its default; numbers typed
+    as digits become numbers, so that the API's own bounds judge them. Checkboxes come with a
+    hidden ``false`` before them, so an unticked one is sent too.
+    """
+    capabilities = copy.deepcopy(current.capabilities) if current else {}
     for name in CAPABILITIES:
         if form.get(f"capability.{name}") == "on":
             capabilities.setdefault(name, {})
+        else:
+            capabilities.pop(name, None)
+    for path, raw in form.items():
+        parts = path.split(".")
+        if parts[0] != "capabilities" or len(parts) < 3 or parts[1] not in capabilities:
+            continue
+        node = capabilities
+        for part in parts[1:-1]:
+            node = node.setdefault(part, {})
+        if parts[2] == "webhooks" and not form.get(".".join([*parts[:4], "address"])):
+            capabilities[parts[1]]["webhooks"].pop(parts[3], None)
+        elif raw == "":
+            node.pop(parts[-1], None)
+        else:
+            node[parts[-1]] = int(raw) if parts[-1] in NUMBERS and raw.isdigit() else raw
+    body: dict[str, Any] = {"name": form.get("name", ""), "capabilities": capabilities}
+    if current is not None:
+        body["privacy"] = {"improve_ai": current.improve_ai}
     return body

@@ -46,6 +46,8 @@ class View:
         return self.account_
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
+        """A page. A form sent back with its errors is a 200, as the page is what the browser
+        asked for (a 4xx document would also log a console error for every typing slip)."""
         request = self.request
         shown = request.cookies.get(NOTICE, "")
         kind, _, text = shown.partition(":")

@@ -55,18 +55,26 @@ def _status(entry: dict[str, Any]) -> str:
 
 
 def _request(entry: dict[str, Any]) -> str:
-    url = str(entry.get("url", ""))
-    parts = urlsplit(url)
-    shown = parts._replace(query="", fragment="").geturl()
+    return f"→ {request_sent(entry, full_url=True)} {request_result(entry)}"
+
+
+def request_sent(entry: dict[str, Any], full_url: bool = False) -> str:
+    """A request entry's method, URL (or only its path) and what it was about."""
+    parts = urlsplit(str(entry.get("url", "")))
+    shown = parts._replace(query="", fragment="").geturl() if full_url else parts.path or "/"
     about = _about(
         entry.get("purpose", ""), (entry.get("request") or {}).get("body", ""), parts.query
     )
-    result = entry.get("status") or entry.get("outcome")  # the HTTP status, else what failed
     attempt = entry.get("attempt") or 1
     retry = f" (attempt {attempt})" if attempt > 1 else ""
+    return f"{entry.get('method', '')} {shown} {about}{retry}"
+
+
+def request_result(entry: dict[str, Any]) -> str:
+    """What came back: the HTTP status, else what failed, and how long it took."""
+    result = entry.get("status") or entry.get("outcome")
     latency = entry.get("latency_ms")
-    took = f" {latency:g} ms" if isinstance(latency, int | float) else ""
-    return f"→ {entry.get('method', '')} {shown} {about} {result}{took}{retry}"
+    return f"{result} {latency:g} ms" if isinstance(latency, int | float) else str(result)
 
 
 def _about(purpose: str, body: str, query: str) -> str:

@@ -9,12 +9,13 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+from yarl import URL
 
 RETRYABLE_STATUSES = frozenset({429, 503, 504})
 MAX_RESPONSE_BYTES = 256 * 1024
@@ -131,7 +132,8 @@ class WebhookClient:
     ) -> Attempt:
         """One request carrying ``fields``: as the query of a GET, else as a JSON body."""
         if target.method.upper() == "GET":
-            return await self.exchange(target, b"", signer, number, params=_query(fields))
+            url = str(URL(target.url).extend_query(_query(fields)))
+            return await self.exchange(replace(target, url=url), b"", signer, number)
         return await self.exchange(target, orjson.dumps(fields), signer, number)
 
     async def exchange(
@@ -140,10 +142,10 @@ class WebhookClient:
         body: bytes,
         signer: Signer | None,
         number: int,
-        params: dict[str, str] | None = None,
         extra: dict[str, str] | None = None,
     ) -> Attempt:
-        """One request with exactly ``body`` (JSON) and any ``extra`` headers."""
+        """One request with exactly ``body`` (JSON) and any ``extra`` headers, to the URL as
+        given (a GET's fields already in its query, so that the log shows what was sent)."""
         method = target.method.upper()
         headers = {"User-Agent": "ringway", "Accept": "application/json"}
         if method != "GET":
@@ -159,7 +161,7 @@ class WebhookClient:
                 raise WebhookBlocked(f"{target.url} is in a network denied to webhooks")
             timeout = _timeout(target.connect_timeout_ms, target.socket_timeout_ms)
             async with self._client().request(
-                method, target.url, data=body or None, params=params, headers=headers,
+                method, target.url, data=body or None, headers=headers,
                 timeout=timeout, allow_redirects=False,
             ) as response:  # fmt: skip
                 attempt.status = response.status

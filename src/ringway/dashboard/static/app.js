@@ -106,16 +106,9 @@ function draw(container, state, running) {
 
 function step(entry, from, to, open) {
   const item = element("li", `step kind-${entry.kind}`);
-  const track = element("span", from === to ? "note" : "arrow");
-  track.style.setProperty("--from", String(Math.min(from, to)));
-  track.style.setProperty("--to", String(Math.max(from, to)));
-  if (to < from) track.classList.add("leftward");
   const time = element("time", "at", String(entry.at || "").slice(11, 23));
-  const label = element("span", "label", entry.label);
-  label.title = entry.label;
-  track.append(label);
   if (entry.kind !== "request") {
-    item.append(time, track);
+    item.append(time, track(entry.label, from, to));
     return item;
   }
   if (entry.status >= 400 || (!entry.status && entry.outcome)) item.classList.add("failed");
@@ -123,10 +116,24 @@ function step(entry, from, to, open) {
   details.dataset.seq = String(entry.seq);
   details.open = open.has(String(entry.seq));
   const summary = element("summary");
-  summary.append(time, track);
+  const reply = track(entry.reply, to, from);
+  reply.classList.add("reply");
+  summary.append(time, track(entry.label, from, to), reply);
   details.append(summary, requestFacts(entry));
   item.append(details);
   return item;
+}
+
+// An arrow from one lane to another, or a note on one lane, with its label.
+function track(text, from, to) {
+  const line = element("span", from === to ? "note" : "arrow");
+  line.style.setProperty("--from", String(Math.min(from, to)));
+  line.style.setProperty("--to", String(Math.max(from, to)));
+  if (to < from) line.classList.add("leftward");
+  const label = element("span", "label", text);
+  label.title = text;
+  line.append(label);
+  return line;
 }
 
 function requestFacts(entry) {

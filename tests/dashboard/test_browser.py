@@ -1,0 +1,316 @@
+"""The dashboard end to end in real headless Chromium (Debian's, driven by Playwright) against a
+live server and a real webhook receiver. Any browser console error fails the test; screenshots
+of the main pages are written to ``build/screenshots/`` for a reviewer to look at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+from ringway.services.accounts import Credentials
+from tests.conftest import LiveServer, eventually
+from tests.receivers import Receiver, Reply
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync", "--metrics-recording-only"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, server: LiveServer) -> Iterator[Page]:
+    """A fresh browser tab on the live server; the test fails on any console error."""
+    context = chromium.new_context(base_url=server.url, viewport=LAPTOP, accept_downloads=True)
+    tab = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text} at {message.location}")
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield tab
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def sign_in(page: Page, account: Credentials) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+    page.get_by_label("API key").fill(account.api_key)
+    page.get_by_label("API secret").fill(account.api_secret)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Applications")).to_be_visible()
+
+
+def shoot(page: Page, name: str) -> None:
+    """Screenshots of the page as it is, on a laptop and on a phone."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
+    page.set_viewport_size(LAPTOP)
+
+
+def webhook(scope: Page | Locator, name: str) -> Locator:
+    """The first group of a webhook's fields (the voice one, where two share a name)."""
+    return scope.get_by_role("group", name=name, exact=True).first
+
+
+def address(scope: Page | Locator, name: str) -> Locator:
+    return webhook(scope, name).get_by_label("Address")
+
+
+def create_application(page: Page, name: str, hooks: Receiver) -> str:
+    """Create an application with voice and messages through the form; its id."""
+    page.goto("/applications/new")
+    page.get_by_label("Name", exact=True).fill(name)
+    voice = page.locator(".capability", has=page.get_by_label("Voice", exact=True))
+    voice.get_by_label("Address").first.fill(hooks.url + "/answer")
+    address(voice, "Event URL").fill(hooks.url + "/event")
+    messages = page.get_by_label("Messages", exact=True)
+    inbound = address(page, "Inbound URL")
+    expect(inbound).to_be_hidden()  # a capability's webhooks appear when it is ticked
+    messages.check()
+    expect(inbound).to_be_visible()
+    inbound.fill(hooks.url + "/inbound")
+    address(page, "Status URL").fill(hooks.url + "/status")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("status")).to_have_text("Application created.")
+    found = re.search(r"Id ([0-9a-f-]{36})", page.locator(".meta").inner_text())
+    assert found
+    return found.group(1)
+
+
+def request_row(page: Page, diagram: Locator, path: str) -> Locator:
+    """The timeline's first request to ``path`` (the arrow's label names the URL)."""
+    label = page.locator(".label", has_text=path)
+    return diagram.locator(".kind-request").filter(has=label).first
+
+
+def test_sign_in_refuses_a_wrong_secret_then_signs_in_and_out(
+    page: Page, account: Credentials
+) -> None:
+    page.goto("/applications")
+    expect(page).to_have_url(re.compile(r"/sign-in\?next=/applications"))
+    page.get_by_label("API key").fill(account.api_key)
+    page.get_by_label("API secret").fill("not-the-secret")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#sign-in-error")).to_have_text("Invalid credentials supplied")
+    shoot(page, "sign-in-error")
+    page.get_by_label("API secret").fill(account.api_secret)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/applications$"))
+    cookie = next(c for c in page.context.cookies() if c["name"] == "ringway_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_have_text("Signed out.")
+    page.goto("/account")
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+
+
+def test_create_download_key_edit_and_delete_an_application(
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    stack = ExitStack()
+    with stack:
+        create_edit_and_delete(page, server, account, hooks, stack)
+
+
+def create_edit_and_delete(
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver, stack: ExitStack
+) -> None:
+    sign_in(page, account)
+    shoot(page, "applications-empty")
+    page.goto("/applications/new")
+    page.get_by_label("Name", exact=True).fill("Support line")
+    address(page, "Answer URL").fill("localhost:3000")
+    page.get_by_role("button", name="Create").click()
+    field = address(page, "Answer URL")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    api = stack.enter_context(server.client(account))
+    body = {"name": "x", "capabilities": {"voice": {"webhooks": {"answer_url": {
+        "address": "localhost:3000"}}}}}  # fmt: skip
+    reason = api.post("/v2/applications", json=body).json()["invalid_parameters"][0]["reason"]
+    expect(page.locator("#capabilities-voice-webhooks-answer_url-address-note")).to_have_text(
+        reason  # the API's wording, beside the field
+    )
+    shoot(page, "application-invalid")
+
+    app_id = create_application(page, "Support line", hooks)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download private key").click()
+    pem = Path(download.value.path()).read_bytes()
+    private_key = serialization.load_pem_private_key(pem, password=None)
+    stored = api.get(f"/v2/applications/{app_id}").json()
+    public_pem = private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert public_pem.decode().strip() == stored["keys"]["public_key"].strip()
+    assert set(stored["capabilities"]) == {"voice", "messages"}
+    assert stored["capabilities"]["messages"]["webhooks"]["inbound_url"]["address"] == (
+        hooks.url + "/inbound"
+    )
+    shoot(page, "application-key")
+
+    page.get_by_role("link", name="Continue to the application").click()
+    event = address(page, "Event URL")
+    expect(event).to_have_value(hooks.url + "/event")
+    event.fill(hooks.url + "/events-v2")
+    webhook(page, "Event URL").get_by_label("Method").select_option("GET")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Application saved.")
+    voice = api.get(f"/v2/applications/{app_id}").json()["capabilities"]["voice"]
+    assert voice["webhooks"]["event_url"]["address"] == hooks.url + "/events-v2"
+    assert voice["webhooks"]["event_url"]["http_method"] == "GET"
+    shoot(page, "application-edit")
+
+    page.get_by_role("link", name="Applications").click()
+    page.get_by_label("Search by name").fill("SUPPORT")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Support line")).to_be_visible()
+    page.get_by_label("Search by name").fill("nothing-like-it")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No application's name contains")).to_be_visible()
+
+    page.goto(f"/applications/{app_id}")
+    page.get_by_role("link", name="Delete").click()
+    expect(page.get_by_role("heading", name="Delete Support line?")).to_be_visible()
+    page.get_by_role("button", name="Delete application").click()
+    expect(page.get_by_role("status")).to_have_text("Application Support line deleted.")
+    assert api.get(f"/v2/applications/{app_id}").status_code == 404
+
+
+def test_buy_and_link_a_number_then_watch_a_simulated_call(
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    hooks.answer("/answer", Reply(body=[
+        {"action": "talk", "text": "Welcome to the support line"},
+        {"action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 1},
+         "eventUrl": [hooks.url + "/input"]},
+    ]))  # fmt: skip
+    hooks.answer("/input", Reply(body=[{"action": "talk", "text": "Connecting you"}]))
+    sign_in(page, account)
+    app_id = create_application(page, "Support line", hooks)
+
+    page.get_by_role("link", name="Numbers").click()
+    page.get_by_label("Country").fill("GB")
+    page.get_by_label("Digits it contains").fill("7700900")
+    page.get_by_role("button", name="Search").click()
+    number = page.locator("table").last.locator("code").first.inner_text()
+    page.get_by_role("button", name=f"Buy {number}").click()
+    expect(page.get_by_role("status")).to_have_text(f"Bought {number}.")
+    page.get_by_label(f"Application for {number}").select_option(label="Support line")
+    page.get_by_role("button", name="Save link").click()
+    expect(page.get_by_role("status")).to_have_text(f"Linked {number}.")
+    with server.client(account) as api:
+        owned = api.get(f"/account/numbers?pattern={number}").json()["numbers"]
+    assert owned[0]["app_id"] == app_id
+    shoot(page, "numbers")
+
+    page.get_by_role("link", name="Calls").click()
+    page.get_by_label("Your number to call").select_option(number)
+    page.get_by_label("Keys the caller presses").fill("5")
+    page.get_by_label("Clock").select_option(label="As fast as possible")
+    page.get_by_role("button", name="Call").click()
+    expect(page.locator("#call-status")).to_have_text("completed", timeout=15_000)
+    diagram = page.locator("#timeline")
+    for lane in ("Caller", "ringway", "Application"):
+        expect(diagram.locator(".lane", has_text=lane)).to_be_visible()
+    answer = request_row(page, diagram, "/answer")
+    expect(answer).to_contain_text("200")
+    expect(diagram.locator(".kind-input")).to_contain_text("caller keys 5")
+    expect(diagram).to_contain_text("Connecting you")
+    answer.locator("summary").click()
+    exchange = answer.locator(".exchange")
+    expect(exchange).to_contain_text(f"GET {hooks.url}/answer?")
+    expect(exchange).to_contain_text("Welcome to the support line")  # the response body
+    assert hooks.on("/answer") and hooks.on("/input")
+    inputs = request_row(page, diagram, "/input")
+    inputs.locator("summary").focus()
+    page.keyboard.press("Enter")  # keyboard users open a request too
+    expect(inputs.locator(".exchange")).to_contain_text('"digits": "5"')
+    shoot(page, "call-timeline")
+
+    page.get_by_role("link", name="All calls").click()
+    expect(page.locator("table")).to_contain_text("completed")
+    shoot(page, "calls")
+
+
+def test_messages_deliveries_and_account(page: Page, account: Credentials, hooks: Receiver) -> None:
+    hooks.answer("/inbound", Reply(status=503), Reply(status=200))
+    sign_in(page, account)
+    create_application(page, "Text desk", hooks)
+    page.goto("/numbers?country=GB&pattern=7700900")
+    number = page.locator("table").last.locator("code").first.inner_text()
+    page.get_by_role("button", name=f"Buy {number}").click()
+    page.get_by_label(f"Application for {number}").select_option(label="Text desk")
+    page.get_by_role("button", name="Save link").click()
+
+    page.get_by_role("link", name="Messages").click()
+    page.get_by_label("To (your number)").fill(number)
+    page.get_by_label("Text", exact=True).fill("")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#text-note")).to_be_visible()  # the API's reason, beside the field
+    page.get_by_label("Text", exact=True).fill("Where is my order?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status")).to_have_text("Message sent to the application.")
+    expect(page.locator("table")).to_contain_text("Where is my order?")
+    eventually(lambda: hooks.on("/inbound"), what="the inbound message")
+    shoot(page, "messages")
+
+    page.get_by_role("link", name="Deliveries").click()
+    delivery = page.locator(".delivery").first
+    expect(delivery).to_contain_text("/inbound")
+    delivery.locator("summary").click()
+    expect(delivery).to_contain_text("Where is my order?")
+    shoot(page, "deliveries")
+    before = len(hooks.on("/inbound"))
+    delivery.get_by_role("button", name="Replay").click()
+    expect(page.get_by_role("status")).to_have_text("Delivery queued to be sent again.")
+    eventually(lambda: len(hooks.on("/inbound")) > before, what="the replayed delivery")
+    page.get_by_label("Show").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("No deliveries failed.")).to_be_visible()
+
+    page.get_by_role("link", name="Account").click()
+    secret = page.locator("#signature-secret")
+    expect(secret).not_to_contain_text(account.signature_secret)
+    page.get_by_role("button", name="Show").click()
+    expect(secret).to_have_text(account.signature_secret)
+    shoot(page, "account")
+    page.get_by_role("button", name="Rotate API secret").click()
+    new_secret = page.locator("#new-secret").inner_text()
+    assert new_secret and new_secret != account.api_secret
+    page.get_by_role("link", name="Applications").click()  # this browser stays signed in
+    expect(page.get_by_role("heading", name="Applications")).to_be_visible()
