@@ -73,8 +73,17 @@ def sign_in(page: Page, account: Credentials) -> None:
     expect(page.get_by_role("heading", name="Applications")).to_be_visible()
 
 
+UNLABELLED = """() => [...document.querySelectorAll(
+    "input:not([type=hidden]), select, textarea, button")].filter(
+    (control) => !(control.labels?.length || control.getAttribute("aria-label")
+                   || (control.tagName === "BUTTON" && control.textContent.trim()))
+).map((control) => control.outerHTML)"""
+
+
 def shoot(page: Page, name: str) -> None:
-    """Screenshots of the page as it is, on a laptop and on a phone."""
+    """Screenshots of the page as it is, on a laptop and on a phone; every control on it must
+    have a label."""
+    assert page.evaluate(UNLABELLED) == [], f"controls without a label on {name}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     page.set_viewport_size(PHONE)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 
 from ringway.dashboard.pages import View, page
-from ringway.domain.errors import ProblemError
+from ringway.domain.errors import LegacyError, ProblemError
 from ringway.domain.numbers import NumberQuery
 
 SHOWN = 100  # owned numbers on the page
@@ -55,8 +55,8 @@ async def _change(
         await view.platform.db.run(
             action, view.account.id, form.get("country", ""), form.get("msisdn", ""), *extra
         )
-    except ProblemError as error:
-        return view.redirect("/numbers", error.detail, kind="error")
+    except (ProblemError, LegacyError) as error:
+        return view.redirect("/numbers", str(error), kind="error")
     return view.redirect("/numbers", done)
 
 

@@ -1,0 +1,207 @@
+"""The dashboard over HTTP, on both databases: sessions, CSRF, the API's wording beside each
+field, edits that keep what the form does not show, keys, search and paging, numbers."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote, unquote
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+
+from ringway.services.accounts import Credentials
+from tests.conftest import LiveServer
+from tests.dashboard.conftest import Browser
+
+VOICE = {"voice": {"webhooks": {"answer_url": {"address": "http://localhost:3000/answer"}}}}
+
+
+def note(page: httpx.Response, field: str) -> str:
+    """The error shown beside a form field."""
+    found = re.search(rf'id="{re.escape(field.replace(".", "-"))}-note">([^<]*)<', page.text)
+    assert found, f"no note beside {field}"
+    return html.unescape(found.group(1))
+
+
+def test_pages_send_a_browser_without_a_session_to_sign_in(browser: Browser) -> None:
+    for path in ("/applications", "/numbers", "/calls", "/account", "/calls/x/timeline.json"):
+        page = browser.get(path)
+        assert page.status_code == 303
+        assert page.headers["location"] == f"/sign-in?next={quote(path)}"
+
+
+def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
+    browser: Browser, account: Credentials
+) -> None:
+    wrong = browser.post("/sign-in", {"api_key": account.api_key, "api_secret": "wrong"})
+    assert "Invalid credentials supplied" in wrong.text
+    assert "ringway_session" not in browser.http.cookies
+    signed = browser.post("/sign-in", {"api_key": account.api_key,
+                                       "api_secret": account.api_secret,
+                                       "next": "//example.invalid/steal"})  # fmt: skip
+    assert signed.headers["location"] == "/applications"
+    cookie = signed.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert account.api_secret not in cookie
+    page = browser.get("/applications")
+    assert page.status_code == 200
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    # A cookie signed for one account cannot be edited to name another.
+    other = browser.http.cookies["ringway_session"].replace(account.api_key, "someone", 1)
+    browser.http.cookies.set("ringway_session", other)
+    assert browser.get("/applications").status_code == 303
+
+
+def test_every_form_needs_the_browsers_csrf_token(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    form = {"name": "Forged", "capability.voice": "on"}
+    forged = signed_in.http.post("/applications/new", data={**form, "csrf": "guess"})
+    assert forged.status_code == 403
+    assert "This form has expired" in forged.text
+    assert signed_in.http.post("/applications/new", data=form).status_code == 403
+    assert signed_in.http.post("/sign-out", data={}).status_code == 403
+    with server.client(account) as api:
+        assert api.get("/v2/applications").json()["total_items"] == 0
+
+
+def test_rotating_the_secret_ends_every_other_session(
+    server: LiveServer, account: Credentials
+) -> None:
+    with httpx.Client(base_url=server.url) as first, httpx.Client(base_url=server.url) as second:
+        one, two = Browser(first), Browser(second)
+        assert one.sign_in(account).status_code == 303
+        assert two.sign_in(account).status_code == 303
+        rotated = one.post("/account/rotate-secret")
+        secret = re.search(r'id="new-secret">([^<]+)<', rotated.text)
+        assert secret and secret.group(1) != account.api_secret
+        assert one.get("/account").status_code == 200
+        assert two.get("/account").status_code == 303
+        with server.client() as api:
+            assert api.get("/v2/applications", auth=(account.api_key, secret.group(1))).is_success
+
+
+def test_a_refused_form_shows_the_apis_reason_beside_each_field(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    timeout = "capabilities.voice.webhooks.answer_url.connect_timeout"
+    page = signed_in.post("/applications/new", {
+        "name": "", "capability.voice": "on",
+        "capabilities.voice.webhooks.answer_url.address": "http://localhost:3000/answer",
+        timeout: "50"})  # fmt: skip
+    body = {"name": "", "capabilities": {"voice": {"webhooks": {"answer_url": {
+        "address": "http://localhost:3000/answer", "connect_timeout": 50}}}}}  # fmt: skip
+    with server.client(account) as api:
+        refused = api.post("/v2/applications", json=body).json()["invalid_parameters"]
+        reasons = {p["name"]: p["reason"] for p in refused}
+        assert note(page, "name") == reasons["name"]
+        assert note(page, timeout) == reasons[timeout]
+        assert 'aria-invalid="true"' in page.text
+        assert 'value="50"' in page.text  # what was typed stays in the form
+        assert api.get("/v2/applications").json()["total_items"] == 0
+
+
+def test_an_edit_keeps_what_the_form_does_not_show(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    body = {"name": "Kept", "privacy": {"improve_ai": False}, "capabilities": {
+        "voice": {"webhooks": {
+            "answer_url": {"address": "http://localhost:3000/answer", "http_method": "POST"},
+            "fallback_answer_url": {"address": "http://localhost:3000/fallback"}},
+            "signed_callbacks": True, "region": "eu-west", "leg_persistence_time": 3},
+        "messages": {"webhooks": {"inbound_url": {"address": "http://localhost:3000/in"}}},
+        "verify": {"webhooks": {"status_url": {"address": "http://localhost:3000/v"}}},
+    }}  # fmt: skip
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json=body).json()
+        path = f"/applications/{app['id']}"
+        edit = signed_in.get(path).text
+        fields = dict(re.findall(r'name="([^"]+)" type="[a-z]+" value="([^"]*)"', edit))
+        assert fields["capabilities.voice.webhooks.answer_url.address"] == (
+            "http://localhost:3000/answer"
+        )
+        fields.update({"name": "Kept and edited", "capability.voice": "on",
+                       "capabilities.voice.webhooks.fallback_answer_url.address": "",
+                       "capabilities.voice.signed_callbacks": "false",
+                       "capabilities.voice.webhooks.event_url.address":
+                           "http://localhost:3000/event"})  # fmt: skip
+        saved = signed_in.post(path, fields)  # messages unticked
+        assert saved.status_code == 303
+        stored = api.get(f"/v2/applications/{app['id']}").json()
+    voice = stored["capabilities"]["voice"]
+    assert stored["name"] == "Kept and edited"
+    assert stored["privacy"] == {"improve_ai": False}
+    assert voice["region"] == "eu-west" and voice["leg_persistence_time"] == 3
+    assert voice["webhooks"]["answer_url"]["http_method"] == "POST"
+    assert "fallback_answer_url" not in voice["webhooks"]
+    assert voice["webhooks"]["event_url"]["address"] == "http://localhost:3000/event"
+    assert voice["signed_callbacks"] is False
+    assert "messages" not in stored["capabilities"]
+    assert stored["capabilities"]["verify"] == body["capabilities"]["verify"]
+
+
+def test_keys_a_new_pair_offered_once_or_an_uploaded_public_key(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Keys", "capabilities": VOICE}).json()
+        page = signed_in.post(f"/applications/{app['id']}/key-pair")
+        link = re.search(r'href="data:application/x-pem-file;charset=utf-8,([^"]+)"', page.text)
+        assert link
+        private_key = serialization.load_pem_private_key(
+            unquote(html.unescape(link.group(1))).encode(), password=None
+        )
+        public_pem = (
+            private_key.public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode()
+        )
+        stored = api.get(f"/v2/applications/{app['id']}").json()["keys"]["public_key"]
+        assert stored.strip() == public_pem.strip() != app["keys"]["public_key"].strip()
+        assert "data:application/x-pem-file" not in signed_in.get(f"/applications/{app['id']}").text
+
+        bad = signed_in.post(f"/applications/{app['id']}/public-key", {"public_key": "nonsense"})
+        assert note(bad, "public_key")
+        own = {"public_key": app["keys"]["public_key"]}
+        assert signed_in.post(f"/applications/{app['id']}/public-key", own).status_code == 303
+        stored = api.get(f"/v2/applications/{app['id']}").json()["keys"]["public_key"]
+        assert stored.strip() == app["keys"]["public_key"].strip()
+
+
+def test_applications_search_by_name_and_page(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        for index in range(23):
+            api.post("/v2/applications", json={"name": f"Line {index:02d}"})
+        api.post("/v2/applications", json={"name": "100% support"})
+    first = signed_in.get("/applications").text
+    assert "24 applications" in first and "Page 1 of 2" in first
+    second = signed_in.get("/applications?page=2").text
+    assert second.count('<td><a href="/applications/') == 4
+    found = signed_in.get("/applications", params={"q": "0%"}).text
+    assert "1 application matching" in found and "100% support" in found
+    assert "Line 10" not in found  # "%" is matched as itself, not as a wildcard
+
+
+def test_numbers_buy_link_unlink_and_cancel(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Desk", "capabilities": VOICE}).json()
+        number = {"country": "GB", "msisdn": "447700900123"}
+        assert signed_in.post("/numbers/buy", number).status_code == 303
+        assert signed_in.post("/numbers/link", {**number, "app_id": app["id"]}).status_code == 303
+        owned = api.get("/account/numbers").json()["numbers"]
+        assert owned[0]["app_id"] == app["id"]
+        page = signed_in.get("/numbers").text
+        assert f'<option value="{app["id"]}" selected>Desk</option>' in page
+        assert signed_in.post("/numbers/link", {**number, "app_id": ""}).status_code == 303
+        assert "app_id" not in api.get("/account/numbers").json()["numbers"][0]
+        again = signed_in.post("/numbers/buy", number)
+        assert "you already own 447700900123" in unquote(again.headers["set-cookie"])
+        assert signed_in.post("/numbers/cancel", number).status_code == 303
+        assert api.get("/account/numbers").json()["count"] == 0
