@@ -205,3 +205,22 @@ def test_numbers_buy_link_unlink_and_cancel(
         assert "you already own 447700900123" in unquote(again.headers["set-cookie"])
         assert signed_in.post("/numbers/cancel", number).status_code == 303
         assert api.get("/account/numbers").json()["count"] == 0
+
+
+def test_a_refused_call_or_message_says_why_beside_the_field(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    assert signed_in.post("/numbers/buy", {"country": "GB", "msisdn": "447700900124"}).is_redirect
+    call = {"from": "447700900999", "to": "447700900124"}
+    page = signed_in.post("/calls", {**call, "speed": "0", "caller.hangup_after": "soon"})
+    message = {"channel": "sms", "from": "447700900999", "to": "447700900124", "text": ""}
+    sent = signed_in.post("/messages", message)
+    with server.client(account) as api:
+        refused = api.post("/_ringway/calls", json={**call, "caller": {"hangup_after": "soon"}})
+        reason = refused.json()["invalid_parameters"][0]["reason"]
+        assert note(page, "caller.hangup_after") == reason
+        page = signed_in.post("/calls", {**call, "speed": "0"})  # not linked to an application
+        assert note(page, "to") == api.post("/_ringway/calls", json=call).json()["detail"]
+        refused = api.post("/_ringway/messages", json={**message, "message_type": "text"})
+        assert note(sent, "text") == refused.json()["invalid_parameters"][0]["reason"]
+        assert api.get("/_ringway/calls").json()["count"] == 0

@@ -59,7 +59,7 @@ async def place_call(view: View) -> Response:
     try:
         leg = await view.platform.calls.simulate(view.account.id, parse_body(SimulatedCall, body))
     except ProblemError as error:
-        return await calls_page(view, form, field_errors(error))
+        return await calls_page(view, form, field_errors(error, about="to"))
     return view.redirect(f"/calls/{leg.uuid}")
 
 
@@ -121,7 +121,7 @@ async def send_inbound(view: View) -> Response:
     try:
         await platform.db.run(platform.messages.receive, view.account.id, body)
     except ProblemError as error:
-        return await messages_page(view, form, field_errors(error))
+        return await messages_page(view, form, field_errors(error, about="to"))
     return view.redirect("/messages", "Message sent to the application.")
 
 

@@ -29,6 +29,7 @@ from ringway.storage.repositories import AccountRow
 
 NOTICE = "ringway_notice"
 templates = Jinja2Templates(directory=str(resources.files("ringway.dashboard") / "templates"))
+templates.env.filters["counted"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass
@@ -107,11 +108,11 @@ def page(path: str, public: bool = False, **handlers: Handler) -> Route:
     return Route(path, endpoint, methods=list(handlers))
 
 
-def field_errors(error: ProblemError) -> dict[str, str]:
+def field_errors(error: ProblemError, about: str = "") -> dict[str, str]:
     """Each invalid parameter's reason by the field it names (list items by their list), or
-    the problem's detail under ``""`` when it names none."""
+    the problem's detail beside the field it is ``about`` when it names none."""
     errors: dict[str, str] = {}
-    for param in error.invalid_parameters or [InvalidParameter("", error.detail)]:
+    for param in error.invalid_parameters or [InvalidParameter(about, error.detail)]:
         parts = param.name.split(".")
         while parts and parts[-1].isdigit():
             parts.pop()
