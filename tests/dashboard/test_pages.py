@@ -224,3 +224,15 @@ def test_a_refused_call_or_message_says_why_beside_the_field(
         refused = api.post("/_ringway/messages", json={**message, "message_type": "text"})
         assert note(sent, "text") == refused.json()["invalid_parameters"][0]["reason"]
         assert api.get("/_ringway/calls").json()["count"] == 0
+
+
+def test_a_notice_carries_any_name(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": 'Café ☕ "quoted"; x=1'}).json()
+    deleted = signed_in.post(f"/applications/{app['id']}/delete")
+    assert deleted.status_code == 303
+    page = html.unescape(signed_in.get(deleted.headers["location"]).text)
+    assert 'Application Café ☕ "quoted"; x=1 deleted.' in page
+    assert "ringway_notice" not in signed_in.http.cookies  # shown once

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -51,7 +51,7 @@ class View:
         asked for (a 4xx document would also log a console error for every typing slip)."""
         request = self.request
         shown = request.cookies.get(NOTICE, "")
-        kind, _, text = shown.partition(":")
+        kind, _, text = unquote(shown).partition(":")
         response = templates.TemplateResponse(
             request,
             template,
@@ -67,7 +67,7 @@ class View:
         """303 to ``to`` (after a form), with a notice shown once on the page it leads to."""
         response = RedirectResponse(to, status_code=303)
         if notice:
-            response.set_cookie(NOTICE, f"{kind}:{notice}", max_age=60, path="/",
+            response.set_cookie(NOTICE, quote(f"{kind}:{notice}"), max_age=60, path="/",
                                 httponly=True, samesite="lax")  # fmt: skip
         return response
 
