@@ -121,6 +121,17 @@ def create_application(page: Page, name: str, hooks: Receiver) -> str:
     return found.group(1)
 
 
+def own_number(page: Page, app_name: str) -> str:
+    """Buy the first GB number for sale and link it to the application called ``app_name``."""
+    page.goto("/numbers?country=GB&pattern=7700900")
+    number = page.locator("table").last.locator("code").first.inner_text()
+    page.get_by_role("button", name=f"Buy {number}").click()
+    page.get_by_label(f"Application for {number}").select_option(label=app_name)
+    page.get_by_role("button", name="Save link").click()
+    expect(page.get_by_role("status")).to_have_text(f"Linked {number}.")
+    return number
+
+
 def request_row(page: Page, diagram: Locator, path: str) -> Locator:
     """The timeline's first request to ``path`` (the arrow's label names the URL)."""
     label = page.locator(".label", has_text=path)
@@ -280,11 +291,7 @@ def test_messages_deliveries_and_account(page: Page, account: Credentials, hooks
     hooks.answer("/inbound", Reply(status=503), Reply(status=200))
     sign_in(page, account)
     create_application(page, "Text desk", hooks)
-    page.goto("/numbers?country=GB&pattern=7700900")
-    number = page.locator("table").last.locator("code").first.inner_text()
-    page.get_by_role("button", name=f"Buy {number}").click()
-    page.get_by_label(f"Application for {number}").select_option(label="Text desk")
-    page.get_by_role("button", name="Save link").click()
+    number = own_number(page, "Text desk")
 
     page.get_by_role("link", name="Messages").click()
     page.get_by_label("To (your number)").fill(number)
@@ -323,3 +330,32 @@ def test_messages_deliveries_and_account(page: Page, account: Credentials, hooks
     assert new_secret and new_secret != account.api_secret
     page.get_by_role("link", name="Applications").click()  # this browser stays signed in
     expect(page.get_by_role("heading", name="Applications")).to_be_visible()
+
+
+def test_be_the_caller_on_a_live_call(page: Page, account: Credentials, hooks: Receiver) -> None:
+    hooks.answer("/answer", Reply(body=[{"action": "input", "type": ["dtmf"],
+                                         "dtmf": {"maxDigits": 1, "timeOut": 10},
+                                         "eventUrl": [hooks.url + "/input"]}]))  # fmt: skip
+    hooks.answer("/input", Reply(body=[{"action": "conversation", "name": "hold"}]))
+    sign_in(page, account)
+    create_application(page, "Live line", hooks)
+    number = own_number(page, "Live line")
+    page.get_by_role("link", name="Calls").click()
+    page.get_by_label("Your number to call").select_option(number)
+    expect(page.get_by_label("Clock")).to_have_value("1")  # real time, to play along
+    page.get_by_role("button", name="Call").click()
+    controls = page.get_by_role("region", name="Be the caller")
+    expect(controls).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("action input dtmf")
+    controls.get_by_label("Keys").fill("7")
+    controls.get_by_role("button", name="Press").click()
+    expect(page.get_by_role("status")).to_have_text("The caller pressed 7.")
+    expect(page.locator("#timeline .kind-input")).to_contain_text("caller keys 7")
+    received = eventually(lambda: hooks.on("/input"), what="the input's request")
+    assert b'"digits":"7"' in received[0].body.replace(b" ", b"")
+    expect(page.locator("#timeline")).to_contain_text("conversation")
+    shoot(page, "call-live")
+    controls.get_by_role("button", name="Hang up").click()
+    expect(page.get_by_role("status")).to_have_text("The caller hung up.")
+    expect(page.locator("#call-status")).to_have_text("completed")
+    expect(controls).to_be_hidden()

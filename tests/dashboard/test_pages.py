@@ -236,3 +236,20 @@ def test_a_notice_carries_any_name(
     page = html.unescape(signed_in.get(deleted.headers["location"]).text)
     assert 'Application Café ☕ "quoted"; x=1 deleted.' in page
     assert "ringway_notice" not in signed_in.http.cookies  # shown once
+
+
+def test_the_callers_keys_and_hang_up_are_refused_in_the_apis_words(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    uuid = "00000000-0000-4000-8000-000000000000"
+    with server.client(account) as api:
+        bad = api.post(f"/_ringway/calls/{uuid}/dtmf", json={"digits": "abc"}).json()
+        missing = api.post(f"/_ringway/calls/{uuid}/hangup").json()
+    for path, form, reason in (
+        ("dtmf", {"digits": "abc"}, bad["invalid_parameters"][0]["reason"]),
+        ("hangup", {}, missing["detail"]),
+    ):
+        refused = signed_in.post(f"/calls/{uuid}/{path}", form)
+        assert refused.headers["location"] == f"/calls/{uuid}"
+        shown = html.unescape(signed_in.get("/applications").text)  # the notice shows once
+        assert reason in shown

@@ -16,8 +16,8 @@ from ringway.api.parties import party_routes
 from ringway.api.voice import call_page, call_uuid, call_wire
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
-from ringway.domain.errors import InvalidParameter, list_invalid, payload_invalid
-from ringway.domain.voice import SimulatedCall, SimulatedInput
+from ringway.domain.errors import list_invalid
+from ringway.domain.voice import SimulatedCall, caller_gives
 from ringway.storage.calls import Entry
 
 PATH = "/_ringway/calls"
@@ -77,15 +77,8 @@ async def caller_input(request: Request) -> Response:
     account = await basic_account(request)
     platform = platform_of(request)
     kind = request.url.path.rsplit("/", 1)[-1]
-    value = ""
-    if kind != "hangup":
-        body = parse_body(
-            SimulatedInput, await json_body(request, platform.settings.max_body_bytes)
-        )
-        field = "digits" if kind == "dtmf" else "text"
-        value = getattr(body, field) or ""
-        if not value:
-            raise payload_invalid([InvalidParameter(field, "is required")])
+    body = None if kind == "hangup" else await json_body(request, platform.settings.max_body_bytes)
+    value = caller_gives(kind, body)
     await platform.calls.caller(account.id, call_uuid(request), kind, value)
     return Response(status_code=204)
 

@@ -10,14 +10,15 @@ from starlette.responses import Response
 from ringway.api.http import JSONResponse, path_param
 from ringway.api.messages import STATES, delivery_wire, message_wire
 from ringway.api.simulation import entry_wire
-from ringway.api.voice import call_wire
+from ringway.api.voice import call_uuid, call_wire
 from ringway.dashboard.pages import View, field_errors, page, query_int
 from ringway.domain.applications import parse_body
+from ringway.domain.calls import ENDINGS
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import NumberQuery
 from ringway.domain.timeline import request_result, request_sent, summary
-from ringway.domain.voice import SimulatedCall
+from ringway.domain.voice import SimulatedCall, caller_gives
 from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
@@ -64,15 +65,15 @@ async def place_call(view: View) -> Response:
 
 
 async def call_page(view: View) -> Response:
-    record = await view.platform.calls.get(view.account.id, path_param(view.request, "uuid"))
-    return view.render("call.html", call=call_wire(record))
+    record = await view.platform.calls.get(view.account.id, call_uuid(view.request))
+    return view.render("call.html", call=call_wire(record), ended=record.status in ENDINGS)
 
 
 async def call_timeline(view: View) -> Response:
     """The call's timeline entries after the ``after``-th, each placed in the diagram."""
     after = query_int(view, "after", 0)
     record, entries, running = await view.platform.calls.timeline(
-        view.account.id, path_param(view.request, "uuid"), after
+        view.account.id, call_uuid(view.request), after
     )
     shown = []
     for entry in entries:
@@ -84,6 +85,21 @@ async def call_timeline(view: View) -> Response:
             labels = {"label": summary(wire)}
         shown.append({**wire, **labels, "source": source, "target": target})
     return JSONResponse({"status": record.status, "running": running, "entries": shown})
+
+
+async def caller_input(view: View) -> Response:
+    """The simulated caller presses keys, speaks or hangs up on a running call."""
+    uuid, kind = call_uuid(view.request), view.request.url.path.rsplit("/", 1)[-1]
+    back = f"/calls/{uuid}"
+    try:
+        value = caller_gives(kind, {k: v for k, v in view.form.items() if k != "csrf"})
+        await view.platform.calls.caller(view.account.id, uuid, kind, value)
+    except ProblemError as error:
+        reasons = "; ".join(f"{p.name} {p.reason}" for p in error.invalid_parameters)
+        return view.redirect(back, reasons or error.detail, kind="error")
+    done = {"dtmf": f"The caller pressed {value}.", "speech": f"The caller said: {value}",
+            "hangup": "The caller hung up."}  # fmt: skip
+    return view.redirect(back, done[kind])
 
 
 def _number(raw: str) -> float | str:
@@ -152,6 +168,7 @@ routes = [
     page("/calls", GET=calls_page, POST=place_call),
     page("/calls/{uuid}", GET=call_page),
     page("/calls/{uuid}/timeline.json", GET=call_timeline),
+    *(page(f"/calls/{{uuid}}/{kind}", POST=caller_input) for kind in ("dtmf", "speech", "hangup")),
     page("/messages", GET=messages_page, POST=send_inbound),
     page("/deliveries", GET=deliveries_page),
     page("/deliveries/{id}/replay", POST=replay),

@@ -71,8 +71,12 @@ def request_sent(entry: dict[str, Any], full_url: bool = False) -> str:
 
 
 def request_result(entry: dict[str, Any]) -> str:
-    """What came back: the HTTP status, else what failed, and how long it took."""
-    result = entry.get("status") or entry.get("outcome")
+    """What came back: the HTTP status and what was wrong with the answer (an invalid NCCO),
+    else what failed, and how long it took."""
+    status, outcome = entry.get("status"), entry.get("outcome")
+    result = status or outcome
+    if status and outcome not in (None, "ok") and not str(outcome).startswith("http-"):
+        result = f"{status} {outcome}"
     latency = entry.get("latency_ms")
     return f"{result} {latency:g} ms" if isinstance(latency, int | float) else str(result)
 

@@ -14,7 +14,8 @@ from pydantic import (
     model_validator,
 )
 
-from ringway.domain.applications import WebhookAddress
+from ringway.domain.applications import WebhookAddress, parse_body
+from ringway.domain.errors import InvalidParameter, payload_invalid
 from ringway.domain.ncco import AdvancedMachineDetection, Endpoint
 from ringway.domain.simulation import Person
 
@@ -118,3 +119,15 @@ class SimulatedInput(Body):
 
     digits: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[0-9*#]+$")
     text: str | None = Field(default=None, min_length=1, max_length=1000)
+
+
+def caller_gives(kind: str, body: Any) -> str:
+    """What the simulated person gives on a live call: the ``digits`` of a ``dtmf``, the
+    ``text`` of a ``speech``; nothing for a ``hangup``."""
+    if kind == "hangup":
+        return ""
+    field = "digits" if kind == "dtmf" else "text"
+    value = getattr(parse_body(SimulatedInput, body), field)
+    if not value:
+        raise payload_invalid([InvalidParameter(field, "is required")])
+    return str(value)

@@ -41,6 +41,8 @@ function follow(container) {
     state.entries.push(...data.entries);
     const status = document.getElementById("call-status");
     if (status) status.textContent = data.status;
+    const controls = document.getElementById("controls");
+    if (controls) controls.hidden = !data.running;
     draw(container, state, data.running);
     if (data.running) setTimeout(poll, POLL_MS);
   };
@@ -111,7 +113,7 @@ function step(entry, from, to, open) {
     item.append(time, track(entry.label, from, to));
     return item;
   }
-  if (entry.status >= 400 || (!entry.status && entry.outcome)) item.classList.add("failed");
+  if (entry.outcome && entry.outcome !== "ok") item.classList.add("failed");
   const details = element("details");
   details.dataset.seq = String(entry.seq);
   details.open = open.has(String(entry.seq));
