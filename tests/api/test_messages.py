@@ -388,6 +388,11 @@ def test_the_python_client_sends_and_reads_back(chat: Messaging) -> None:
         assert ringway.messages.get(uuid)["status"] == "delivered"
         assert ringway.recipients.get(USER)["delivered_after"] == 0
         assert ringway.deliveries.list(state="delivered")["count"] == 2
+        assert ringway.deliveries.list(kind="message-status")["count"] == 2
+        assert ringway.deliveries.list(kind="message-inbound")["count"] == 0
+    refused = chat.rest.get("/_ringway/deliveries", params={"kind": "sms"})
+    assert refused.status_code == 400
+    assert refused.json()["invalid_parameters"][0]["name"] == "kind"
 
 
 def test_a_slow_receiver_holds_up_no_other_delivery(chat: Messaging) -> None:

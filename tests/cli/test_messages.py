@@ -76,6 +76,9 @@ def test_deliveries_list_failed_and_retry(cli: Any, number: str, hooks: Receiver
     )
     assert failed[0]["outcome"] == "http-400"
     assert "http-400" in cli("deliveries", "list").output
+    inbound = json.loads(cli("deliveries", "list", "--kind", "message-inbound", "--json").output)
+    assert [d["id"] for d in inbound] == [failed[0]["id"]]
+    assert json.loads(cli("deliveries", "list", "--kind", "rtc", "--json").output) == []
     cli("deliveries", "retry", failed[0]["id"])
     eventually(
         lambda: json.loads(cli("deliveries", "list", "--json").output)[0]["state"] == "delivered",

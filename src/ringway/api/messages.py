@@ -23,6 +23,7 @@ from ringway.api.http import (
 )
 from ringway.api.params import int_params
 from ringway.api.parties import party_routes
+from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.messages import invalid_json, reached
 from ringway.services.deliveries import DeliveryLog
@@ -32,7 +33,6 @@ from ringway.storage.repositories import utcnow
 MESSAGES = "/_ringway/messages"
 RECIPIENTS = "/_ringway/recipients"
 DELIVERIES = "/_ringway/deliveries"
-STATES = ("pending", "delivered", "failed")
 
 
 async def send_message(request: Request) -> Response:
@@ -114,11 +114,12 @@ async def list_deliveries(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     size, index = _paging(request)
-    state = request.query_params.get("state")
-    if state is not None and state not in STATES:
-        raise list_invalid([InvalidParameter("state", f"must be one of {', '.join(STATES)}")])
+    state, kind = (
+        _one_of(request, name, allowed) for name, allowed in (("state", STATES), ("kind", KINDS))
+    )
     platform = platform_of(request)
-    total, logs = await platform.db.run(platform.deliveries.page, account.id, state, index, size)
+    total, logs = await platform.db.run(platform.deliveries.page, account.id, state, kind,
+                                        index, size)  # fmt: skip
     return JSONResponse(_page(total, size, index, "deliveries", [delivery_wire(x) for x in logs]))
 
 
@@ -136,6 +137,13 @@ async def retry_delivery(request: Request) -> Response:
     platform = platform_of(request)
     log = await platform.db.run(platform.deliveries.retry, account.id, path_param(request, "id"))
     return JSONResponse(delivery_wire(log), status_code=202)
+
+
+def _one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.query_params.get(name)
+    if value is not None and value not in allowed:
+        raise list_invalid([InvalidParameter(name, f"must be one of {', '.join(allowed)}")])
+    return value
 
 
 def _page(total: int, size: int, index: int, name: str, items: list[Any]) -> dict[str, Any]:

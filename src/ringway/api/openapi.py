@@ -12,6 +12,7 @@ from ringway.api.voice import ADDRESS_FIELD
 from ringway.domain.applications import ApplicationIn, ApplicationOut
 from ringway.domain.applications_v1 import ApplicationV1In
 from ringway.domain.calls import Status
+from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.messages import CHANNELS, MEDIA, Recipient
 from ringway.domain.simulation import Phone
 from ringway.domain.voice import (
@@ -907,7 +908,7 @@ def _messaging_paths() -> dict[str, Any]:
     ]
     address = [{"name": "address", "in": "path", "required": True, "schema": _STRING}]
     delivery = [{"name": "id", "in": "path", "required": True, "schema": _STRING}]
-    states = {"type": "string", "enum": ["pending", "delivered", "failed"]}
+    states = {"type": "string", "enum": list(STATES)}
     return {
         "/v1/messages": {
             "post": _operation(
@@ -948,7 +949,9 @@ def _messaging_paths() -> dict[str, Any]:
         },
         "/_ringway/deliveries": {
             "get": _operation("The outbox's deliveries", "200", _ref("DeliveryList"),
-                              _errors("400"), params=[*paging, _query("state", states)]),
+                              _errors("400"), params=[*paging, _query("state", states),
+                                                      _query("kind", {"type": "string",
+                                                                      "enum": list(KINDS)})]),
         },
         "/_ringway/deliveries/{id}": {
             "parameters": delivery,

@@ -10,6 +10,7 @@ import click
 from ringway.cli.login import client_options
 from ringway.cli.options import json_option, print_fields, print_json, print_table
 from ringway.client import Client
+from ringway.domain.deliveries import KINDS
 from ringway.domain.messages import CHANNELS, MEDIA, Recipient
 
 BEHAVIOURS = get_args(Recipient.model_fields["behaviour"].annotation)
@@ -152,14 +153,15 @@ def deliveries() -> None:
 @client_options
 @click.option("--failed", is_flag=True, help="Only those given up or refused.")
 @click.option("--pending", is_flag=True, help="Only those still to be sent.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only deliveries of this kind.")
 @click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
 @json_option
 def deliveries_list(
-    client: Client, failed: bool, pending: bool, page_size: int, as_json: bool
+    client: Client, failed: bool, pending: bool, kind: str | None, page_size: int, as_json: bool
 ) -> None:
     """The newest deliveries."""
     state = "failed" if failed else "pending" if pending else None
-    items = client.deliveries.list(state, page_size)["_embedded"]["deliveries"]
+    items = client.deliveries.list(state, page_size, kind=kind)["_embedded"]["deliveries"]
     if as_json:
         print_json(items)
         return

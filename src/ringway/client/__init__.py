@@ -364,9 +364,13 @@ class Deliveries:
         self._http = http
 
     def list(
-        self, state: str | None = None, page_size: int = 20, record_index: int = 0
+        self,
+        state: str | None = None,
+        page_size: int = 20,
+        record_index: int = 0,
+        kind: str | None = None,
     ) -> dict[str, Any]:
-        params = _present(state=state, page_size=page_size, record_index=record_index)
+        params = _present(state=state, kind=kind, page_size=page_size, record_index=record_index)
         result: dict[str, Any] = _call(self._http, "GET", DELIVERIES, params=params)
         return result
 

@@ -4,16 +4,18 @@ log of asynchronous deliveries with replay."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 
 from ringway.api.http import JSONResponse, path_param
-from ringway.api.messages import STATES, delivery_wire, message_wire
+from ringway.api.messages import delivery_wire, message_wire
 from ringway.api.simulation import entry_wire
 from ringway.api.voice import call_uuid, call_wire
 from ringway.dashboard.pages import View, field_errors, page, query_int
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS
+from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import NumberQuery
@@ -145,22 +147,23 @@ async def send_inbound(view: View) -> Response:
 
 
 async def deliveries_page(view: View) -> Response:
-    platform = view.platform
-    state = view.request.query_params.get("state") or None
-    state = state if state in STATES else None
+    platform, params = view.platform, view.request.query_params
+    state = params.get("state") if params.get("state") in STATES else None
+    kind = params.get("kind") if params.get("kind") in KINDS else None
     number = query_int(view, "page", 1)
-    total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state,
+    total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
                                         (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
     return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
-                       total=total, state=state, states=STATES, number=number,
-                       pages=max(1, -(-total // PAGE_SIZE)))  # fmt: skip
+                       total=total, state=state, states=STATES, kind=kind, kinds=KINDS,
+                       number=number, pages=max(1, -(-total // PAGE_SIZE)),
+                       query=urlencode({"state": state or "", "kind": kind or ""}))  # fmt: skip
 
 
 async def replay(view: View) -> Response:
     platform = view.platform
     delivery_id = path_param(view.request, "id")
     await platform.db.run(platform.deliveries.retry, view.account.id, delivery_id)
-    back = "/deliveries" + (f"?state={view.form['state']}" if view.form.get("state") else "")
+    back = "/deliveries?" + urlencode({k: view.form.get(k, "") for k in ("state", "kind")})
     return view.redirect(back, "Delivery queued to be sent again.")
 
 

@@ -62,9 +62,10 @@ class DeliveryService:
         )
 
     def page(
-        self, account_id: str, state: str | None, offset: int, limit: int
+        self, account_id: str, state: str | None, kind: str | None, offset: int, limit: int
     ) -> tuple[int, list[DeliveryLog]]:
-        total, items = self.repository.page(account_id, state, offset, limit)
+        """The newest deliveries, of one ``state`` and ``kind`` if given."""
+        total, items = self.repository.page(account_id, state, kind, offset, limit)
         return total, self._logs(items)
 
     def get(self, account_id: str, uuid: str) -> DeliveryLog:

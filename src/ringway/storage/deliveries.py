@@ -144,11 +144,13 @@ class DeliveryRepository:
         return True
 
     def page(
-        self, account_id: str, state: str | None, offset: int, limit: int
+        self, account_id: str, state: str | None, kind: str | None, offset: int, limit: int
     ) -> tuple[int, list[Delivery]]:
         where = [deliveries.c.account_id == account_id]
         if state is not None:
             where.append(deliveries.c.state == state)
+        if kind is not None:
+            where.append(deliveries.c.kind == kind)
         with self._db.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(deliveries).where(*where))
             rows = conn.execute(
