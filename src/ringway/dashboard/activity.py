@@ -25,7 +25,7 @@ from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
 CALLER = "447700900999"  # the simulated caller's default number (a fictional range)
-SPEEDS = {"1": "Real time", "10": "10 times faster", "0": "As fast as possible"}
+SPEEDS = [("1", "Real time"), ("10", "10 times faster"), ("0", "As fast as possible")]
 # Where each kind of timeline entry sits in the sequence diagram: an arrow between two lanes,
 # or a note on one. ``leg`` is the lane of the entry's own call leg.
 PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("ringway", "leg"),
@@ -45,7 +45,9 @@ async def calls_page(
     _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                        1, 100)  # fmt: skip
     return view.render("calls.html", calls=[call_wire(r) for r in records],
-                       total=total, numbers=numbers, speeds=SPEEDS, errors=errors or {},
+                       total=total, speeds=SPEEDS, errors=errors or {},
+                       numbers=[(n.msisdn, n.msisdn if n.app_id else f"{n.msisdn} (not linked)")
+                                for n in numbers],
                        values=values or {"from": CALLER, "speed": "1"})  # fmt: skip
 
 
@@ -125,7 +127,8 @@ async def messages_page(
     _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                        1, 100)  # fmt: skip
     return view.render("messages.html", total=total, numbers=numbers,
-                       messages=[message_wire(r, d) for r, d in items], channels=list(CHANNELS),
+                       messages=[message_wire(r, d) for r, d in items],
+                       channels=[(channel, channel) for channel in CHANNELS],
                        values=values or {"from": CALLER, "channel": "sms"},
                        errors=errors or {})  # fmt: skip
 
@@ -154,7 +157,10 @@ async def deliveries_page(view: View) -> Response:
     total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
                                         (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
     return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
-                       total=total, state=state, states=STATES, kind=kind, kinds=KINDS,
+                       total=total, state=state, kind=kind,
+                       values={"state": state or "", "kind": kind or ""},
+                       states=[("", "Any"), *((s, s) for s in STATES)],
+                       kinds=[("", "Any"), *((k, k) for k in KINDS)],
                        number=number, pages=max(1, -(-total // PAGE_SIZE)),
                        query=urlencode({"state": state or "", "kind": kind or ""}))  # fmt: skip
 
