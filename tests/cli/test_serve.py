@@ -30,7 +30,9 @@ def test_an_empty_database_gets_an_account_printed_once(tmp_path: Path) -> None:
         first = served.output()
         with httpx.Client(base_url=served.url) as client:
             assert client.get("/_ringway/health").json()["status"] == "ok"
+            assert client.get("/sign-in").status_code == 200
     assert "api_key:" in first and "api_secret:" in first and "signature_secret:" in first
+    assert f"dashboard: {served.url}/" in first
     assert (tmp_path / "ringway.db").exists()
     with ringway_serve(tmp_path) as served:
         assert "api_secret" not in served.output()
