@@ -53,7 +53,7 @@ def serve(
     if database_url:
         os.environ["RINGWAY_DATABASE_URL"] = database_url
     click.echo(f"ringway listening on {scheme}://{host}:{port}", err=False)
-    click.echo(f"dashboard: {scheme}://{host}:{port}/ (sign in with an api_key and api_secret)")
+    click.echo(f"dashboard: {scheme}://{host}:{port}/ (sign in with the API key and secret)")
     uvicorn.run(
         "ringway.api.app:create_worker_app",
         factory=True,
