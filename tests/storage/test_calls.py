@@ -51,7 +51,7 @@ def test_commands_go_to_the_legs_asked_for_and_stale_ones_are_dropped(platform: 
 def test_a_batch_the_database_refuses_is_stored_item_by_item(platform: Platform) -> None:
     account = platform.accounts.get(platform.accounts.create().api_key).id
     calls = CallRepository(platform.db)
-    journal = Journal(calls)
+    journal = Journal(calls, platform.db)
     journal(record(account, "b" * 36, True))
     journal(Entry("s-1", 1, "b" * 36, T0, "status", {}))
     journal(Entry("s-1", 1, "b" * 36, T0, "status", {"twice": True}))  # the same key again
@@ -59,3 +59,15 @@ def test_a_batch_the_database_refuses_is_stored_item_by_item(platform: Platform)
     asyncio.run(journal.flush())
     assert calls.get(account, "b" * 36) is not None
     assert [e.seq for e in calls.timeline("s-1")] == [1, 2]
+
+
+def test_timeline_entries_read_back_exactly_as_written(platform: Platform) -> None:
+    """Entries skip SQLAlchemy's per-row binding: what it would have stored is what comes back."""
+    calls = CallRepository(platform.db)
+    moments = [T0, T0.replace(microsecond=123456), datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)]
+    data = {"request": {"headers": {"A": "b"}, "body": '{"x":"é ☕"}'}, "n": 1.5, "ok": True,
+            "list": [1, None, "two"]}  # fmt: skip
+    written = [Entry("s-2", seq, "c" * 36, at, "request", data)
+               for seq, at in enumerate(moments, 1)]  # fmt: skip
+    calls.save([], written)
+    assert calls.timeline("s-2") == written

@@ -50,12 +50,12 @@ class Database:
             self.engine: Engine = sa.create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "timeout": 30},
-                json_serializer=_json,
+                json_serializer=to_json,
             )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(
-                self.url, pool_pre_ping=True, pool_size=10, json_serializer=_json
+                self.url, pool_pre_ping=True, pool_size=10, json_serializer=to_json
             )
         self._on_commit: list[Callable[[], None]] = []
 
@@ -118,7 +118,7 @@ class Database:
         self.engine.dispose()
 
 
-def _json(value: Any) -> str:
+def to_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
