@@ -11,8 +11,9 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, eventually
 from tests.dashboard.conftest import Browser
+from tests.receivers import Receiver, Reply
 
 VOICE = {"voice": {"webhooks": {"answer_url": {"address": "http://localhost:3000/answer"}}}}
 
@@ -253,3 +254,27 @@ def test_the_callers_keys_and_hang_up_are_refused_in_the_apis_words(
         assert refused.headers["location"] == f"/calls/{uuid}"
         shown = html.unescape(signed_in.get("/applications").text)  # the notice shows once
         assert reason in shown
+
+
+def test_past_calls_are_listed_twenty_to_a_page(
+    signed_in: Browser, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    hooks.answer("/answer", Reply(body=[{"action": "talk", "text": "Hi"}]))
+    number = {"country": "GB", "msisdn": "447700900125"}
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Pages", "capabilities": {"voice": {
+            "webhooks": {"answer_url": {"address": hooks.url + "/answer"}}}}}).json()  # fmt: skip
+        assert signed_in.post("/numbers/buy", number).is_redirect
+        assert signed_in.post("/numbers/link", {**number, "app_id": app["id"]}).is_redirect
+        for _ in range(21):
+            call = {"from": "447700900999", "to": number["msisdn"], "speed": 0}
+            assert api.post("/_ringway/calls", json=call).status_code == 201
+
+    def listed() -> str | None:  # calls are stored a batch after they change
+        page = signed_in.get("/calls").text
+        return page if "21 calls, newest first" in page else None
+
+    first = eventually(listed, what="all 21 calls")
+    assert "Page 1 of 2" in first
+    assert first.count('<td><a href="/calls/') == 20
+    assert signed_in.get("/calls?page=2").text.count('<td><a href="/calls/') == 1

@@ -19,6 +19,7 @@ from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import NumberQuery
+from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
 from ringway.storage.calls import CallQuery
@@ -39,13 +40,14 @@ PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("r
 async def calls_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    platform = view.platform
-    offset = (query_int(view, "page", 1) - 1) * PAGE_SIZE
-    total, records = await platform.calls.page(CallQuery(view.account.id), offset, PAGE_SIZE)
+    platform, number = view.platform, query_int(view, "page", 1)
+    total, records = await platform.calls.page(CallQuery(view.account.id),
+                                               (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
     _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                        1, 100)  # fmt: skip
-    return view.render("calls.html", calls=[call_wire(r) for r in records],
-                       total=total, speeds=SPEEDS, errors=errors or {},
+    return view.render("calls.html", calls=[call_wire(r) for r in records], total=total,
+                       number=number, pages=page_count(total, PAGE_SIZE),
+                       speeds=SPEEDS, errors=errors or {},
                        numbers=[(n.msisdn, n.msisdn if n.app_id else f"{n.msisdn} (not linked)")
                                 for n in numbers],
                        values=values or {"from": CALLER, "speed": "1"})  # fmt: skip
@@ -120,13 +122,13 @@ def _number(raw: str) -> float | str:
 async def messages_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    platform = view.platform
-    offset = (query_int(view, "page", 1) - 1) * PAGE_SIZE
-    total, items = await platform.db.run(platform.messages.page, view.account.id, offset,
-                                         PAGE_SIZE)  # fmt: skip
+    platform, number = view.platform, query_int(view, "page", 1)
+    total, items = await platform.db.run(platform.messages.page, view.account.id,
+                                         (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
     _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                        1, 100)  # fmt: skip
-    return view.render("messages.html", total=total, numbers=numbers,
+    return view.render("messages.html", total=total, numbers=numbers, number=number,
+                       pages=page_count(total, PAGE_SIZE),
                        messages=[message_wire(r, d) for r, d in items],
                        channels=[(channel, channel) for channel in CHANNELS],
                        values=values or {"from": CALLER, "channel": "sms"},
@@ -161,7 +163,7 @@ async def deliveries_page(view: View) -> Response:
                        values={"state": state or "", "kind": kind or ""},
                        states=[("", "Any"), *((s, s) for s in STATES)],
                        kinds=[("", "Any"), *((k, k) for k in KINDS)],
-                       number=number, pages=max(1, -(-total // PAGE_SIZE)),
+                       number=number, pages=page_count(total, PAGE_SIZE),
                        query=urlencode({"state": state or "", "kind": kind or ""}))  # fmt: skip
 
 
