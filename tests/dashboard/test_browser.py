@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -160,16 +161,17 @@ def test_sign_in_refuses_a_wrong_secret_then_signs_in_and_out(
 
 
 def test_create_download_key_edit_and_delete_an_application(
-    page: Page, server: LiveServer, account: Credentials, hooks: Receiver
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver, tmp_path: Path
 ) -> None:
     stack = ExitStack()
     with stack:
-        create_edit_and_delete(page, server, account, hooks, stack)
+        create_edit_and_delete(page, server, account, hooks, stack, tmp_path)
 
 
 def create_edit_and_delete(
-    page: Page, server: LiveServer, account: Credentials, hooks: Receiver, stack: ExitStack
-) -> None:
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver, stack: ExitStack,
+    tmp_path: Path,
+) -> None:  # fmt: skip
     sign_in(page, account)
     shoot(page, "applications-empty")
     page.goto("/applications/new")
@@ -204,6 +206,16 @@ def create_edit_and_delete(
     shoot(page, "application-key")
 
     page.get_by_role("link", name="Continue to the application").click()
+    own_key = tmp_path / "own.pub"  # a key pair of the developer's own, uploaded as a file
+    own_pair = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    own_key.write_bytes(own_pair.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))  # fmt: skip
+    page.get_by_label("or read it from a file").set_input_files(own_key)
+    expect(page.get_by_label("Or use your own public key (PEM)")).to_have_value(own_key.read_text())
+    page.get_by_role("button", name="Upload public key").click()
+    expect(page.get_by_role("status")).to_have_text("Public key saved.")
+    stored = api.get(f"/v2/applications/{app_id}").json()["keys"]["public_key"]
+    assert stored.strip() == own_key.read_text().strip()
     event = address(page, "Event URL")
     expect(event).to_have_value(hooks.url + "/event")
     event.fill(hooks.url + "/events-v2")

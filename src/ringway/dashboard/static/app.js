@@ -5,6 +5,12 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-reveal]")) {
     button.addEventListener("click", () => reveal(button));
   }
+  for (const input of document.querySelectorAll("input[type=file][data-read-into]")) {
+    input.addEventListener("change", async () => {
+      const file = input.files[0];
+      if (file) document.getElementById(input.dataset.readInto).value = await file.text();
+    });
+  }
   const timeline = document.getElementById("timeline");
   if (timeline) follow(timeline);
 });
