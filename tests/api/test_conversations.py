@@ -132,6 +132,12 @@ def test_each_member_transition_posts_its_event_in_order(rtc: Rtc) -> None:
     listed = rtc.api("GET", f"/v1/conversations/{cid}/events")["_embedded"]
     assert [e["type"] for e in listed] == ["member:invited", "member:joined", "custom:ping",
                                            "member:left"]  # fmt: skip
+    newest = rtc.api("GET", f"/v1/conversations/{cid}/events?order=desc&page_size=3")
+    assert [e["id"] for e in newest["_embedded"]] == [4, 3, 2]
+    rest = rtc.api("GET", newest["_links"]["next"]["href"])["_embedded"]
+    assert [e["id"] for e in rest] == [1]
+    members = rtc.api("GET", f"/v1/conversations/{cid}/members")
+    assert len(members["_embedded"]["members"]) == 1 and "next" not in members["_links"]
     assert rtc.api("GET", f"/v1/conversations/{cid}")["sequence_number"] == 4
 
 

@@ -199,7 +199,9 @@ async def delete_conversation(request: Request) -> Response:
 async def list_members(request: Request) -> Response:
     found = await _act(request, lambda c: c.members, "id")
     items = [member_wire(m, u) for m, u in found]
-    return JSONResponse(_listing(request, "members", items, max(len(items), 1), 0))
+    here = {"href": request.url.path}  # every member, on one page: no next
+    return JSONResponse({"page_size": len(items), "_embedded": {"members": items},
+                         "_links": {"first": here, "self": here}})  # fmt: skip
 
 
 async def create_member(request: Request) -> Response:
@@ -218,9 +220,9 @@ async def update_member(request: Request) -> Response:
 
 async def list_events(request: Request) -> Response:
     platform, app = await _context(request)
-    size, offset, _newest = _page(request)
+    size, offset, newest = _page(request)
     cid = path_param(request, "id")
-    found = await platform.db.run(platform.conversations.events, app, cid, offset, size)
+    found = await platform.db.run(platform.conversations.events, app, cid, offset, size, newest)
     items = [event_wire(e, None) for e in found]
     listing = _listing(request, "events", items, size, offset)
     listing["_embedded"] = items  # v1 lists events as a bare array

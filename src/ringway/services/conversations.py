@@ -273,9 +273,11 @@ class ConversationService:
             raise not_found("event")
         return found
 
-    def events(self, app: Application, cid: str, after: int, limit: int) -> list[Event]:
+    def events(
+        self, app: Application, cid: str, offset: int, limit: int, newest: bool = False
+    ) -> list[Event]:
         self.conversation(app, cid)
-        return self._store.events(cid, after, limit)
+        return self._store.events(cid, offset, limit, newest)
 
     # -- voice legs of app users ---------------------------------------------------------
 

@@ -250,12 +250,16 @@ class ConversationRepository:
             stored.append(numbered)
         return stored
 
-    def events(self, conversation_id: str, after: int, limit: int) -> list[Event]:
+    def events(
+        self, conversation_id: str, offset: int, limit: int, newest: bool = False
+    ) -> list[Event]:
+        order = rtc_events.c.id.desc() if newest else rtc_events.c.id
         with self._db.read() as conn:
             rows = conn.execute(
                 sa.select(rtc_events)
-                .where(rtc_events.c.conversation_id == conversation_id, rtc_events.c.id > after)
-                .order_by(rtc_events.c.id)
+                .where(rtc_events.c.conversation_id == conversation_id)
+                .order_by(order)
+                .offset(offset)
                 .limit(limit)
             ).all()
         return [record_of(Event, r._mapping) for r in rows]
