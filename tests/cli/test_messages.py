@@ -32,7 +32,7 @@ def test_simulate_then_list_and_show(cli: Any, number: str, hooks: Receiver) -> 
     assert orjson.loads(inbound.body)["text"] == "Hi"
     image = cli("messages", "simulate", "--channel", "whatsapp", "--from", USER, "--to", number,
                 "--type", "image", "--media-url", "http://localhost:3000/cat.jpg")  # fmt: skip
-    assert "delivered to the inbound URL" in image.output
+    assert "queued for the inbound URL" in image.output
     listed = json.loads(cli("messages", "list", "--json").output)
     assert [m["channel"] for m in listed] == ["whatsapp", "sms"]
     shown = eventually(

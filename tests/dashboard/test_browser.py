@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -299,8 +300,11 @@ def test_buy_and_link_a_number_then_watch_a_simulated_call(
     shoot(page, "calls")
 
 
-def test_messages_deliveries_and_account(page: Page, account: Credentials, hooks: Receiver) -> None:
-    hooks.answer("/inbound", Reply(status=503), Reply(status=200))
+def test_messages_deliveries_and_account(
+    page: Page, account: Credentials, hooks: Receiver, api: httpx.Client
+) -> None:
+    # A 400 is final: no automatic retry, so only the replay can send the delivery again.
+    hooks.answer("/inbound", Reply(status=400), Reply(status=200))
     sign_in(page, account)
     create_application(page, "Text desk", hooks)
     number = own_number(page, "Text desk")
@@ -309,7 +313,11 @@ def test_messages_deliveries_and_account(page: Page, account: Credentials, hooks
     page.get_by_label("To (your number)").fill(number)
     page.get_by_label("Text", exact=True).fill("")
     page.get_by_role("button", name="Send").click()
-    expect(page.locator("#text-note")).to_be_visible()  # the API's reason, beside the field
+    refused = api.post("/_ringway/messages", json={"channel": "sms", "from": "447700900999",
+                                                   "to": number, "message_type": "text",
+                                                   "text": ""})  # fmt: skip
+    reason = refused.json()["invalid_parameters"][0]["reason"]
+    expect(page.locator("#text-note")).to_have_text(reason)  # the API's reason, beside the field
     page.get_by_label("Text", exact=True).fill("Where is my order?")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("status")).to_have_text("Message sent to the application.")
@@ -322,6 +330,7 @@ def test_messages_deliveries_and_account(page: Page, account: Credentials, hooks
     expect(delivery).to_contain_text("/inbound")
     delivery.locator("summary").click()
     expect(delivery).to_contain_text("Where is my order?")
+    expect(delivery.locator(".status")).to_have_text("failed")
     shoot(page, "deliveries")
     before = len(hooks.on("/inbound"))
     delivery.get_by_role("button", name="Replay").click()

@@ -33,7 +33,7 @@ def test_pages_send_a_browser_without_a_session_to_sign_in(browser: Browser) -> 
 
 
 def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
-    browser: Browser, account: Credentials
+    browser: Browser, account: Credentials, server: LiveServer
 ) -> None:
     wrong = browser.post("/sign-in", {"api_key": account.api_key, "api_secret": "wrong"})
     assert "Invalid credentials supplied" in wrong.text
@@ -48,8 +48,9 @@ def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
     page = browser.get("/applications")
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    # A cookie signed for one account cannot be edited to name another.
-    other = browser.http.cookies["ringway_session"].replace(account.api_key, "someone", 1)
+    # A cookie signed for one account cannot be edited to name another, real, account.
+    someone = server.account().api_key
+    other = browser.http.cookies["ringway_session"].replace(account.api_key, someone, 1)
     browser.http.cookies.set("ringway_session", other)
     assert browser.get("/applications").status_code == 303
 

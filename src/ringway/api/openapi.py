@@ -401,7 +401,7 @@ HAND_WRITTEN: dict[str, Any] = {
             "subject": _STRING,
             "url": _STRING,
             "method": _STRING,
-            "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+            "state": {"type": "string", "enum": list(STATES)},
             "attempts": _INT,
             "next_attempt": _NULLABLE_STRING,
             "outcome": _NULLABLE_STRING,

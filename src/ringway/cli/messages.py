@@ -53,7 +53,10 @@ def simulate(
     if as_json:
         print_json(message)
     else:
-        click.echo(f"Message {message['message_uuid']} delivered to the inbound URL")
+        click.echo(
+            f"Message {message['message_uuid']} queued for the inbound URL "
+            "(ringway deliveries list shows how it went)"
+        )
 
 
 @messages.command("list")

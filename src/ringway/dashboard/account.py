@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from ringway.dashboard.pages import View, page
 from ringway.dashboard.session import sign_in, sign_out
+from ringway.domain.errors import unauthorized
 
 
 async def home(view: View) -> Response:
@@ -24,7 +25,7 @@ async def sign_in_submit(view: View) -> Response:
     account = await platform.db.run(platform.accounts.authenticate, api_key, api_secret)
     if account is None:
         return view.render("sign_in.html", next=_next(form.get("next", "")),
-                           api_key=api_key, error="Invalid credentials supplied")  # fmt: skip
+                           api_key=api_key, error=unauthorized().title)  # fmt: skip
     response = view.redirect(_next(form.get("next", "")))
     sign_in(view.request, response, account)
     return response

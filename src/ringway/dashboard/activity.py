@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from ringway.api.http import JSONResponse, path_param
 from ringway.api.messages import delivery_wire, message_wire
-from ringway.api.simulation import entry_wire
+from ringway.api.simulation import CALLER_INPUTS, entry_wire
 from ringway.api.voice import call_uuid, call_wire
 from ringway.dashboard.pages import View, field_errors, page, query_int
 from ringway.domain.applications import parse_body
@@ -159,7 +159,7 @@ async def deliveries_page(view: View) -> Response:
     total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
                                         (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
     return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
-                       total=total, state=state, kind=kind,
+                       state=state, kind=kind,
                        values={"state": state or "", "kind": kind or ""},
                        states=[("", "Any"), *((s, s) for s in STATES)],
                        kinds=[("", "Any"), *((k, k) for k in KINDS)],
@@ -179,7 +179,7 @@ routes = [
     page("/calls", GET=calls_page, POST=place_call),
     page("/calls/{uuid}", GET=call_page),
     page("/calls/{uuid}/timeline.json", GET=call_timeline),
-    *(page(f"/calls/{{uuid}}/{kind}", POST=caller_input) for kind in ("dtmf", "speech", "hangup")),
+    *(page(f"/calls/{{uuid}}/{kind}", POST=caller_input) for kind in CALLER_INPUTS),
     page("/messages", GET=messages_page, POST=send_inbound),
     page("/deliveries", GET=deliveries_page),
     page("/deliveries/{id}/replay", POST=replay),

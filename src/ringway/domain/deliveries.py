@@ -1,4 +1,5 @@
 """The outbox's deliveries: what one can carry, and the states it goes through."""
 
 KINDS = ("message-inbound", "message-status", "rtc")
-STATES = ("pending", "delivered", "failed")
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+STATES = (PENDING, DELIVERED, FAILED)

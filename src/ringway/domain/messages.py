@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
+from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, ProblemError
 
 MEDIA = ("image", "audio", "video", "file", "vcard")
@@ -102,7 +103,8 @@ def parse_message(body: Any, inbound: bool = False) -> Message:
         raise _problem(1120, "Invalid sender" if not inbound else "Invalid recipient",
                        f"The `{business}` parameter is invalid for the given channel.")  # fmt: skip
     client_ref = body.get("client_ref")
-    if client_ref is not None and not (isinstance(client_ref, str) and len(client_ref) <= 100):
+    fits = isinstance(client_ref, str) and len(client_ref) <= MAX_CLIENT_REF
+    if client_ref is not None and not fits:
         raise _problem(1060, "Invalid client reference",
                        f"The client reference can be a string of up to {MAX_CLIENT_REF} "
                        "characters.")  # fmt: skip
@@ -256,9 +258,8 @@ def reached(history: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]
 
 
 def wire_time(moment: datetime, version: str) -> str:
-    if version == "v0.1":
-        return moment.isoformat(timespec="milliseconds")[:23] + "Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """v0.1 carries milliseconds, as call events do; v1 whole seconds."""
+    return timestamp(moment) if version == "v0.1" else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _party(channel: str, address: str) -> dict[str, str]:
@@ -300,9 +301,7 @@ def _failure(code: int) -> tuple[int, str, str]:
     return next(f for f in FAILURES.values() if f[0] == code)
 
 
-def inbound_body(
-    message_uuid: str, message: Message, at: datetime, version: str, profile: str | None = None
-) -> dict[str, Any]:
+def inbound_body(message_uuid: str, message: Message, at: datetime, version: str) -> dict[str, Any]:
     kind, value = message.message_type, message.content[message.message_type]
     if version == "v0.1":
         content = {"type": kind, kind: value}
@@ -321,7 +320,7 @@ def inbound_body(
     if message.channel in ("whatsapp", "rcs"):
         body["context_status"] = "none"
     if message.channel == "whatsapp":
-        body["profile"] = {"name": profile or message.from_}
+        body["profile"] = {"name": message.from_}
     if message.client_ref is not None:
         body["client_ref"] = message.client_ref
     return body

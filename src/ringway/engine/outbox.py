@@ -15,12 +15,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from ringway.domain.deliveries import DELIVERED, FAILED, PENDING
 from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
 from ringway.storage.database import Database
 from ringway.storage.deliveries import (
-    DELIVERED,
-    FAILED,
-    PENDING,
     Delivery,
     DeliveryAttempt,
     DeliveryRepository,

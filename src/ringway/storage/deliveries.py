@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ringway.domain.deliveries import PENDING
 from ringway.storage.database import Database
 from ringway.storage.repositories import columns_of, record_of, utcnow
 from ringway.storage.tables import deliveries, delivery_attempts
-
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
 @dataclass(frozen=True, slots=True)
