@@ -279,3 +279,12 @@ def test_past_calls_are_listed_twenty_to_a_page(
     assert "Page 1 of 2" in first
     assert first.count('<td><a href="/calls/') == 20
     assert signed_in.get("/calls?page=2").text.count('<td><a href="/calls/') == 1
+
+
+def test_number_search_refuses_in_the_domains_words(signed_in: Browser) -> None:
+    page = signed_in.get("/numbers", params={"country": "Great Britain", "pattern": "77x"})
+    assert note(page, "country") == "Invalid country 'Great Britain': use ISO 3166-1 alpha-2"
+    assert note(page, "pattern") == "Invalid pattern '77x': use digits"
+    assert "Numbers for sale" not in page.text
+    found = signed_in.get("/numbers", params={"country": " gb ", "pattern": "7700900"}).text
+    assert "Numbers for sale" in found and "447700900" in found

@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from ringway.dashboard.pages import View, page
 from ringway.domain.errors import LegacyError, ProblemError
-from ringway.domain.numbers import NumberQuery
+from ringway.domain.numbers import NumberQuery, normalize_country
 
 SHOWN = 100  # owned numbers on the page
 FOUND = 10  # search results
@@ -16,17 +16,25 @@ FOUND = 10  # search results
 
 async def numbers_page(view: View) -> Response:
     platform, params = view.platform, view.request.query_params
-    country = params.get("country", "").strip().upper()
-    pattern = "".join(ch for ch in params.get("pattern", "") if ch.isdigit())
+    country, pattern = params.get("country", ""), params.get("pattern", "")
     total, owned = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                          1, SHOWN)  # fmt: skip
     apps = await platform.db.run(platform.applications.list, view.account.id, 1, 1000)
-    found = None
-    if "country" in params:
-        query = NumberQuery(country=country or None, pattern=pattern or None, search_pattern=1)
-        found = (await platform.db.run(platform.numbers.search, query, 1, FOUND))[1]
-    return view.render("numbers.html", owned=owned, total=total, apps=apps.items,
-                       found=found, country=country, pattern=pattern)  # fmt: skip
+    found, code, errors = None, None, {}
+    if "country" in params:  # the domain's own checks, their reasons beside the fields
+        try:
+            code = normalize_country(country) if country.strip() else None
+        except ValueError as exc:
+            errors["country"] = str(exc)
+        try:
+            query = NumberQuery(country=code, pattern=pattern.strip() or None, search_pattern=1)
+        except ValueError as exc:
+            errors["pattern"] = str(exc)
+        if not errors:
+            found = (await platform.db.run(platform.numbers.search, query, 1, FOUND))[1]
+    return view.render("numbers.html", owned=owned, total=total, apps=apps.items, found=found,
+                       values={"country": country, "pattern": pattern},
+                       errors=errors)  # fmt: skip
 
 
 async def buy(view: View) -> Response:

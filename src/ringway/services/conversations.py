@@ -193,15 +193,9 @@ class ConversationService:
         channel = body.get("channel")
         if not isinstance(channel, dict) or channel.get("type") not in CHANNEL_TYPES:
             raise invalid("channel", f'"channel.type" must be one of [{", ".join(CHANNEL_TYPES)}]')
-        current = [m for m in self._store.members(conversation.id)
-                   if m.user_id == user.id and m.state != "LEFT"]  # fmt: skip
-        if current:
-            raise _already_joined()
-        now = timestamp(utcnow())
-        member = Member(f"MEM-{uuid.uuid4()}", conversation.id, user.id, state.upper(), channel,
-                        {"invited": now, **({"joined": now} if state == "joined" else {})},
-                        {state: {"is_system": True}}, utcnow())  # fmt: skip
+        member = _new_member(conversation.id, user.id, channel, state)
         event = self._member_event(member, f"member:{state}")
+        # The user's membership is unique while active (an index): a second one is refused.
         with _still_there(joining=True):
             self._store.save_member(member, None, [event], self._emitter(app, conversation, user))
         self._deliveries.wake()
@@ -217,11 +211,7 @@ class ConversationService:
                           "The conversation membership has already ended.")  # fmt: skip
         if member.state == state.upper():
             return member
-        now = timestamp(utcnow())
-        changed = Member(member.id, member.conversation_id, member.user_id, state.upper(),
-                         member.channel, {**member.timestamps, state: now},
-                         {**member.initiator, state: {"is_system": True}},
-                         member.created_at)  # fmt: skip
+        changed = _moved(member, state)
         reason = body.get("reason") if isinstance(body.get("reason"), dict) else None
         event = self._member_event(changed, f"member:{state}", reason)
         user = self.user_of(app, member)
@@ -297,18 +287,12 @@ class ConversationService:
         if member is None:
             channel = {"type": "app", "id": leg.uuid, "to": {"type": "app", "user": user.name},
                        "leg_ids": [leg.uuid]}  # fmt: skip
-            member = Member(f"MEM-{uuid.uuid4()}", conversation.id, user.id, "INVITED", channel,
-                            {"invited": timestamp(utcnow())}, {"invited": {"is_system": True}},
-                            utcnow())  # fmt: skip
+            member = _new_member(conversation.id, user.id, channel)
             events.append(self._member_event(member, "member:invited"))
         was = found[0].state if found else None
         leaving = leg.status in ENDINGS and member.state != "LEFT"
         if leg.status == "answered" or leaving:
-            state = "joined" if leg.status == "answered" else "left"
-            member = Member(member.id, member.conversation_id, member.user_id, state.upper(),
-                            member.channel, {**member.timestamps, state: timestamp(utcnow())},
-                            {**member.initiator, state: {"is_system": True}},
-                            member.created_at)  # fmt: skip
+            member = _moved(member, "joined" if leg.status == "answered" else "left")
         history = [{"status": status, "date": timestamp(at), "member_id": member.id,
                     "conversation_id": conversation.id} for status, at in leg.history]  # fmt: skip
         update = {"leg_id": leg.uuid, "type": "app", "direction": leg.direction,
@@ -436,3 +420,20 @@ def event_wire(event: Event, user: User | None) -> dict[str, Any]:
                                         if user.display_name else {})}  # fmt: skip
         wire["_embedded"] = embedded
     return wire
+
+
+def _new_member(
+    conversation_id: str, user_id: str, channel: dict[str, Any], state: str = "invited"
+) -> Member:
+    """A member just ``invited`` (or ``joined`` at once), by the system."""
+    now = timestamp(utcnow())
+    return Member(f"MEM-{uuid.uuid4()}", conversation_id, user_id, state.upper(), channel,
+                  {"invited": now, **({"joined": now} if state == "joined" else {})},
+                  {state: {"is_system": True}}, utcnow())  # fmt: skip
+
+
+def _moved(member: Member, state: str) -> Member:
+    """The member in ``state`` (``joined``, ``left``) from now, moved by the system."""
+    return replace(member, state=state.upper(),
+                   timestamps={**member.timestamps, state: timestamp(utcnow())},
+                   initiator={**member.initiator, state: {"is_system": True}})  # fmt: skip
