@@ -193,12 +193,13 @@ class DeliveryRepository:
         return [record_of(DeliveryAttempt, r._mapping) for r in rows]
 
     def retry(self, account_id: str, uuid: str) -> bool:
-        """Send a delivery again now, whatever became of it."""
+        """Send a delivery again now, whatever became of it, with a new window of retries
+        (a delivery given up after a day would otherwise give up at its first failure)."""
         now = utcnow()
         with self._db.engine.begin() as conn:
             result = conn.execute(
                 sa.update(deliveries)
                 .where(deliveries.c.uuid == uuid, deliveries.c.account_id == account_id)
-                .values(state=PENDING, next_at=now, lease_until=None, updated_at=now)
+                .values(state=PENDING, next_at=now, due_at=now, lease_until=None, updated_at=now)
             )
         return result.rowcount > 0
