@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -162,17 +161,8 @@ def test_sign_in_refuses_a_wrong_secret_then_signs_in_and_out(
 
 
 def test_create_download_key_edit_and_delete_an_application(
-    page: Page, server: LiveServer, account: Credentials, hooks: Receiver, tmp_path: Path
+    page: Page, account: Credentials, hooks: Receiver, tmp_path: Path, api: httpx.Client
 ) -> None:
-    stack = ExitStack()
-    with stack:
-        create_edit_and_delete(page, server, account, hooks, stack, tmp_path)
-
-
-def create_edit_and_delete(
-    page: Page, server: LiveServer, account: Credentials, hooks: Receiver, stack: ExitStack,
-    tmp_path: Path,
-) -> None:  # fmt: skip
     sign_in(page, account)
     shoot(page, "applications-empty")
     page.goto("/applications/new")
@@ -181,7 +171,6 @@ def create_edit_and_delete(
     page.get_by_role("button", name="Create").click()
     field = address(page, "Answer URL")
     expect(field).to_have_attribute("aria-invalid", "true")
-    api = stack.enter_context(server.client(account))
     body = {"name": "x", "capabilities": {"voice": {"webhooks": {"answer_url": {
         "address": "localhost:3000"}}}}}  # fmt: skip
     reason = api.post("/v2/applications", json=body).json()["invalid_parameters"][0]["reason"]
@@ -245,7 +234,7 @@ def create_edit_and_delete(
 
 
 def test_buy_and_link_a_number_then_watch_a_simulated_call(
-    page: Page, server: LiveServer, account: Credentials, hooks: Receiver
+    page: Page, account: Credentials, hooks: Receiver, api: httpx.Client
 ) -> None:
     hooks.answer("/answer", Reply(body=[
         {"action": "talk", "text": "Welcome to the support line"},
@@ -266,8 +255,7 @@ def test_buy_and_link_a_number_then_watch_a_simulated_call(
     page.get_by_label(f"Application for {number}").select_option(label="Support line")
     page.get_by_role("button", name="Save link").click()
     expect(page.get_by_role("status")).to_have_text(f"Linked {number}.")
-    with server.client(account) as api:
-        owned = api.get(f"/account/numbers?pattern={number}").json()["numbers"]
+    owned = api.get(f"/account/numbers?pattern={number}").json()["numbers"]
     assert owned[0]["app_id"] == app_id
     shoot(page, "numbers")
 
