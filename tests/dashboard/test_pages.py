@@ -288,3 +288,18 @@ def test_number_search_refuses_in_the_domains_words(signed_in: Browser) -> None:
     assert "Numbers for sale" not in page.text
     found = signed_in.get("/numbers", params={"country": " gb ", "pattern": "7700900"}).text
     assert "Numbers for sale" in found and "447700900" in found
+
+
+def test_the_application_form_states_the_apis_own_bounds(signed_in: Browser) -> None:
+    page = signed_in.get("/applications/new")
+    assert note(page, "capabilities.voice.webhooks.answer_url.connect_timeout") == (
+        "300 to 1000; default 1000"
+    )
+    assert note(page, "capabilities.voice.webhooks.answer_url.socket_timeout") == (
+        "1000 to 5000; default 5000"
+    )
+    assert note(page, "capabilities.voice.webhooks.event_url.socket_timeout") == (
+        "1000 to 10000; default 10000"
+    )
+    assert note(page, "capabilities.voice.conversations_ttl") == "0 to 9000; default 48"
+    assert '<option value="v0.1"' in page.text and '<option value="v1"' in page.text

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from ringway.api.http import path_param
-from ringway.dashboard.forms import application_body, application_values
+from ringway.dashboard.forms import LIMITS, application_body, application_values
 from ringway.dashboard.pages import View, field_errors, page, query_int
 from ringway.domain.applications import Application, parse_application
 from ringway.domain.errors import ProblemError
@@ -23,8 +25,7 @@ async def list_applications(view: View) -> Response:
 
 
 async def new_application(view: View) -> Response:
-    return view.render("application_form.html", app=None, values={"capability.voice": "on"},
-                       errors={})  # fmt: skip
+    return _form(view, None, {"capability.voice": "on"})
 
 
 async def create_application(view: View) -> Response:
@@ -35,15 +36,13 @@ async def create_application(view: View) -> Response:
             platform.applications.create, view.account.id, spec
         )
     except ProblemError as error:
-        return view.render("application_form.html", app=None, values=view.form,
-                           errors=field_errors(error))  # fmt: skip
+        return _form(view, None, view.form, field_errors(error))
     return _key_page(view, app, private_key or "", "Application created.")
 
 
 async def edit_application(view: View) -> Response:
     app = await _application(view)
-    return view.render("application_form.html", app=app, values=application_values(app),
-                       errors={})  # fmt: skip
+    return _form(view, app, application_values(app))
 
 
 async def update_application(view: View) -> Response:
@@ -52,8 +51,7 @@ async def update_application(view: View) -> Response:
         spec = parse_application(application_body(view.form, app))
         await platform.db.run(platform.applications.replace, view.account.id, app.id, spec)
     except ProblemError as error:
-        return view.render("application_form.html", app=app, values=view.form,
-                           errors=field_errors(error))  # fmt: skip
+        return _form(view, app, view.form, field_errors(error))
     return view.redirect(f"/applications/{app.id}", "Application saved.")
 
 
@@ -81,11 +79,19 @@ async def upload_public_key(view: View) -> Response:
         await platform.db.run(platform.applications.set_public_key, view.account.id, app.id,
                               view.form.get("public_key", ""))  # fmt: skip
     except ProblemError as error:
-        return view.render("application_form.html", app=app,
-                           values=application_values(app),
-                           errors={"public_key": field_errors(error).get("keys.public_key", "")},
-                           public_key=view.form.get("public_key", ""))  # fmt: skip
+        return _form(view, app, application_values(app),
+                     {"public_key": field_errors(error).get("keys.public_key", "")},
+                     public_key=view.form.get("public_key", ""))  # fmt: skip
     return view.redirect(f"/applications/{app.id}", "Public key saved.")
+
+
+def _form(
+    view: View, app: Application | None, values: dict[str, str],
+    errors: dict[str, str] | None = None, **extra: Any,
+) -> Response:  # fmt: skip
+    """The application form, for a new application or ``app``."""
+    return view.render("application_form.html", app=app, values=values, errors=errors or {},
+                       limits=LIMITS, **extra)  # fmt: skip
 
 
 def _key_page(view: View, app: Application, private_key: str, notice: str) -> Response:

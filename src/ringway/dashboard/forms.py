@@ -8,9 +8,18 @@ Every field is named by its path in the v2 wire body (``capabilities.voice.webho
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, get_args
 
-from ringway.domain.applications import Application
+from annotated_types import Ge, Le
+from pydantic import BaseModel
+
+from ringway.domain.applications import (
+    AnswerWebhook,
+    Application,
+    Messages,
+    Voice,
+    VoiceEventWebhook,
+)
 
 CAPABILITIES = ("voice", "messages", "rtc", "vbc")
 NUMBERS = ("connect_timeout", "socket_timeout", "conversations_ttl", "leg_persistence_time")
@@ -67,3 +76,30 @@ def application_body(form: dict[str, str], current: Application | None = None) -
     if current is not None:
         body["privacy"] = {"improve_ai": current.improve_ai}
     return body
+
+
+def _range(model: type[BaseModel], name: str) -> str:
+    """A number field's bounds and default, as the domain's model has them."""
+    info = model.model_fields[name]
+    low = next(m.ge for m in info.metadata if isinstance(m, Ge))
+    high = next(m.le for m in info.metadata if isinstance(m, Le))
+    return f"{low} to {high}; default {info.default}"
+
+
+def _choices(model: type[BaseModel], name: str) -> list[tuple[str, str]]:
+    return [(value, value) for value in get_args(model.model_fields[name].annotation)]
+
+
+_VOICE_HOOKS = {"answer_url": AnswerWebhook, "fallback_answer_url": AnswerWebhook,
+                "event_url": VoiceEventWebhook}  # fmt: skip
+# What the form says of its fields, read from the models that judge them.
+LIMITS: dict[str, Any] = {
+    "hints": {
+        **{f"capabilities.voice.webhooks.{hook}.{name}": _range(model, name)
+           for hook, model in _VOICE_HOOKS.items()
+           for name in ("connect_timeout", "socket_timeout")},
+        "capabilities.voice.conversations_ttl": _range(Voice, "conversations_ttl"),
+    },
+    "methods": _choices(AnswerWebhook, "http_method"),
+    "versions": _choices(Messages, "version"),
+}  # fmt: skip
