@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from ringway.engine.journal import Journal
 from ringway.services.platform import Platform
 from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
+from ringway.storage.ids import ordered_uuid
 
 T0 = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 
@@ -71,3 +74,31 @@ def test_timeline_entries_read_back_exactly_as_written(platform: Platform) -> No
                for seq, at in enumerate(moments, 1)]  # fmt: skip
     calls.save([], written)
     assert calls.timeline("s-2") == written
+
+
+def test_leg_states_read_back_exactly_as_written(platform: Platform) -> None:
+    """Leg states skip SQLAlchemy's binding too: every column comes back as it was, and a later
+    state replaces the changing ones."""
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+    ringing = CallRecord("d" * 36, "s-3", account, "app-1", "CON-3", "outbound", "447700900001",
+                         "sip:bob@example.com", "sip", "ringing", "0.00450000", None, None,
+                         None, None, T0.replace(microsecond=654321))  # fmt: skip
+    calls.save([ringing], [])
+    assert calls.get(account, "d" * 36) == ringing
+    ended = replace(ringing, status="completed", price="0.01350000", duration=180,
+                    start_time=T0 + timedelta(seconds=2), end_time=T0 + timedelta(seconds=182))  # fmt: skip
+    calls.save([ended], [])
+    assert calls.get(account, "d" * 36) == ended
+
+
+def test_call_keys_are_version_7_uuids_in_time_order() -> None:
+    """Each key sorts after those of earlier milliseconds, so new rows land at the end of the
+    indexes; they are still UUIDs as the Voice API shows them."""
+    first = ordered_uuid()
+    later = [ordered_uuid() for _ in range(200)]
+    for key in [first, *later]:
+        parsed = uuid.UUID(key)
+        assert str(parsed) == key and parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    assert len(set(later)) == len(later)
+    assert all(key[:13] >= first[:13] for key in later)  # the millisecond part never goes back

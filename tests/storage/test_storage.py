@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from importlib import resources
 
@@ -12,6 +13,7 @@ from alembic.script import ScriptDirectory
 from ringway.config import Settings
 from ringway.domain.applications import ApplicationIn
 from ringway.services.platform import Platform
+from tests.conftest import eventually
 
 
 def test_migrations_are_idempotent_and_reach_the_newest_revision(settings: Settings) -> None:
@@ -50,3 +52,28 @@ def test_the_sqlite_cache_notices_a_write_by_another_program(platform: Platform)
     with sqlite3.connect(path) as outsider:
         outsider.execute("UPDATE applications SET name = 'edited' WHERE id = ?", (app.id,))
     assert platform.applications.get(account.account_id, app.id).name == "edited"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_thread_copies_the_wal_into_the_database_file(platform: Platform) -> None:
+    """Commits leave their pages in the WAL (this writer never checkpoints itself); the
+    checkpoint thread the journal runs copies them into the database file."""
+    path = platform.db.url.database
+    assert path
+    writer = sqlite3.connect(path)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("CREATE TABLE filler (data BLOB)")
+        writer.commit()
+        before = os.path.getsize(path)
+        writer.executemany("INSERT INTO filler VALUES (?)", [(os.urandom(4096),)] * 256)
+        writer.commit()
+        assert os.path.getsize(path) == before  # a megabyte, all of it in the WAL
+        checkpoints = platform.db.checkpoints()
+        assert checkpoints is not None
+        try:
+            eventually(lambda: os.path.getsize(path) > before + 1_000_000, what="the WAL copied")
+        finally:
+            checkpoints.stop()
+    finally:
+        writer.close()

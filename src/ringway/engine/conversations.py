@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from ringway.storage.ids import ordered_uuid
 
 if TYPE_CHECKING:
     from ringway.engine.session import CallLeg
@@ -31,7 +32,7 @@ class Member:
 class Room:
     name: str
     application_id: str
-    id: str = field(default_factory=lambda: f"CON-{uuid.uuid4()}")
+    id: str = field(default_factory=lambda: f"CON-{ordered_uuid()}")
     started: bool = False
     members: dict[str, Member] = field(default_factory=dict)
 

@@ -11,7 +11,7 @@ import logging
 from typing import Protocol
 
 from ringway.storage.calls import CallRecord, CallRepository, Entry
-from ringway.storage.database import Database
+from ringway.storage.database import Checkpoints, Database
 
 log = logging.getLogger("ringway.engine")
 
@@ -34,6 +34,7 @@ class Journal:
         self._entries: list[Entry] = []
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._checkpoints: Checkpoints | None = None
 
     def __call__(self, item: Stored | Entry) -> None:
         if isinstance(item, Entry):
@@ -43,6 +44,7 @@ class Journal:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
+        self._checkpoints = self._db.checkpoints()
 
     async def stop(self) -> None:
         """Store everything, letting a batch being written finish first: cancelling it would
@@ -52,6 +54,9 @@ class Journal:
             await self._task
             self._task = None
         await self.flush()
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
+            self._checkpoints = None
 
     async def flush(self) -> None:
         """Store everything pending now."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.webhooks import Signer, Target
 from ringway.storage.calls import CallRecord, Entry
+from ringway.storage.ids import ordered_uuid
 
 log = logging.getLogger("ringway.engine")
 
@@ -45,7 +45,7 @@ class Session:
         journal: Callable[[Any], None],
         on_done: Callable[[Session], None] = lambda _session: None,
     ) -> None:
-        self.uuid = str(uuid.uuid4())
+        self.uuid = ordered_uuid()
         self.account_id = account_id
         self.clock = clock
         self.entries: list[Entry] = []

@@ -23,6 +23,7 @@ from ringway.engine.recordings import Recordings
 from ringway.engine.runner import drive
 from ringway.engine.session import CallLeg, Hooks, Session
 from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
+from ringway.storage.ids import ordered_uuid
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
 NCCO_STATUSES = frozenset(
@@ -174,7 +175,7 @@ class VoiceEngine:
         application: Application | None,
         conversation_uuid: str | None = None,
     ) -> CallLeg:
-        core = Leg(str(uuid.uuid4()), conversation_uuid or f"CON-{uuid.uuid4()}", direction,
+        core = Leg(ordered_uuid(), conversation_uuid or f"CON-{ordered_uuid()}", direction,
                    from_, to)  # fmt: skip
         leg = CallLeg(session, core, endpoint_type=endpoint_type, hooks=hooks, person=person,
                       application=application)  # fmt: skip

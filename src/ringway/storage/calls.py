@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.storage.database import Database, to_json
-from ringway.storage.repositories import columns_of, record_of
+from ringway.storage.repositories import record_of
 from ringway.storage.tables import call_commands, call_entries, calls
 
 
@@ -66,29 +65,33 @@ class CallQuery:
 class CallRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._insert = postgresql.insert if not db.is_sqlite else sqlite.insert
-        # Timeline entries are the engine's busiest writes (a dozen a call), so they skip
-        # SQLAlchemy's per-row parameter handling: one statement, rows as tuples, the data
-        # serialised once, and the time as SQLAlchemy stores it on SQLite (isoformat does in C
+        # The journal's writes (a dozen timeline entries and a couple of leg states a call)
+        # skip SQLAlchemy's per-row parameter handling: plain statements, rows as tuples, JSON
+        # serialised once, and times as SQLAlchemy stores them on SQLite (isoformat does in C
         # what its DATETIME does in Python).
         mark, data = ("?", "?") if db.is_sqlite else ("%s", "CAST(%s AS JSON)")
         self._add_entries = ("INSERT INTO call_entries (session, seq, leg, at, kind, data) "
                              f"VALUES ({', '.join([mark] * 5)}, {data})")  # fmt: skip
+        changing = ", ".join(f"{name} = excluded.{name}" for name in _CHANGING)
+        self._save_legs = (f"INSERT INTO calls ({', '.join(_COLUMNS)}) "
+                           f"VALUES ({', '.join([mark] * len(_COLUMNS))}) "
+                           f"ON CONFLICT (uuid) DO UPDATE SET {changing}")  # fmt: skip
         self._time: Callable[[dt.datetime], object] = _sqlite_time if db.is_sqlite else _same
 
     def save(self, records: Iterable[CallRecord], entries: Iterable[Entry]) -> None:
         """Store the latest state of some legs and new timeline entries, in one transaction."""
-        rows = [columns_of(record) for record in records]
         at = self._time
+        legs = [self._leg_row(record) for record in records]
         lines = [(e.session, e.seq, e.leg, at(e.at), e.kind, to_json(e.data)) for e in entries]
         with self._db.write() as conn:
-            if rows:
-                statement = self._insert(calls)
-                changing = {name: statement.excluded[name] for name in _CHANGING}
-                upsert = statement.on_conflict_do_update(index_elements=["uuid"], set_=changing)
-                conn.execute(upsert, rows)
+            if legs:
+                conn.exec_driver_sql(self._save_legs, legs)
             if lines:
                 conn.exec_driver_sql(self._add_entries, lines)
+
+    def _leg_row(self, record: CallRecord) -> tuple[Any, ...]:
+        values = (getattr(record, name) for name in _COLUMNS)
+        return tuple(self._time(v) if isinstance(v, dt.datetime) else v for v in values)
 
     def get(self, account_id: str, uuid: str) -> CallRecord | None:
         with self._db.read() as conn:
@@ -153,6 +156,7 @@ class CallRepository:
             conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(ended)))
 
 
+_COLUMNS = CallRecord.__slots__
 _CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate")
 
 

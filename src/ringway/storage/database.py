@@ -109,6 +109,12 @@ class Database:
             await asyncio.wait([work])
             raise
 
+    def checkpoints(self) -> Checkpoints | None:
+        """For a SQLite file, a thread that keeps its WAL short (see ``Checkpoints``)."""
+        if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
+            return Checkpoints(self.url.database)
+        return None
+
     def change_watcher(self) -> ChangeWatcher:
         if self.is_sqlite:
             return SQLiteWatcher(self.url.database or ":memory:")
@@ -129,6 +135,34 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+class Checkpoints:
+    """Copies the WAL into the SQLite database file from a thread of its own, often enough that
+    the WAL stays below the size at which a commit would do that itself. Otherwise every
+    thousandth page a busy engine wrote made one of its commits copy megabytes and sync the file
+    on the event loop. (SQLite releases the GIL while it checkpoints.)"""
+
+    def __init__(self, path: str, every: float = 0.1) -> None:
+        self._path, self._every = path, every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ringway-checkpoints", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopping.wait(self._every):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:
+                    continue  # a writer's own checkpoint, or a busy moment: try next time
+        finally:
+            conn.close()
 
 
 class ChangeWatcher:
