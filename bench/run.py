@@ -1,7 +1,8 @@
 """``make bench``: ringway against a raw ASGI endpoint, side by side in one run, as ratios.
 
 Measures simulated inbound calls end to end (webhook requests per second against a local
-receiver, beside the rate one process POSTs to it with aiohttp); then, with wrk (-t2 -c32),
+receiver, beside the rate one process POSTs to it with aiohttp, and beside the same calls made
+by ``bench/engine_floor.py``, which does nothing but their HTTP); then, with wrk (-t2 -c32),
 GET one application, list (10 per page) and create, each
 against a raw ASGI endpoint that answers the same number of bytes; then the latency of creates
 at a sustained 20 per second. One uvicorn worker, SQLite, no TLS.
@@ -86,6 +87,12 @@ def process(command: list[str], env: dict[str, str], health: str) -> Iterator[No
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def uvicorn(app: str, port: int) -> list[str]:
+    """The command that serves a baseline ASGI callable as ringway is served."""
+    return [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--loop", "uvloop",
+            "--http", "httptools", "--no-access-log", "--log-level", "warning"]  # fmt: skip
 
 
 def wrk(url: str, seconds: int, script: Path | None = None, auth: str = AUTH) -> float:
@@ -184,13 +191,17 @@ async def simulated_calls(base: str, receiver: str, calls: int, concurrency: int
         return (seen - before) / (time.perf_counter() - start)
 
 
-def engine_side_by_side(ours: str, receiver: str, seconds: int, calls: int) -> tuple[float, float]:
-    """Alternate raw POSTs and simulated calls against the same receiver, and average."""
-    raw_rates, our_rates = [], []
+def engine_side_by_side(
+    ours: str, floor: str, receiver: str, seconds: int, calls: int
+) -> tuple[float, float, float]:
+    """Alternate raw POSTs, simulated calls, and the same calls against the engine's floor
+    (``bench/engine_floor.py``), all to the same receiver, and average each."""
+    raw_rates, our_rates, floor_rates = [], [], []
     for _ in range(2):
         raw_rates.append(asyncio.run(raw_posts(f"{receiver}/event", seconds)))
         our_rates.append(asyncio.run(simulated_calls(ours, receiver, calls)))
-    return statistics.mean(our_rates), statistics.mean(raw_rates)
+        floor_rates.append(asyncio.run(simulated_calls(floor, receiver, calls)))
+    return statistics.mean(our_rates), statistics.mean(raw_rates), statistics.mean(floor_rates)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -215,7 +226,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
     parser.add_argument("--create-seconds", type=float, default=15.0)
-    parser.add_argument("--calls", type=int, default=3000, help="simulated calls per run")
+    parser.add_argument("--calls", type=int, default=6000, help="simulated calls per run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -251,27 +262,8 @@ def main() -> None:
             client.get("/v1/calls", headers={"Authorization": bearer}).content
         )
         raw = f"http://127.0.0.1:{raw_port}"
-        stack.enter_context(
-            process(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "bench.raw_asgi:app",
-                    "--port",
-                    str(raw_port),
-                    "--loop",
-                    "uvloop",
-                    "--http",
-                    "httptools",
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                {"RAW_BODIES": str(bodies)},
-                f"{raw}/one",
-            )
-        )
+        raw_app = uvicorn("bench.raw_asgi:app", raw_port)
+        stack.enter_context(process(raw_app, {"RAW_BODIES": str(bodies)}, f"{raw}/one"))
         post = work / "post.lua"
         post.write_text(
             'wrk.method = "POST"\n'
@@ -288,9 +280,18 @@ def main() -> None:
             process([sys.executable, "-m", "bench.receiver", str(hooks_port)], {}, f"{hooks}/count")
         )
         CALL["to"] = link_number(client, hooks)
-        our_rate, raw_rate = engine_side_by_side(ours, hooks, args.seconds, args.calls)
+        floor_port = free_port()
+        floor = f"http://127.0.0.1:{floor_port}"
+        stack.enter_context(
+            process(uvicorn("bench.engine_floor:app", floor_port), {"HOOKS": hooks}, floor)
+        )
+        our_rate, raw_rate, floor_rate = engine_side_by_side(
+            ours, floor, hooks, args.seconds, args.calls
+        )
         results["engine webhooks (calls)"] = {
             "ringway": our_rate, "raw": raw_rate, "ratio": our_rate / raw_rate}  # fmt: skip
+        results["engine floor (HTTP only)"] = {
+            "ringway": floor_rate, "raw": raw_rate, "ratio": floor_rate / raw_rate}  # fmt: skip
         for name, our_url, raw_url, script, auth in (
             ("GET one application", f"{ours}/v2/applications/{app_id}", f"{raw}/one", None, AUTH),
             ("GET list (10 per page)", f"{ours}/v2/applications", f"{raw}/list", None, AUTH),
@@ -313,6 +314,11 @@ def main() -> None:
     print(
         "targets: GET one ratio >= 0.50; create p99 <= 20 ms at 20/s; "
         "engine webhooks ratio >= 0.50 (raw: aiohttp POSTs from one process)"
+    )
+    engine, floor_row = results["engine webhooks (calls)"], results["engine floor (HTTP only)"]
+    print(
+        f"the engine's floor (the same calls, HTTP only) makes {floor_row['ratio']:.2f} of raw; "
+        f"ringway makes {engine['ringway'] / floor_row['ringway']:.2f} of its floor"
     )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -49,14 +49,13 @@ def simulate(url: str, number: str, count: int) -> None:
 
 
 def deliveries(url: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+    """Every delivery, following the pages' ``next`` links."""
     with httpx.Client(base_url=url, auth=AUTH) as rest:
-        for index in itertools.count(0, 100):
-            params = {"page_size": 100, "record_index": index}
-            page = rest.get("/_ringway/deliveries", params=params).json()
+        page = rest.get("/_ringway/deliveries", params={"page_size": 100}).json()
+        found: list[dict[str, Any]] = page["_embedded"]["deliveries"]
+        while "next" in page["_links"]:
+            page = rest.get(page["_links"]["next"]["href"]).json()
             found += page["_embedded"]["deliveries"]
-            if index + 100 >= page["count"]:
-                return found
     return found
 
 

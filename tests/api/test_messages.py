@@ -390,6 +390,12 @@ def test_the_python_client_sends_and_reads_back(chat: Messaging) -> None:
         assert ringway.deliveries.list(state="delivered")["count"] == 2
         assert ringway.deliveries.list(kind="message-status")["count"] == 2
         assert ringway.deliveries.list(kind="message-inbound")["count"] == 0
+    one = chat.rest.get("/_ringway/deliveries", params={"kind": "message-status", "page_size": 1})
+    next_page = one.json()["_links"]["next"]["href"]
+    assert next_page == "/_ringway/deliveries?page_size=1&record_index=1&kind=message-status"
+    last = chat.rest.get(next_page).json()
+    assert last["record_index"] == 1 and last["_embedded"]["deliveries"][0]["kind"] == (
+        "message-status") and "next" not in last["_links"]  # fmt: skip
     refused = chat.rest.get("/_ringway/deliveries", params={"kind": "sms"})
     assert refused.status_code == 400
     assert refused.json()["invalid_parameters"][0]["name"] == "kind"

@@ -414,7 +414,8 @@ def test_list_and_get_calls(voice: Voice) -> None:
     assert {c["uuid"] for c in everything["_embedded"]["calls"]} == {
         first["uuid"], second["uuid"]}  # fmt: skip
     assert everything["page_size"] == 10 and everything["record_index"] == 0
-    assert everything["_links"]["self"]["href"] == "/v1/calls?page_size=10&record_index=0"
+    assert everything["_links"]["self"]["href"] == (
+        "/v1/calls?page_size=10&record_index=0&status=completed")  # fmt: skip
     assert listing(status="ringing")["count"] == 0
     one = listing(conversation_uuid=second["conversation_uuid"])
     assert one["count"] == 1
@@ -424,6 +425,15 @@ def test_list_and_get_calls(voice: Voice) -> None:
     paged = listing(page_size=1, record_index=1, order="asc")
     assert paged["count"] == 2 and paged["page_size"] == 1 and paged["record_index"] == 1
     assert [c["uuid"] for c in paged["_embedded"]["calls"]] == [second["uuid"]]
+    # The links page through the same list: its order and filters are kept.
+    first_page = listing(page_size=1, order="asc")
+    assert [c["uuid"] for c in first_page["_embedded"]["calls"]] == [first["uuid"]]
+    assert "prev" not in first_page["_links"]
+    following = voice.api("GET", first_page["_links"]["next"]["href"]).json()
+    assert following == paged
+    assert following["_links"]["prev"]["href"] == (
+        "/v1/calls?page_size=1&record_index=0&order=asc")  # fmt: skip
+    assert "next" not in following["_links"]
     assert problem(voice.api("GET", "/v1/calls", params={"page_size": 101}), 400)
     after = datetime.now(UTC) + timedelta(seconds=1)
     zulu = "%Y-%m-%dT%H:%M:%SZ"

@@ -86,8 +86,9 @@ def test_leg_states_read_back_exactly_as_written(platform: Platform) -> None:
                          None, None, T0.replace(microsecond=654321))  # fmt: skip
     calls.save([ringing], [])
     assert calls.get(account, "d" * 36) == ringing
+    answered, hung_up = T0 + timedelta(seconds=2), T0 + timedelta(seconds=182)
     ended = replace(ringing, status="completed", price="0.01350000", duration=180,
-                    start_time=T0 + timedelta(seconds=2), end_time=T0 + timedelta(seconds=182))  # fmt: skip
+                    start_time=answered, end_time=hung_up)  # fmt: skip
     calls.save([ended], [])
     assert calls.get(account, "d" * 36) == ended
 

@@ -21,7 +21,7 @@ from ringway.api.http import (
     reject_nul,
     resource,
 )
-from ringway.api.params import int_params
+from ringway.api.params import record_page, record_paging
 from ringway.api.parties import party_routes
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import InvalidParameter, list_invalid
@@ -65,11 +65,11 @@ async def receive_message(request: Request) -> Response:
 async def list_messages(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    size, index = _paging(request)
+    size, index = record_paging(request, 20)
     platform = platform_of(request)
     total, items = await platform.db.run(platform.messages.page, account.id, index, size)
-    return JSONResponse(_page(total, size, index, "messages",
-                              [message_wire(r, d) for r, d in items]))  # fmt: skip
+    messages = [message_wire(record, logs) for record, logs in items]
+    return JSONResponse(record_page(request, total, index, size, "messages", messages))
 
 
 async def get_message(request: Request) -> Response:
@@ -113,14 +113,15 @@ def delivery_wire(log: DeliveryLog) -> dict[str, Any]:
 async def list_deliveries(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    size, index = _paging(request)
+    size, index = record_paging(request, 20)
     state, kind = (
         _one_of(request, name, allowed) for name, allowed in (("state", STATES), ("kind", KINDS))
     )
     platform = platform_of(request)
     total, logs = await platform.db.run(platform.deliveries.page, account.id, state, kind,
                                         index, size)  # fmt: skip
-    return JSONResponse(_page(total, size, index, "deliveries", [delivery_wire(x) for x in logs]))
+    deliveries = [delivery_wire(log) for log in logs]
+    return JSONResponse(record_page(request, total, index, size, "deliveries", deliveries))
 
 
 async def get_delivery(request: Request) -> Response:
@@ -144,18 +145,6 @@ def _one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None
     if value is not None and value not in allowed:
         raise list_invalid([InvalidParameter(name, f"must be one of {', '.join(allowed)}")])
     return value
-
-
-def _page(total: int, size: int, index: int, name: str, items: list[Any]) -> dict[str, Any]:
-    return {"count": total, "page_size": size, "record_index": index, "_embedded": {name: items}}
-
-
-def _paging(request: Request) -> tuple[int, int]:
-    reject_nul(dict(request.query_params))
-    paging = int_params(request.query_params,
-                        {"page_size": (20, 1, 100), "record_index": (0, 0, 2**31 - 1)},
-                        list_invalid)  # fmt: skip
-    return paging["page_size"], paging["record_index"]
 
 
 routes: list[Route] = [

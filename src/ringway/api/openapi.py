@@ -208,12 +208,15 @@ def _by_address(name: str, item: str) -> dict[str, Any]:
 
 
 def _page_of(name: str, item: str) -> dict[str, Any]:
+    """A list paged by ``record_index`` (``api/params.record_page``)."""
+    links = {rel: _LINK for rel in ("self", "next", "prev")}
     return {
         "type": "object",
         "properties": {"count": _INT, "page_size": _INT, "record_index": _INT,
+                       "_links": {"type": "object", "properties": links, "required": ["self"]},
                        "_embedded": {"type": "object", "properties": {
                            name: {"type": "array", "items": _ref(item)}}, "required": [name]}},
-        "required": ["count", "page_size", "record_index", "_embedded"],
+        "required": ["count", "page_size", "record_index", "_links", "_embedded"],
     }  # fmt: skip
 
 
@@ -246,25 +249,7 @@ HAND_WRITTEN: dict[str, Any] = {
         }
     ),
     "CallInfo": {"type": "object", "properties": _CALL_FIELDS, "required": list(_CALL_FIELDS)},
-    "CallList": {
-        "type": "object",
-        "properties": {
-            "count": _INT,
-            "page_size": _INT,
-            "record_index": _INT,
-            "_links": {
-                "type": "object",
-                "properties": {name: _LINK for name in ("self", "next", "prev")},
-                "required": ["self"],
-            },
-            "_embedded": {
-                "type": "object",
-                "properties": {"calls": {"type": "array", "items": _ref("CallInfo")}},
-                "required": ["calls"],
-            },
-        },
-        "required": ["count", "page_size", "record_index", "_links", "_embedded"],
-    },
+    "CallList": _page_of("calls", "CallInfo"),
     "CreateCallResponse": {
         "type": "object",
         "properties": {

@@ -1,10 +1,18 @@
-"""Integer parameters of list endpoints, checked against their ranges."""
+"""Parameters of list endpoints: integers checked against their ranges, and paging by
+``record_index`` as ``GET /v1/calls`` pages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
 
-from ringway.domain.errors import InvalidParameter
+from starlette.requests import Request
+
+from ringway.api.http import reject_nul
+from ringway.domain.errors import InvalidParameter, list_invalid
+
+PAGING = ("page_size", "record_index")
 
 
 def int_params(
@@ -31,3 +39,33 @@ def int_params(
     if faults:
         raise fail(faults)
     return values
+
+
+def record_paging(request: Request, default_size: int) -> tuple[int, int]:
+    """``page_size`` (1 to 100) and ``record_index``, or a 400 naming what is wrong."""
+    params = request.query_params
+    reject_nul(dict(params))
+    paging = int_params(params, {"page_size": (default_size, 1, 100),
+                                 "record_index": (0, 0, 2**31 - 1)}, list_invalid)  # fmt: skip
+    return paging["page_size"], paging["record_index"]
+
+
+def record_page(
+    request: Request, total: int, index: int, size: int, name: str, items: list[Any]
+) -> dict[str, Any]:
+    """A page as ``GET /v1/calls`` answers: ``count``, ``page_size``, ``record_index``, links to
+    this page and its neighbours (keeping the other parameters, so that ``next`` pages through
+    the same filtered list), and the items under ``_embedded.<name>``."""
+    kept = {key: value for key, value in request.query_params.items() if key not in PAGING}
+
+    def link(at: int) -> dict[str, str]:
+        query = urlencode({"page_size": size, "record_index": at, **kept})
+        return {"href": f"{request.url.path}?{query}"}
+
+    links = {"self": link(index)}
+    if index + size < total:
+        links["next"] = link(index + size)
+    if index > 0:
+        links["prev"] = link(max(index - size, 0))
+    return {"count": total, "page_size": size, "record_index": index, "_links": links,
+            "_embedded": {name: items}}  # fmt: skip

@@ -41,7 +41,7 @@ async def place_call(request: Request) -> Response:
 async def list_calls(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    return JSONResponse(await call_page(request, account.id, PATH))
+    return JSONResponse(await call_page(request, account.id))
 
 
 async def get_call(request: Request) -> Response:

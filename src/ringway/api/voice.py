@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, check_accept, json_body, reject_nul, resource
-from ringway.api.params import int_params
+from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.params import record_page, record_paging
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
@@ -75,17 +75,13 @@ async def create_call(request: Request) -> Response:
 async def list_calls(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     caller = await bearer_application(request)
-    return JSONResponse(await call_page(request, caller.application.account_id, PATH))
+    return JSONResponse(await call_page(request, caller.application.account_id))
 
 
-async def call_page(request: Request, account_id: str, path: str) -> dict[str, Any]:
+async def call_page(request: Request, account_id: str) -> dict[str, Any]:
     """A page of the account's calls, filtered as ``GET /v1/calls`` filters them."""
     params = request.query_params
-    reject_nul(dict(params))
-    paging = int_params(
-        params, {"page_size": (10, 1, 100), "record_index": (0, 0, 2**31 - 1)}, list_invalid
-    )
-    size, index = paging["page_size"], paging["record_index"]
+    size, index = record_paging(request, 10)
     order = params.get("order", "desc")
     if order not in ("asc", "desc"):
         raise list_invalid([InvalidParameter("order", "must be asc or desc")])
@@ -98,18 +94,7 @@ async def call_page(request: Request, account_id: str, path: str) -> dict[str, A
         newest_first=order == "desc",
     )
     total, records = await platform_of(request).calls.page(query, index, size)
-    links = {"self": {"href": f"{path}?page_size={size}&record_index={index}"}}
-    if index + size < total:
-        links["next"] = {"href": f"{path}?page_size={size}&record_index={index + size}"}
-    if index > 0:
-        links["prev"] = {"href": f"{path}?page_size={size}&record_index={max(index - size, 0)}"}
-    return {
-        "count": total,
-        "page_size": size,
-        "record_index": index,
-        "_links": links,
-        "_embedded": {"calls": [call_wire(r) for r in records]},
-    }
+    return record_page(request, total, index, size, "calls", [call_wire(r) for r in records])
 
 
 def _date(params: Any, name: str) -> datetime | None:
