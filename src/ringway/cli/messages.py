@@ -8,7 +8,13 @@ from typing import Any, get_args
 import click
 
 from ringway.cli.login import client_options
-from ringway.cli.options import json_option, print_fields, print_json, print_table
+from ringway.cli.options import (
+    json_option,
+    print_fields,
+    print_json,
+    print_parties,
+    print_table,
+)
 from ringway.client import Client
 from ringway.domain.deliveries import KINDS
 from ringway.domain.messages import CHANNELS, MEDIA, Recipient
@@ -108,10 +114,7 @@ def recipients_list(client: Client, as_json: bool) -> None:
     if as_json:
         print_json(found)
         return
-    columns = ["behaviour", "delivered_after", "read_after"]
-    rows = [[address, *(r.get(c) for c in columns)] for address, r in found["recipients"].items()]
-    print_table(["address", *columns],
-                [*rows, ["(any other)", *(found["default"][c] for c in columns)]])  # fmt: skip
+    print_parties(found, "recipients", ["behaviour", "delivered_after", "read_after"])
 
 
 @recipients.command("set")

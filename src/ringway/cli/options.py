@@ -82,3 +82,16 @@ def print_fields(fields: dict[str, Any], as_json: bool) -> None:
         print_json(fields)
     else:
         print_table(["field", "value"], [[key, value] for key, value in fields.items()])
+
+
+def print_parties(
+    found: dict[str, Any], key: str, columns: list[str], cell: Callable[[Any], Any] = lambda v: v
+) -> None:
+    """Simulated parties (phones, recipients): each address with a behaviour of its own, then
+    the default that any other address has."""
+
+    def cells(party: dict[str, Any]) -> list[Any]:
+        return [cell(party.get(column)) for column in columns]
+
+    rows = [[address, *cells(party)] for address, party in sorted(found[key].items())]
+    print_table(["address", *columns], [*rows, ["(any other)", *cells(found["default"])]])

@@ -12,7 +12,7 @@ from ringway.cli.options import (
     person_options,
     print_fields,
     print_json,
-    print_table,
+    print_parties,
 )
 from ringway.client import Client
 from ringway.domain.simulation import Behaviour
@@ -35,8 +35,7 @@ def list_(client: Client, as_json: bool) -> None:
     if as_json:
         print_json(found)
         return
-    rows = [[address, *_cells(phone)] for address, phone in sorted(found["phones"].items())]
-    print_table(["address", *COLUMNS], [*rows, ["(any other)", *_cells(found["default"])]])
+    print_parties(found, "phones", COLUMNS, _cell)
 
 
 @phones.command("show")
@@ -103,10 +102,6 @@ def _show(phone: dict[str, Any], as_json: bool) -> None:
         return
     names = [*FIELDS, *(name for name in phone if name not in FIELDS)]
     print_fields({name: _cell(phone.get(name)) for name in names}, as_json=False)
-
-
-def _cells(phone: dict[str, Any]) -> list[Any]:
-    return [_cell(phone.get(column)) for column in COLUMNS]
 
 
 def _cell(value: Any) -> Any:

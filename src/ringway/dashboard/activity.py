@@ -12,13 +12,13 @@ from ringway.api.http import JSONResponse, path_param
 from ringway.api.messages import delivery_wire, message_wire
 from ringway.api.simulation import CALLER_INPUTS, entry_wire
 from ringway.api.voice import call_uuid, call_wire
-from ringway.dashboard.pages import View, field_errors, page, query_int
+from ringway.dashboard.pages import MENU, View, field_errors, page, query_int
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
-from ringway.domain.numbers import NumberQuery
+from ringway.domain.numbers import Number, NumberQuery
 from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
@@ -43,14 +43,20 @@ async def calls_page(
     platform, number = view.platform, query_int(view, "page", 1)
     total, records = await platform.calls.page(CallQuery(view.account.id),
                                                (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
-    _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
-                                       1, 100)  # fmt: skip
     return view.render("calls.html", calls=[call_wire(r) for r in records], total=total,
                        number=number, pages=page_count(total, PAGE_SIZE),
                        speeds=SPEEDS, errors=errors or {},
                        numbers=[(n.msisdn, n.msisdn if n.app_id else f"{n.msisdn} (not linked)")
-                                for n in numbers],
+                                for n in await _numbers(view)],
                        values=values or {"from": CALLER, "speed": "1"})  # fmt: skip
+
+
+async def _numbers(view: View) -> list[Number]:
+    """The account's numbers, for the menus of the call and message forms."""
+    platform = view.platform
+    _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
+                                       1, MENU)  # fmt: skip
+    return numbers
 
 
 async def place_call(view: View) -> Response:
@@ -125,9 +131,7 @@ async def messages_page(
     platform, number = view.platform, query_int(view, "page", 1)
     total, items = await platform.db.run(platform.messages.page, view.account.id,
                                          (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
-    _, numbers = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
-                                       1, 100)  # fmt: skip
-    return view.render("messages.html", total=total, numbers=numbers, number=number,
+    return view.render("messages.html", total=total, numbers=await _numbers(view), number=number,
                        pages=page_count(total, PAGE_SIZE),
                        messages=[message_wire(r, d) for r, d in items],
                        channels=[(channel, channel) for channel in CHANNELS],

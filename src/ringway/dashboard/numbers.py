@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from starlette.responses import Response
 
-from ringway.dashboard.pages import View, page
+from ringway.dashboard.pages import MENU, View, page
 from ringway.domain.errors import LegacyError, ProblemError
 from ringway.domain.numbers import NumberQuery, normalize_country
 
@@ -19,7 +19,7 @@ async def numbers_page(view: View) -> Response:
     country, pattern = params.get("country", ""), params.get("pattern", "")
     total, owned = await platform.db.run(platform.numbers.owned, view.account.id, NumberQuery(),
                                          1, SHOWN)  # fmt: skip
-    apps = await platform.db.run(platform.applications.list, view.account.id, 1, 1000)
+    apps = await platform.db.run(platform.applications.list, view.account.id, 1, MENU)
     found, code, errors = None, None, {}
     if "country" in params:  # the domain's own checks, their reasons beside the fields
         try:

@@ -28,6 +28,7 @@ from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
 
 NOTICE = "ringway_notice"
+MENU = 1000  # the most choices a menu offers (applications, numbers)
 templates = Jinja2Templates(directory=str(resources.files("ringway.dashboard") / "templates"))
 templates.env.filters["counted"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"
 
