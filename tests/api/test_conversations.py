@@ -138,6 +138,7 @@ def test_each_member_transition_posts_its_event_in_order(rtc: Rtc) -> None:
     assert [e["id"] for e in rest] == [1]
     members = rtc.api("GET", f"/v1/conversations/{cid}/members")
     assert len(members["_embedded"]["members"]) == 1 and "next" not in members["_links"]
+    assert members["_embedded"]["members"][0]["_embedded"]["user"]["name"] == "alice"
     assert rtc.api("GET", f"/v1/conversations/{cid}")["sequence_number"] == 4
 
 
@@ -269,13 +270,17 @@ def test_a_call_from_an_app_user_rings_the_application_as_that_user(
 
 
 def test_a_deleted_users_member_can_still_be_read_and_leave(rtc: Rtc) -> None:
-    alice = rtc.user("alice")
+    alice, bob = rtc.user("alice"), rtc.user("bob")
     cid = rtc.api("POST", "/v1/conversations", 201, json={})["id"]
     member = rtc.api("POST", f"/v1/conversations/{cid}/members", 201, json={
         "state": "joined", "user": {"id": alice["id"]}, "channel": {"type": "app"}})  # fmt: skip
+    rtc.api("POST", f"/v1/conversations/{cid}/members", 201, json={
+        "state": "joined", "user": {"id": bob["id"]}, "channel": {"type": "app"}})  # fmt: skip
     rtc.api("DELETE", f"/v1/users/{alice['id']}", 204)
     path = f"/v1/conversations/{cid}/members/{member['id']}"
     assert rtc.api("GET", path)["_embedded"]["user"] == {"id": alice["id"]}
+    listed = rtc.api("GET", f"/v1/conversations/{cid}/members")["_embedded"]["members"]
+    assert [m["_embedded"]["user"].get("name") for m in listed] == [None, "bob"]
     assert rtc.api("PATCH", path, json={"state": "left"})["state"] == "LEFT"
 
 

@@ -230,7 +230,9 @@ class ConversationService:
 
     def members(self, app: Application, cid: str) -> list[tuple[Member, User | None]]:
         self.conversation(app, cid)
-        return [(m, self.user_of(app, m)) for m in self._store.members(cid)]
+        members = self._store.members(cid)
+        users = self._store.users_by_id(app.id, {member.user_id for member in members})
+        return [(member, users.get(member.user_id)) for member in members]
 
     def user_of(self, app: Application, member: Member) -> User | None:
         """The member's user, unless it was deleted since."""

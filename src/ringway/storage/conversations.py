@@ -5,7 +5,7 @@ follow the order events happen in, and deliveries follow the ids."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +114,18 @@ class ConversationRepository:
                 )
             ).first()
         return record_of(User, row._mapping) if row else None
+
+    def users_by_id(self, application_id: str, ids: Collection[str]) -> dict[str, User]:
+        """Those of ``ids`` that are users of the application, in one read."""
+        if not ids:
+            return {}
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(rtc_users).where(
+                    rtc_users.c.application_id == application_id, rtc_users.c.id.in_(ids)
+                )
+            ).all()
+        return {row.id: record_of(User, row._mapping) for row in rows}
 
     def users(
         self, application_id: str, name: str | None, offset: int, limit: int, newest: bool
