@@ -3,13 +3,18 @@ the event sequence and payloads, the fallback chain, the error event, the virtua
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import re
+import weakref
 from datetime import datetime
 from pathlib import Path
 
 import orjson
+import pytest
 
 from ringway.domain.simulation import Person
+from ringway.engine import voice
 from tests.engine.world import World, at, play, talk
 from tests.receivers import Reply
 
@@ -78,6 +83,35 @@ def test_a_two_minute_call_plays_out_on_the_virtual_clock(tmp_path: Path) -> Non
         seconds = (at(completed["end_time"]) - at(answered["timestamp"])).total_seconds()
         assert 120.5 <= seconds < 121.5
         assert completed["duration"] == "121" and completed["price"] == "0.01350000"  # 3 minutes
+
+    play(tmp_path, test)
+
+
+def test_a_finished_call_is_freed_without_the_cycle_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the engine forgets a finished call, reference counting alone frees it: a busy
+    server must not keep every call it ran until the collector's rare scan of old objects."""
+    monkeypatch.setattr(voice, "KEEP_FINISHED", 0.0)
+
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[talk()]))
+        engine = w.platform.calls.engine
+        assert engine is not None
+        gc.collect()
+        gc.disable()
+        try:
+            leg = await w.call(number)
+            session, uuid = weakref.ref(leg.session), leg.session.uuid
+            del leg
+            for _ in range(100):
+                if uuid not in engine.sessions:
+                    break
+                await asyncio.sleep(0.01)
+            await engine.journal.flush()  # it holds the leg until stored
+            assert uuid not in engine.sessions and session() is None
+        finally:
+            gc.enable()
 
     play(tmp_path, test)
 

@@ -105,6 +105,10 @@ class VoiceEngine:
         self.sessions.pop(session.uuid, None)
         for leg_uuid in session.legs:
             self.legs.pop(leg_uuid, None)
+        # A session and its legs refer to each other. Letting go of the legs frees the call at
+        # once; otherwise it waited for a scan of the oldest generation, which the engine's
+        # collector thresholds make rare, and the server grew by about 15 KB a call till then.
+        session.legs.clear()
 
     async def call_in(
         self,
