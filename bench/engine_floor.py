@@ -2,8 +2,9 @@
 
 An ASGI callable that answers ``POST /_ringway/calls`` at once and, for each, makes the five
 requests an inbound call makes (started, ringing, the answer URL, answered, completed) with
-aiohttp, one after another, with bodies of the same shape and no storage, validation or
-timeline. Run as ``uvicorn bench.engine_floor:app`` with ``HOOKS`` the receiver's base URL.
+aiohttp, one after another, with bodies of the same kind (fewer fields) and no storage,
+validation or timeline, nor any limit on the calls being set up at once. Run as
+``uvicorn bench.engine_floor:app`` with ``HOOKS`` the receiver's base URL.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ APP = {
 }
 
 
-REQUESTS_PER_CALL = 5  # answer, then started, ringing, answered, completed
+REQUESTS_PER_CALL = 5  # started, ringing, the answer URL, answered, completed
 CALL: dict[str, object] = {"from": "447700900001", "to": ""}
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from ringway.domain.simulation import Person
 from ringway.engine import voice
+from ringway.engine.clock import Clock
+from ringway.engine.session import Session
 from tests.engine.world import World, at, play, talk
 from tests.receivers import Reply
 
@@ -87,29 +89,43 @@ def test_a_two_minute_call_plays_out_on_the_virtual_clock(tmp_path: Path) -> Non
     play(tmp_path, test)
 
 
+@pytest.mark.parametrize("rings_another_number", [False, True])
 def test_a_finished_call_is_freed_without_the_cycle_collector(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rings_another_number: bool
 ) -> None:
-    """Once the engine forgets a finished call, reference counting alone frees it: a busy
-    server must not keep every call it ran until the collector's rare scan of old objects."""
+    """Once the engine forgets a finished call, reference counting alone frees it, and the
+    call it made to another ringway number: a busy server must not keep every call it ran
+    until the collector's rare scan of old objects."""
     monkeypatch.setattr(voice, "KEEP_FINISHED", 0.0)
 
     async def test(w: World) -> None:
-        _, number = w.application(Reply(body=[talk()]))
+        ncco = [talk()]
+        if rings_another_number:
+            _, callee = w.application(Reply(body=[talk("second")]), prefix="/second")
+            ncco = [{"action": "connect", "endpoint": [{"type": "phone", "number": callee}]}]
+        _, number = w.application(Reply(body=ncco))
         engine = w.platform.calls.engine
         assert engine is not None
+        made: list[weakref.ref[Session]] = []
+        session = engine.session
+
+        def watched(account_id: str, clock: Clock) -> Session:
+            made.append(weakref.ref(started := session(account_id, clock)))
+            return started
+
+        monkeypatch.setattr(engine, "session", watched)
         gc.collect()
         gc.disable()
         try:
-            leg = await w.call(number)
-            session, uuid = weakref.ref(leg.session), leg.session.uuid
-            del leg
+            await w.call(number)
             for _ in range(100):
-                if uuid not in engine.sessions:
+                if not engine.sessions:
                     break
                 await asyncio.sleep(0.01)
-            await engine.journal.flush()  # it holds the leg until stored
-            assert uuid not in engine.sessions and session() is None
+            await engine.journal.flush()  # it holds the legs until stored
+            assert not engine.sessions and not engine.legs
+            assert len(made) == 1 + rings_another_number
+            assert [ref() for ref in made] == [None] * len(made)
         finally:
             gc.enable()
 

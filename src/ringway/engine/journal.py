@@ -49,14 +49,16 @@ class Journal:
     async def stop(self) -> None:
         """Store everything, letting a batch being written finish first: cancelling it would
         leave its thread writing while the database is closed."""
-        if self._task is not None:
-            self._stopping.set()
-            await self._task
-            self._task = None
-        await self.flush()
-        if self._checkpoints is not None:
-            self._checkpoints.stop()
-            self._checkpoints = None
+        try:
+            if self._task is not None:
+                self._stopping.set()
+                await self._task
+                self._task = None
+            await self.flush()
+        finally:
+            if self._checkpoints is not None:
+                self._checkpoints.stop()
+                self._checkpoints = None
 
     async def flush(self) -> None:
         """Store everything pending now."""

@@ -9,6 +9,7 @@ processes see: SQLite rewrites its WAL-index header by itself, PostgreSQL bumps 
 from __future__ import annotations
 
 import asyncio
+import logging
 import mmap
 import sqlite3
 import threading
@@ -26,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
+log = logging.getLogger("ringway.storage")
 CHANGES = "ringway_changes"  # the PostgreSQL sequence every committed write bumps
 WAL_INDEX_HEADER = 48  # bytes: the first copy of the WAL-index header
 P = ParamSpec("P")
@@ -139,9 +141,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 class Checkpoints:
     """Copies the WAL into the SQLite database file from a thread of its own, often enough that
-    the WAL stays below the size at which a commit would do that itself. Otherwise every
-    thousandth page a busy engine wrote made one of its commits copy megabytes and sync the file
-    on the event loop. (SQLite releases the GIL while it checkpoints.)"""
+    the WAL rarely reaches the size at which a commit does that itself (1,000 pages, still the
+    fallback). Otherwise every thousandth page a busy engine wrote made one of its commits copy
+    megabytes and sync the file on the event loop. (SQLite releases the GIL while it
+    checkpoints; a reader's snapshot can hold a checkpoint back, as it would a commit's.)"""
 
     def __init__(self, path: str, every: float = 0.1) -> None:
         self._path, self._every = path, every
@@ -155,12 +158,16 @@ class Checkpoints:
 
     def _run(self) -> None:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        failing = False
         try:
             while not self._stopping.wait(self._every):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                except sqlite3.Error:
-                    continue  # a writer's own checkpoint, or a busy moment: try next time
+                    failing = False
+                except sqlite3.Error as exc:  # say so once; commits checkpoint meanwhile
+                    if not failing:
+                        log.warning("could not checkpoint %s: %s", self._path, exc)
+                    failing = True
         finally:
             conn.close()
 
