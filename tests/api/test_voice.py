@@ -435,6 +435,9 @@ def test_list_and_get_calls(voice: Voice) -> None:
         "/v1/calls?page_size=1&record_index=0&order=asc")  # fmt: skip
     assert "next" not in following["_links"]
     assert problem(voice.api("GET", "/v1/calls", params={"page_size": 101}), 400)
+    sideways = problem(voice.api("GET", "/v1/calls", params={"order": "sideways"}), 400)
+    assert sideways["invalid_parameters"] == [
+        {"name": "order", "reason": "must be one of asc, desc"}]  # fmt: skip
     after = datetime.now(UTC) + timedelta(seconds=1)
     zulu = "%Y-%m-%dT%H:%M:%SZ"
     assert listing(date_start=before.strftime(zulu))["count"] == 2

@@ -21,10 +21,9 @@ from ringway.api.http import (
     reject_nul,
     resource,
 )
-from ringway.api.params import record_page, record_paging
+from ringway.api.params import one_of, record_page, record_paging
 from ringway.api.parties import party_routes
 from ringway.domain.deliveries import KINDS, STATES
-from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.messages import invalid_json, reached
 from ringway.services.deliveries import DeliveryLog
 from ringway.storage.messages import MessageRecord
@@ -114,9 +113,7 @@ async def list_deliveries(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     size, index = record_paging(request, 20)
-    state, kind = (
-        _one_of(request, name, allowed) for name, allowed in (("state", STATES), ("kind", KINDS))
-    )
+    state, kind = one_of(request, "state", STATES), one_of(request, "kind", KINDS)
     platform = platform_of(request)
     total, logs = await platform.db.run(platform.deliveries.page, account.id, state, kind,
                                         index, size)  # fmt: skip
@@ -138,13 +135,6 @@ async def retry_delivery(request: Request) -> Response:
     platform = platform_of(request)
     log = await platform.db.run(platform.deliveries.retry, account.id, path_param(request, "id"))
     return JSONResponse(delivery_wire(log), status_code=202)
-
-
-def _one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
-    value = request.query_params.get(name)
-    if value is not None and value not in allowed:
-        raise list_invalid([InvalidParameter(name, f"must be one of {', '.join(allowed)}")])
-    return value
 
 
 routes: list[Route] = [

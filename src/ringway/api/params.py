@@ -41,6 +41,14 @@ def int_params(
     return values
 
 
+def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
+    """A query parameter that must be one of ``allowed`` when given, or a 400 saying so."""
+    value = request.query_params.get(name)
+    if value is not None and value not in allowed:
+        raise list_invalid([InvalidParameter(name, f"must be one of {', '.join(allowed)}")])
+    return value
+
+
 def record_paging(request: Request, default_size: int) -> tuple[int, int]:
     """``page_size`` (1 to 100) and ``record_index``, or a 400 naming what is wrong."""
     params = request.query_params

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
-from ringway.api.params import record_page, record_paging
+from ringway.api.params import one_of, record_page, record_paging
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
@@ -82,9 +82,7 @@ async def call_page(request: Request, account_id: str) -> dict[str, Any]:
     """A page of the account's calls, filtered as ``GET /v1/calls`` filters them."""
     params = request.query_params
     size, index = record_paging(request, 10)
-    order = params.get("order", "desc")
-    if order not in ("asc", "desc"):
-        raise list_invalid([InvalidParameter("order", "must be asc or desc")])
+    order = one_of(request, "order", ("asc", "desc")) or "desc"
     query = CallQuery(
         account_id,
         status=params.get("status"),
