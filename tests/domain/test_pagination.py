@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringway.domain.pagination import page_count, page_links
+from ringway.domain.pagination import page_count, page_links, record_links
 
 
 def _index(href: str, param: str) -> int | None:
@@ -57,3 +57,28 @@ def test_v1_links_count_from_zero() -> None:
     assert links["next"] == {"href": "/v1/applications?page_size=10&page_index=1"}
     assert links["last"] == {"href": "/v1/applications?page_size=10&page_index=2"}
     assert "prev" not in links
+
+
+@given(total=st.integers(0, 500), size=st.integers(1, 100), start=st.integers(0, 600))
+def test_record_links_walk_every_record_once_keeping_the_filters(
+    total: int, size: int, start: int
+) -> None:
+    """Following ``next`` from any page covers the rest of the list once, with its filters;
+    ``prev`` never goes below the first record."""
+    kept = {"status": "completed", "order": "asc"}
+    links = record_links("/v1/calls", size, start, total, kept)
+    assert _index(links["self"]["href"], "record_index") == start
+    if start > 0:
+        assert _index(links["prev"]["href"], "record_index") == max(start - size, 0)
+    else:
+        assert "prev" not in links
+    seen, index = 0, start
+    while "next" in links:
+        for link in links.values():
+            query = parse_qs(urlsplit(link["href"]).query)
+            assert query["status"] == ["completed"] and query["order"] == ["asc"]
+            assert query["page_size"] == [str(size)]
+        seen += size
+        index = _index(links["next"]["href"], "record_index") or 0
+        links = record_links("/v1/calls", size, index, total, kept)
+    assert index + size >= total and seen == index - start

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 
 from ringway.api.http import reject_nul
 from ringway.domain.errors import InvalidParameter, list_invalid
+from ringway.domain.pagination import record_links
 
 PAGING = ("page_size", "record_index")
 
@@ -62,18 +62,8 @@ def record_page(
     request: Request, total: int, index: int, size: int, name: str, items: list[Any]
 ) -> dict[str, Any]:
     """A page as ``GET /v1/calls`` answers: ``count``, ``page_size``, ``record_index``, links to
-    this page and its neighbours (keeping the other parameters, so that ``next`` pages through
-    the same filtered list), and the items under ``_embedded.<name>``."""
+    this page and its neighbours, and the items under ``_embedded.<name>``."""
     kept = {key: value for key, value in request.query_params.items() if key not in PAGING}
-
-    def link(at: int) -> dict[str, str]:
-        query = urlencode({"page_size": size, "record_index": at, **kept})
-        return {"href": f"{request.url.path}?{query}"}
-
-    links = {"self": link(index)}
-    if index + size < total:
-        links["next"] = link(index + size)
-    if index > 0:
-        links["prev"] = link(max(index - size, 0))
+    links = record_links(request.url.path, size, index, total, kept)
     return {"count": total, "page_size": size, "record_index": index, "_links": links,
             "_embedded": {name: items}}  # fmt: skip

@@ -1,8 +1,11 @@
-"""HAL paging links shared by the list endpoints."""
+"""Paging links shared by the list endpoints: by page number (HAL, applications) and by
+``record_index`` (calls, messages, deliveries)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from urllib.parse import urlencode
 
 
 def page_count(total_items: int, page_size: int) -> int:
@@ -28,4 +31,22 @@ def page_links(
         links["prev"] = href(min(index - 1, last_index))
     if index < last_index:
         links["next"] = href(index + 1)
+    return links
+
+
+def record_links(
+    path: str, size: int, index: int, total: int, kept: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """``self`` and, where they exist, ``prev`` and ``next`` of a list paged by ``record_index``
+    (as ``GET /v1/calls`` pages), each keeping the ``kept`` parameters (filters, order), so that
+    following them pages through the same list."""
+
+    def href(at: int) -> dict[str, str]:
+        return {"href": f"{path}?{urlencode({'page_size': size, 'record_index': at, **kept})}"}
+
+    links = {"self": href(index)}
+    if index + size < total:
+        links["next"] = href(index + size)
+    if index > 0:
+        links["prev"] = href(max(index - size, 0))
     return links
