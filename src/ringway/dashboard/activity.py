@@ -12,7 +12,7 @@ from ringway.api.http import JSONResponse, path_param
 from ringway.api.messages import delivery_wire, message_wire
 from ringway.api.simulation import CALLER_INPUTS, entry_wire
 from ringway.api.voice import call_uuid, call_wire
-from ringway.dashboard.pages import MENU, View, field_errors, page, query_int
+from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS
 from ringway.domain.deliveries import KINDS, STATES
@@ -40,9 +40,8 @@ PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("r
 async def calls_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    platform, number = view.platform, query_int(view, "page", 1)
-    total, records = await platform.calls.page(CallQuery(view.account.id),
-                                               (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
+    platform, (number, offset) = view.platform, page_asked(view, PAGE_SIZE)
+    total, records = await platform.calls.page(CallQuery(view.account.id), offset, PAGE_SIZE)
     return view.render("calls.html", calls=[call_wire(r) for r in records], total=total,
                        number=number, pages=page_count(total, PAGE_SIZE),
                        speeds=SPEEDS, errors=errors or {},
@@ -128,9 +127,9 @@ def _number(raw: str) -> float | str:
 async def messages_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    platform, number = view.platform, query_int(view, "page", 1)
-    total, items = await platform.db.run(platform.messages.page, view.account.id,
-                                         (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
+    platform, (number, offset) = view.platform, page_asked(view, PAGE_SIZE)
+    total, items = await platform.db.run(platform.messages.page, view.account.id, offset,
+                                         PAGE_SIZE)  # fmt: skip
     return view.render("messages.html", total=total, numbers=await _numbers(view), number=number,
                        pages=page_count(total, PAGE_SIZE),
                        messages=[message_wire(r, d) for r, d in items],
@@ -159,9 +158,9 @@ async def deliveries_page(view: View) -> Response:
     platform, params = view.platform, view.request.query_params
     state = params.get("state") if params.get("state") in STATES else None
     kind = params.get("kind") if params.get("kind") in KINDS else None
-    number = query_int(view, "page", 1)
+    number, offset = page_asked(view, PAGE_SIZE)
     total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
-                                        (number - 1) * PAGE_SIZE, PAGE_SIZE)  # fmt: skip
+                                        offset, PAGE_SIZE)  # fmt: skip
     return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
                        state=state, kind=kind,
                        values={"state": state or "", "kind": kind or ""},

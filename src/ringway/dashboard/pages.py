@@ -125,3 +125,9 @@ def query_int(view: View, name: str, default: int, high: int = 2**31 - 1) -> int
     """A positive whole number from the query string; anything else reads as ``default``."""
     raw = view.request.query_params.get(name, "")
     return min(int(raw), high) if raw.isdigit() and int(raw) >= 1 else default
+
+
+def page_asked(view: View, size: int) -> tuple[int, int]:
+    """The page number the query asks for (1 when none) and the offset of its first item."""
+    number = query_int(view, "page", 1)
+    return number, (number - 1) * size
