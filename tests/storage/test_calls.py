@@ -54,7 +54,7 @@ def test_commands_go_to_the_legs_asked_for_and_stale_ones_are_dropped(platform: 
 def test_a_batch_the_database_refuses_is_stored_item_by_item(platform: Platform) -> None:
     account = platform.accounts.get(platform.accounts.create().api_key).id
     calls = CallRepository(platform.db)
-    journal = Journal(calls, platform.db)
+    journal = Journal(platform.db)
     journal(record(account, "b" * 36, True))
     journal(Entry("s-1", 1, "b" * 36, T0, "status", {}))
     journal(Entry("s-1", 1, "b" * 36, T0, "status", {"twice": True}))  # the same key again

@@ -26,8 +26,8 @@ class Stored(Protocol):
 
 
 class Journal:
-    def __init__(self, calls: CallRepository, db: Database, interval: float = 0.05) -> None:
-        self._calls = calls
+    def __init__(self, db: Database, interval: float = 0.05) -> None:
+        self._calls = CallRepository(db)
         self._db = db
         self._interval = interval
         self._legs: dict[str, Stored] = {}

@@ -87,7 +87,7 @@ class Platform:
     async def start_engine(self) -> VoiceEngine:
         """Start the voice engine and the outbox in the running event loop (the server's
         lifespan)."""
-        journal = Journal(CallRepository(self.db), self.db)
+        journal = Journal(self.db)
         journal.start()
         webhooks = WebhookClient(self.settings.denied_networks)
         engine = VoiceEngine(
