@@ -10,7 +10,7 @@ import wave
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -38,10 +38,12 @@ class Received:
 
 @dataclass
 class Reply:
-    """What to answer: a status and body, after ``delay`` seconds, or drop the connection."""
+    """What to answer: a status, headers and body, after ``delay`` seconds, or drop the
+    connection."""
 
     status: int = 200
     body: Any = b""
+    headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
 
@@ -76,7 +78,10 @@ class Receiver:
         payload = (
             reply.body if isinstance(reply.body, bytes) else web.json_response(reply.body).body
         )
-        return web.Response(status=reply.status, body=payload, content_type="application/json")
+        return web.Response(
+            status=reply.status, body=payload, content_type="application/json",
+            headers=reply.headers,
+        )  # fmt: skip
 
 
 @contextmanager

@@ -210,3 +210,20 @@ def test_denied_networks_are_not_reached() -> None:
         assert rec.received == []
 
     run(test, denied_networks=["127.0.0.0/8"])
+
+
+def test_cookies_a_webhook_server_sets_are_never_sent_back() -> None:
+    """The platform keeps no cookies: one application's server cannot plant a cookie that
+    ringway would carry to the next request, its own or another account's."""
+
+    async def test(rec: Receiver, client: WebhookClient) -> None:
+        # By name: aiohttp's default jar ignores cookies from hosts given as IP addresses.
+        named = rec.url.replace("127.0.0.1", "localhost")
+        rec.answer("/answer", Reply(body=NCCO, headers={"Set-Cookie": "sid=abc; Path=/"}))
+        rec.answer("/event", Reply(200))
+        await client.deliver(fast(f"{named}/answer"), FIELDS)
+        await client.deliver(fast(f"{named}/event", "POST"), {"status": "started"})
+        assert [r.path for r in rec.received] == ["/answer", "/event"]
+        assert "Cookie" not in rec.on("/event")[0].headers
+
+    run(test)

@@ -104,7 +104,11 @@ class WebhookClient:
             connector = aiohttp.TCPConnector(
                 limit=256, resolver=GuardedResolver(self._denied), ttl_dns_cache=10
             )
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
+            # The platform keeps no cookies: a jar would carry one server's cookies into later
+            # requests to that host, any account's.
+            self._session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True
+            )
             # aiohttp silently repeats a GET whose connection dropped; the platform's rule is
             # exactly one more attempt, made and logged here, so that hidden one is turned off
             # (there is no public switch; tests/engine catch it if the attribute goes away).
