@@ -1,18 +1,21 @@
-"""The hot path: GET /v2/applications/{id} served straight from ASGI.
+"""The hot path: GET /v2/applications/{id} and POST /_ringway/calls served straight from ASGI.
 
 Measured on this kind of machine, Starlette's middleware and routing alone cost about half of
 what a raw ASGI endpoint does, which would leave nothing for authentication and the cached read.
-So the one read that every SDK and every simulated call makes skips the framework; it runs the
-same function as the framework's route, and everything else goes to the framework.
+So the one read that every SDK makes, and the request that places each simulated call, skip the
+framework; they run the same functions as the framework's routes, and everything else goes to
+the framework.
 """
 
 from __future__ import annotations
 
 import orjson
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ringway.api import simulation
 from ringway.api.applications_v2 import PATH, read_application
 from ringway.api.problems import problem_response, server_error
 from ringway.domain.errors import ProblemError
@@ -31,12 +34,26 @@ class RingwayApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] == "http" and scope["method"] == "GET" and path.startswith(PREFIX):
-            app_id = path[len(PREFIX) :]
-            if app_id and "/" not in app_id:
-                await self._get_application(app_id, scope, receive, send)
+        if scope["type"] == "http":
+            if scope["method"] == "GET" and path.startswith(PREFIX):
+                app_id = path[len(PREFIX) :]
+                if app_id and "/" not in app_id:
+                    await self._get_application(app_id, scope, receive, send)
+                    return
+            elif scope["method"] == "POST" and path == simulation.PATH:
+                await self._place_call(scope, receive, send)
                 return
         await self.framework(scope, receive, send)
+
+    async def _place_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self.framework  # what the framework sets, for ``platform_of``
+        try:
+            response = await simulation.place_call(Request(scope, receive))
+        except ProblemError as exc:
+            response = problem_response(exc)
+        except Exception as exc:
+            response = server_error(scope["method"], scope["path"], exc)
+        await response(scope, receive, send)
 
     async def _get_application(
         self, app_id: str, scope: Scope, receive: Receive, send: Send
