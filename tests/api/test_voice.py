@@ -783,6 +783,21 @@ def test_simulated_call_errors(voice: Voice) -> None:
     problem(voice.rest.post("/_ringway/calls/00000000-0000-0000-0000-000000000000/hangup"), 404)
 
 
+def test_an_unexpected_failure_placing_a_call_is_a_500_problem(
+    voice: Voice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placing a call skips the framework (the hot path); its failures still answer."""
+
+    async def fail(*_args: Any) -> None:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(voice.server.platform.calls, "simulate", fail)
+    number = voice.number(voice.app_id)
+    body = problem(voice.rest.post("/_ringway/calls", json={"from": CALLER, "to": number}), 500)
+    assert body["type"].endswith("#internal-error")
+    assert "the engine broke" not in str(body)
+
+
 def test_a_simulated_caller_hangs_up_a_running_call(live: Voice) -> None:
     number = live.number(live.app_id)
     live.hooks.answer("/answer", Reply(body=[{"action": "wait", "timeout": 600}]))
