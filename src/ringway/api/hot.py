@@ -9,7 +9,8 @@ the framework.
 
 from __future__ import annotations
 
-import orjson
+from collections.abc import Awaitable
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,12 +18,12 @@ from starlette.types import Receive, Scope, Send
 
 from ringway.api import simulation
 from ringway.api.applications_v2 import PATH, read_application
+from ringway.api.http import JSONResponse
 from ringway.api.problems import problem_response, server_error
 from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
 
 PREFIX = PATH + "/"
-JSON = [(b"content-type", b"application/json")]
 
 
 class RingwayApp:
@@ -38,49 +39,34 @@ class RingwayApp:
             if scope["method"] == "GET" and path.startswith(PREFIX):
                 app_id = path[len(PREFIX) :]
                 if app_id and "/" not in app_id:
-                    await self._get_application(app_id, scope, receive, send)
+                    await self._serve(self._get_application(app_id, scope), scope, receive, send)
                     return
             elif scope["method"] == "POST" and path == simulation.PATH:
-                await self._place_call(scope, receive, send)
+                scope["app"] = self.framework  # what the framework sets, for ``platform_of``
+                await self._serve(simulation.place_call(Request(scope, receive)), scope,
+                                  receive, send)  # fmt: skip
                 return
         await self.framework(scope, receive, send)
 
-    async def _place_call(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["app"] = self.framework  # what the framework sets, for ``platform_of``
+    async def _serve(
+        self, handler: Awaitable[Response], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer with what ``handler`` gives, or with its failure as the framework would."""
         try:
-            response = await simulation.place_call(Request(scope, receive))
+            response = await handler
         except ProblemError as exc:
             response = problem_response(exc)
         except Exception as exc:
             response = server_error(scope["method"], scope["path"], exc)
         await response(scope, receive, send)
 
-    async def _get_application(
-        self, app_id: str, scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    async def _get_application(self, app_id: str, scope: Scope) -> Response:
         headers = _headers(scope)
-        response: Response
-        try:
-            body = await read_application(
+        return JSONResponse(
+            await read_application(
                 self.platform, app_id, headers.get("authorization"), headers.get("accept")
             )
-        except ProblemError as exc:
-            response = problem_response(exc)
-        except Exception as exc:
-            response = server_error(scope["method"], scope["path"], exc)
-        else:
-            payload = orjson.dumps(body)
-            length = str(len(payload)).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [*JSON, (b"content-length", length)],
-                }
-            )
-            await send({"type": "http.response.body", "body": payload})
-            return
-        await response(scope, receive, send)
+        )
 
 
 def _headers(scope: Scope) -> dict[str, str]:
