@@ -213,7 +213,7 @@ def test_denied_networks_are_not_reached() -> None:
 
 
 def test_cookies_a_webhook_server_sets_are_never_sent_back() -> None:
-    """The platform keeps no cookies: one application's server cannot plant a cookie that
+    """ringway keeps no cookies: one application's server cannot plant a cookie that
     ringway would carry to the next request, its own or another account's."""
 
     async def test(rec: Receiver, client: WebhookClient) -> None:

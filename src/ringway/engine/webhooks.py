@@ -104,7 +104,7 @@ class WebhookClient:
             connector = aiohttp.TCPConnector(
                 limit=256, resolver=GuardedResolver(self._denied), ttl_dns_cache=10
             )
-            # The platform keeps no cookies: a jar would carry one server's cookies into later
+            # ringway keeps no cookies: a jar would carry one server's cookies into later
             # requests to that host, any account's.
             self._session = aiohttp.ClientSession(
                 connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True
