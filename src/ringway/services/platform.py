@@ -122,6 +122,8 @@ class Platform:
             await engine.stop()
 
     def close(self) -> None:
+        """Let go of everything; the database's connections before the change watcher (which
+        may hold the last descriptor of SQLite's shared-memory file: see ``IndexHeaders``)."""
         self.key_pool.stop()
-        self.cache.close()
         self.db.dispose()
+        self.cache.close()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import mmap
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -190,23 +192,19 @@ class SQLiteWatcher(ChangeWatcher):
     through a shared memory map, tells whether anyone wrote, in well under a microsecond.
     ``PRAGMA data_version`` says the same but takes file locks: measured here it cost ~40% of
     a cached GET's throughput. The watcher keeps a connection of its own open so that SQLite
-    keeps the ``-shm`` file; without one (no WAL), it falls back to the pragma.
+    keeps the ``-shm`` file; without one (no WAL), it falls back to the pragma. The map comes
+    from ``IndexHeaders``, which never closes a descriptor of the file under SQLite's locks.
     """
 
     def __init__(self, path: str) -> None:
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._version: object = None
         self._conn.execute("PRAGMA data_version").fetchone()
-        self._shm: mmap.mmap | None = None
-        try:
-            with open(f"{path}-shm", "rb") as handle:
-                self._shm = mmap.mmap(handle.fileno(), WAL_INDEX_HEADER, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):
-            self._shm = None
+        self._shm = INDEX_HEADERS.acquire(f"{path}-shm")
 
     def changed(self) -> bool:
-        if self._shm is not None:
-            version: object = self._shm[:WAL_INDEX_HEADER]
+        if self._shm is not None and self._shm.map is not None:
+            version: object = self._shm.map[:WAL_INDEX_HEADER]
         else:
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         if version == self._version:
@@ -215,9 +213,72 @@ class SQLiteWatcher(ChangeWatcher):
         return True
 
     def close(self) -> None:
-        if self._shm is not None:
-            self._shm.close()
         self._conn.close()
+        if self._shm is not None:
+            INDEX_HEADERS.release(self._shm)
+            self._shm = None
+
+
+@dataclass
+class _Mapped:
+    key: tuple[int, int]  # the file's device and inode
+    fd: int
+    map: mmap.mmap | None
+    users: int = 1
+
+
+class IndexHeaders:
+    """The WAL-index headers of ``-shm`` files, each mapped once per process.
+
+    SQLite decides which process may rebuild the shared WAL index by POSIX locks on the
+    ``-shm`` file, and closing *any* descriptor of a file drops all of the process's POSIX
+    locks on it. Had the watcher opened the file and closed it again (or closed its map, which
+    holds a duplicate descriptor), the next process to open the database would find no lock,
+    take itself for the only user, and truncate the index under a server that has it mapped:
+    SIGBUS. So a file's descriptor and map stay open while any watcher of this process uses
+    them; the last watcher lets go only after its platform has closed its connections (the
+    platform closes its database first), when the process holds no lock on the file any more.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mapped: dict[tuple[int, int], _Mapped] = {}
+
+    def acquire(self, path: str) -> _Mapped | None:
+        """The file ``path`` held open, its header mapped for reading when it has one;
+        ``None`` when there is no such file."""
+        with self._lock:
+            try:
+                stat = os.stat(path)  # find an existing map without opening the file again
+            except OSError:
+                return None
+            key = (stat.st_dev, stat.st_ino)
+            mapped = self._mapped.get(key)
+            if mapped is not None:
+                mapped.users += 1
+                return mapped
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                return None
+            try:
+                header: mmap.mmap | None = mmap.mmap(fd, WAL_INDEX_HEADER, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # not a WAL index (yet): the watcher asks SQLite
+                header = None
+            mapped = self._mapped[key] = _Mapped(key, fd, header)
+            return mapped
+
+    def release(self, mapped: _Mapped) -> None:
+        with self._lock:
+            mapped.users -= 1
+            if mapped.users <= 0 and self._mapped.get(mapped.key) is mapped:
+                del self._mapped[mapped.key]
+                if mapped.map is not None:
+                    mapped.map.close()
+                os.close(mapped.fd)
+
+
+INDEX_HEADERS = IndexHeaders()
 
 
 class PostgresWatcher(ChangeWatcher):
