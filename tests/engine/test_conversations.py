@@ -98,6 +98,49 @@ def test_transfer_moves_a_leg_into_another_conversation(tmp_path: Path) -> None:
     play(tmp_path, test)
 
 
+def test_transfer_reaches_no_conversation_of_another_account_or_application(
+    tmp_path: Path,
+) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[room("lobby", startOnEnter=False)]))
+        first = await w.start(number)
+        lobby = (await until(first, "conversation", event="joined"))["conversation_id"]
+        into_lobby = Reply(body=[{"action": "transfer", "conversationId": lobby}, talk("Bye")])
+        other = w.tenant()
+        intruders = [
+            (other, other.application(into_lobby, prefix="/other-account")[1]),
+            (w, w.application(into_lobby, prefix="/other-app")[1]),
+        ]
+        for caller, intruder in intruders:
+            leg = await asyncio.wait_for(caller.call(intruder), 5)  # it stayed in the room
+            assert "joined" not in conversation_events(leg)
+            error = await until(leg, "error")
+            assert error["reason"] == f"no conversation has the id {lobby}"  # as if none existed
+        assert (await until(first, "conversation", event="joined"))["hears"] == []
+        assert "started" not in conversation_events(first)  # nobody started the held room
+        await w.platform.calls.caller(w.account_id, first.uuid, "hangup")
+        await first.session.done.wait()
+
+    play(tmp_path, test)
+
+
+def test_one_conversation_name_in_two_accounts_names_two_rooms(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        other = w.tenant()
+        legs = []
+        for world, prefix in ((w, ""), (other, "/other-account")):
+            _, number = world.application(Reply(body=[room("standup")]), prefix=prefix)
+            legs.append((world, await world.start(number)))
+        rooms = [await until(leg, "conversation", event="joined") for _, leg in legs]
+        assert rooms[0]["conversation_id"] != rooms[1]["conversation_id"]
+        assert rooms[1]["hears"] == [] and rooms[1]["heard_by"] == []
+        for world, leg in legs:
+            await world.platform.calls.caller(world.account_id, leg.uuid, "hangup")
+            await leg.session.done.wait()
+
+    play(tmp_path, test)
+
+
 def test_live_dtmf_reaches_an_input_on_a_real_time_call(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         wait_for = {"action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 2, "timeOut": 10},

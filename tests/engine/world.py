@@ -34,6 +34,11 @@ class World:
     account: Credentials
     apps: list[Application] = field(default_factory=list)
 
+    def tenant(self) -> World:
+        """Another account on the same platform and receiver (give its applications a
+        ``prefix`` of their own)."""
+        return World(self.platform, self.receiver, self.platform.accounts.create())
+
     @property
     def account_id(self) -> str:
         return self.platform.accounts.get(self.account.api_key).id

@@ -57,8 +57,11 @@ class Conversations:
             self._rooms[(application_id, name)] = self._by_id[room.id] = room
         return room
 
-    def by_id(self, conversation_id: str) -> Room | None:
-        return self._by_id.get(conversation_id)
+    def by_id(self, application_id: str, conversation_id: str) -> Room | None:
+        """The room with this id, if it belongs to ``application_id``: a conversation is
+        reachable only by legs of its own application, as by name."""
+        room = self._by_id.get(conversation_id)
+        return room if room is not None and room.application_id == application_id else None
 
     def join(self, leg: CallLeg, room: Room, start: bool, **settings: object) -> Member:
         """Put ``leg`` in ``room`` (out of any other), starting the room if ``start``."""

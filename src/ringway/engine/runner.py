@@ -199,8 +199,9 @@ async def _stay(leg: CallLeg) -> NewNcco:
 
 
 async def transfer(engine: VoiceEngine, leg: CallLeg, action: Transfer) -> NewNcco:
-    room = engine.conversations.by_id(action.conversationId)
-    if room is None:
+    owner = leg.application.id if leg.application else ""
+    room = engine.conversations.by_id(owner, action.conversationId)
+    if room is None:  # another application's room is as unknown as one that never existed
         leg.note("error", reason=f"no conversation has the id {action.conversationId}")
         return None
     engine.conversations.join(leg, room, True, can_hear=action.canHear,
