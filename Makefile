@@ -25,8 +25,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 
+# The tests spread over the cores (pytest-xdist); `$(BIN)/pytest` alone runs them in one process.
 test: lint chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 # The dashboard's browser tests drive Debian's Chromium.
 chromium:
