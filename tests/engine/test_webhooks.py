@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jwt
+import orjson
 from vonage_jwt.verify_jwt import verify_signature
 
 from ringway.engine.answer import NccoFetch, fetch_ncco
@@ -225,5 +226,88 @@ def test_cookies_a_webhook_server_sets_are_never_sent_back() -> None:
         await client.deliver(fast(f"{named}/event", "POST"), {"status": "started"})
         assert [r.path for r in rec.received] == ["/answer", "/event"]
         assert "Cookie" not in rec.on("/event")[0].headers
+
+    run(test)
+
+
+async def raw_server(*pieces: bytes, gap: float = 0.05) -> tuple[str, asyncio.Server]:
+    """A server that answers every request by writing ``pieces`` one by one, ``gap`` seconds
+    apart, then closing: for answers that arrive in pieces, or drip."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        try:
+            for piece in pieces:
+                writer.write(piece)
+                await writer.drain()
+                await asyncio.sleep(gap)
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", server
+
+
+def http_head(**headers: str) -> bytes:
+    lines = [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("HTTP/1.1 200 OK\r\n" + "".join(line + "\r\n" for line in lines) + "\r\n").encode()
+
+
+def chunked(*parts: bytes) -> list[bytes]:
+    return [b"%x\r\n%s\r\n" % (len(part), part) for part in parts] + [b"0\r\n\r\n"]
+
+
+def test_an_answer_written_in_pieces_is_read_whole() -> None:
+    body = orjson.dumps(NCCO)
+    half = len(body) // 2
+    head = http_head(Content_Type="application/json", Content_Length=str(len(body)))
+    streamed = http_head(Content_Type="application/json", Transfer_Encoding="chunked")
+
+    async def test(rec: Receiver, client: WebhookClient) -> None:
+        for pieces in (
+            [head, body[:half], body[half:]],
+            [streamed, *chunked(body[:half], body[half:])],
+        ):
+            url, server = await raw_server(*pieces)
+            async with server:
+                result = await fetch_ncco(client, fast(url + "/answer"), None, FIELDS)
+            assert [a.outcome for a in result.attempts] == ["ok"]
+            assert result.ncco is not None and result.attempts[0].response_body == body
+
+    run(test)
+
+
+def test_an_answer_larger_than_256_kib_is_refused_however_it_arrives() -> None:
+    piece = b" " * (100 * 1024)
+    body = b"[" + piece * 3 + orjson.dumps(NCCO[0]) + b"]"  # valid JSON, 300 KiB
+    streamed = http_head(Content_Type="application/json", Transfer_Encoding="chunked")
+
+    async def test(rec: Receiver, client: WebhookClient) -> None:
+        url, server = await raw_server(
+            streamed, *chunked(*[body[i : i + 65536] for i in range(0, len(body), 65536)])
+        )
+        async with server:
+            result = await fetch_ncco(client, fast(url + "/answer"), None, FIELDS)
+        assert result.ncco is None and result.reason == "The answer is larger than 256 KiB"
+        assert [a.outcome for a in result.attempts] == ["too-large"]  # not retried
+        assert len(result.attempts[0].response_body) == 256 * 1024
+
+    run(test)
+
+
+def test_a_server_that_drips_its_answer_times_out_at_the_attempts_deadline() -> None:
+    """The socket timeout bounds each wait for a byte; the attempt as a whole ends at the
+    connect timeout plus the socket timeout, however steadily the bytes come."""
+    dripped = [bytes([b]) for b in http_head(Content_Type="application/json")]
+
+    async def test(rec: Receiver, client: WebhookClient) -> None:
+        url, server = await raw_server(*dripped, gap=0.1)
+        async with server:
+            target = Target(url + "/answer", "GET", connect_timeout_ms=300, socket_timeout_ms=500)
+            result = await fetch_ncco(client, target, None, FIELDS)
+        assert [a.outcome for a in result.attempts] == ["read-timeout", "read-timeout"]
+        assert all(a.latency_ms < 800 + 300 for a in result.attempts)
 
     run(test)

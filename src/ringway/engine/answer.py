@@ -10,7 +10,14 @@ from typing import Any
 import orjson
 
 from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
-from ringway.engine.webhooks import Attempt, Observer, Signer, Target, WebhookClient
+from ringway.engine.webhooks import (
+    MAX_RESPONSE_BYTES,
+    Attempt,
+    Observer,
+    Signer,
+    Target,
+    WebhookClient,
+)
 
 
 @dataclass
@@ -56,6 +63,9 @@ def read_ncco(attempt: Attempt, empty_ok: bool = False) -> tuple[list[Action] | 
     when ``empty_ok``)."""
     if not attempt.succeeded:
         return None, _failure(attempt)
+    if attempt.oversized:
+        attempt.outcome = "too-large"
+        return None, f"The answer is larger than {MAX_RESPONSE_BYTES // 1024} KiB"
     if empty_ok and not attempt.response_body.strip():
         return None, None
     try:

@@ -1,6 +1,7 @@
 """Webhook requests as the platform makes them (wire §5): timeouts from the application's
-webhook settings, one more attempt on a connect or read timeout, a reset connection, or HTTP
-429/503/504, and none on anything else; every attempt recorded for the delivery log."""
+webhook settings (their sum bounds each attempt), one more attempt on a connect or read
+timeout, a reset connection, or HTTP 429/503/504, and none on anything else; answers read
+whole up to 256 KiB; every attempt recorded for the delivery log."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Attempt:
     response_body: bytes = b""
     latency_ms: float = 0.0
     retryable: bool = False
+    oversized: bool = False  # the answer went on past MAX_RESPONSE_BYTES (the rest unread)
     started_at: float = field(default_factory=time.time)
 
     @property
@@ -169,7 +171,7 @@ class WebhookClient:
                 timeout=timeout, allow_redirects=False,
             ) as response:  # fmt: skip
                 attempt.status = response.status
-                attempt.response_body = await response.content.read(MAX_RESPONSE_BYTES)
+                attempt.response_body, attempt.oversized = await _read_capped(response)
             if not 200 <= response.status < 300:
                 attempt.outcome = f"http-{response.status}"
                 attempt.retryable = response.status in RETRYABLE_STATUSES
@@ -191,9 +193,27 @@ class WebhookClient:
         return attempt
 
 
+async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
+    """The answer's body to its end, however many pieces it comes in, up to
+    ``MAX_RESPONSE_BYTES``; and whether there was more (left unread)."""
+    body = bytearray()
+    while len(body) <= MAX_RESPONSE_BYTES:
+        piece = await response.content.read(MAX_RESPONSE_BYTES + 1 - len(body))
+        if not piece:
+            break
+        body += piece
+    return bytes(body[:MAX_RESPONSE_BYTES]), len(body) > MAX_RESPONSE_BYTES
+
+
 @functools.cache
 def _timeout(connect_ms: int, read_ms: int) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(sock_connect=connect_ms / 1000, sock_read=read_ms / 1000)
+    """The connect timeout bounds the connection, the socket timeout each wait for data, and
+    their sum the whole attempt (so an answer that drips a byte at a time still times out)."""
+    return aiohttp.ClientTimeout(
+        total=(connect_ms + read_ms) / 1000,
+        sock_connect=connect_ms / 1000,
+        sock_read=read_ms / 1000,
+    )
 
 
 def _query(fields: dict[str, Any]) -> dict[str, str]:
