@@ -13,6 +13,7 @@ import jwt
 import orjson
 from vonage_jwt.verify_jwt import verify_signature
 
+from ringway.config import NETWORK_KEYWORDS
 from ringway.engine.answer import NccoFetch, fetch_ncco
 from ringway.engine.webhooks import Target, WebhookClient
 from ringway.security.signing import sign_callback
@@ -211,6 +212,24 @@ def test_denied_networks_are_not_reached() -> None:
         assert rec.received == []
 
     run(test, denied_networks=["127.0.0.0/8"])
+
+
+def test_no_spelling_of_a_denied_address_escapes_the_rule() -> None:
+    """The rule is applied to the address actually connected to: IPv4-mapped IPv6 addresses
+    are unwrapped, the unspecified addresses (which reach this host) are denied, and names
+    and odd spellings are judged by what they resolve to."""
+
+    async def test(rec: Receiver, client: WebhookClient) -> None:
+        port = rec.url.rsplit(":", 1)[1]
+        rec.answer("/x", Reply(200))
+        hosts = ["127.0.0.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0", "[::]",
+                 "[::1]", "localhost", "0x7f.0.0.1"]  # fmt: skip
+        for host in hosts:
+            attempts = await client.deliver(Target(f"http://{host}:{port}/x"), {})
+            assert [a.outcome for a in attempts] == ["blocked"], host
+        assert rec.received == []
+
+    run(test, denied_networks=NETWORK_KEYWORDS["private"])
 
 
 def test_cookies_a_webhook_server_sets_are_never_sent_back() -> None:

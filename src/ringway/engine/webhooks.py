@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -59,33 +58,35 @@ Signer = Callable[[bytes], str]
 Observer = Callable[[Attempt], None]
 
 
-class WebhookBlocked(Exception):
+class WebhookBlocked(OSError):
     """The address is in a network the operator denied to webhooks."""
 
 
-class GuardedResolver(aiohttp.ThreadedResolver):
-    """Resolves names, refusing addresses in denied networks (so a name cannot point a webhook
-    at an internal service)."""
+def guarded_socket(denied: Sequence[Network]) -> Callable[[Any], socket.socket]:
+    """A socket factory that refuses to connect to a denied address: the rule is applied to the
+    address actually connected to, after any name is resolved, so no name or spelling of an
+    address escapes it (and a name whose addresses differ is judged by the one used)."""
 
-    def __init__(self, denied: Sequence[Network]) -> None:
-        super().__init__()
-        self._denied = denied
+    def make(addr_info: Any) -> socket.socket:
+        family, kind, proto, _, address = addr_info
+        if denies(address[0], denied):
+            # One message for every address, so that a name all of whose addresses are denied
+            # fails as one WebhookBlocked (different messages would be merged into an OSError).
+            raise WebhookBlocked("the address is in a network denied to webhooks")
+        return socket.socket(family, kind, proto)
 
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[Any]:
-        results = await super().resolve(host, port, family)
-        allowed = [r for r in results if not _denied(r["host"], self._denied)]
-        if not allowed:
-            raise WebhookBlocked(f"{host} resolves only to denied networks")
-        return allowed
+    return make
 
 
-def _denied(host: str, denied: Sequence[Network]) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
+def denies(host: str, denied: Sequence[Network]) -> bool:
+    """Whether ``host`` (an IP address) is denied: IPv4-mapped IPv6 addresses are judged as the
+    IPv4 address they carry, and the unspecified addresses, which reach this host, are denied
+    whenever any network is."""
+    address = ipaddress.ip_address(host.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_unspecified:
+        return bool(denied)
     return any(address in network for network in denied)
 
 
@@ -104,7 +105,10 @@ class WebhookClient:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=256, resolver=GuardedResolver(self._denied), ttl_dns_cache=10
+                limit=256,
+                resolver=aiohttp.ThreadedResolver(),
+                ttl_dns_cache=10,
+                socket_factory=guarded_socket(self._denied) if self._denied else None,
             )
             # ringway keeps no cookies: a jar would carry one server's cookies into later
             # requests to that host, any account's.
@@ -163,8 +167,6 @@ class WebhookClient:
         attempt = Attempt(target.url, method, number, headers, body)
         started = time.perf_counter()
         try:
-            if self._denied and _denied(urlsplit(target.url).hostname or "", self._denied):
-                raise WebhookBlocked(f"{target.url} is in a network denied to webhooks")
             timeout = _timeout(target.connect_timeout_ms, target.socket_timeout_ms)
             async with self._client().request(
                 method, target.url, data=body or None, headers=headers,
@@ -175,8 +177,6 @@ class WebhookClient:
             if not 200 <= response.status < 300:
                 attempt.outcome = f"http-{response.status}"
                 attempt.retryable = response.status in RETRYABLE_STATUSES
-        except WebhookBlocked:
-            attempt.outcome = "blocked"
         except aiohttp.ConnectionTimeoutError:
             attempt.outcome, attempt.retryable = "connect-timeout", True
         except (TimeoutError, aiohttp.SocketTimeoutError):
@@ -185,8 +185,11 @@ class WebhookClient:
             attempt.outcome = "tls-error"
         except (aiohttp.ServerDisconnectedError, ConnectionResetError):
             attempt.outcome, attempt.retryable = "reset", True
-        except aiohttp.ClientConnectorError:
-            attempt.outcome, attempt.retryable = "refused", True
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, WebhookBlocked):
+                attempt.outcome = "blocked"
+            else:
+                attempt.outcome, attempt.retryable = "refused", True
         except aiohttp.ClientError as exc:
             attempt.outcome = f"error: {exc.__class__.__name__}"
         attempt.latency_ms = (time.perf_counter() - started) * 1000
