@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     # Virtual clock speed of calls: 0 runs them as fast as possible, 1 in real time, 10 ten
     # times faster. A simulated call may ask for its own.
     clock_speed: float = Field(default=0.0, ge=0, le=1000)
-    # Inbound calls set up (ringing, fetching the answer URL) at once; more wait their turn.
+    # Inbound calls of one account set up (ringing, fetching the answer URL) at once; more
+    # wait their turn.
     call_setups: int = Field(default=32, ge=1)
     # Asynchronous deliveries (messages, rtc): seconds before each retry, comma separated (the
     # last repeats); seconds after which they are given up; how long a process holds one it

@@ -147,6 +147,20 @@ def test_calls_beyond_call_setups_wait_their_turn_to_ring(tmp_path: Path) -> Non
     play(tmp_path, test, call_setups=1)
 
 
+def test_one_accounts_slow_answer_urls_hold_up_no_other_accounts_calls(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        _, slow = w.application(Reply(body=[talk()], delay=1.5), prefix="/slow")
+        held = [await w.start(slow) for _ in range(4)]  # twice its call_setups
+        other = w.tenant()
+        _, quick = other.application(Reply(body=[talk()]), prefix="/quick")
+        await asyncio.wait_for(other.call(quick), 1.0)  # it waited 1.5-3 s before
+        assert other.statuses("/quick/event")[-1] == "completed"
+        assert all(not h.session.done.is_set() for h in held)
+        await asyncio.gather(*(h.session.done.wait() for h in held))
+
+    play(tmp_path, test, call_setups=2)
+
+
 def test_the_caller_hangs_up_when_the_script_says(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         _, number = w.application(Reply(body=[{"action": "wait", "timeout": 600}]))

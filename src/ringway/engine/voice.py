@@ -4,10 +4,11 @@ makes (wire §5), and takes live control of running legs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import uuid
 import wave
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -77,9 +78,7 @@ class VoiceEngine:
         self.conversations = Conversations()
         self.legs: dict[str, CallLeg] = {}
         self.sessions: dict[str, Session] = {}
-        # Inbound calls being set up (ringing, fetching their NCCO) at once; more wait their
-        # turn. A flood of calls then runs as a steady stream, which does more per second.
-        self._setups = asyncio.Semaphore(setups)
+        self._setups = SetupLimits(setups)
 
     async def stop(self) -> None:
         """Hang up every call still running, let them end, store everything."""
@@ -190,7 +189,7 @@ class VoiceEngine:
         return leg
 
     async def _answer_inbound(self, leg: CallLeg) -> None:
-        async with self._setups:
+        async with self._setups.slot(leg.session.account_id):
             got = await self._set_up(leg)
         if got is not None and got.ncco is not None and not leg.over:
             await self.status(leg, Status.ANSWERED)
@@ -511,6 +510,31 @@ class VoiceEngine:
         if far is not None:
             for key in digits.replace("p", ""):
                 far.give("dtmf", key)
+
+
+class SetupLimits:
+    """How many inbound calls each account may have being set up (ringing, fetching the NCCO)
+    at once; more wait their turn. A flood of calls then runs as a steady stream, which does
+    more per second, and one account's slow answer URLs hold up only its own calls."""
+
+    def __init__(self, per_account: int) -> None:
+        self._per_account = per_account
+        self._slots: dict[str, tuple[asyncio.Semaphore, int]] = {}  # and who holds or waits
+
+    @contextlib.asynccontextmanager
+    async def slot(self, account_id: str) -> AsyncIterator[None]:
+        semaphore, users = self._slots.get(account_id, (None, 0))
+        semaphore = semaphore or asyncio.Semaphore(self._per_account)
+        self._slots[account_id] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._slots[account_id]
+            if users == 1:
+                del self._slots[account_id]
+            else:
+                self._slots[account_id] = (semaphore, users - 1)
 
 
 class Recording:
