@@ -53,6 +53,8 @@ class Receiver:
         self.received: list[Received] = []
         self.script: dict[str, deque[Reply]] = defaultdict(deque)
         self.url = ""
+        self.in_flight = 0
+        self.most_at_once = 0  # the most requests it was answering at one time
 
     def answer(self, path: str, *replies: Reply) -> str:
         """Queue replies for ``path`` (the last one repeats) and return its URL."""
@@ -63,6 +65,14 @@ class Receiver:
         return [r for r in self.received if r.path == path]
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            return await self._answer(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         self.received.append(
             Received(request.method, request.path, dict(request.query), dict(request.headers), body)
@@ -106,7 +116,9 @@ async def receiver(port: int = 0) -> AsyncIterator[Receiver]:
     recorder = Receiver()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", recorder._handle)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    # A request whose client went away is over: its handler is cancelled (so ``in_flight``
+    # counts only requests whose sender still waits for the answer).
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     call_setups: int = Field(default=32, ge=1)
     # Asynchronous deliveries (messages, rtc): seconds before each retry, comma separated (the
     # last repeats); seconds after which they are given up; how long a process holds one it
-    # is sending before another may take it over (longer than an attempt can last).
+    # is sending before another may take it over (an attempt lasts at most half of it).
     delivery_retries: str = Field(default="5,60,300,900", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$")
     delivery_give_up: float = Field(default=86_400, gt=0)
     delivery_lease: float = Field(default=60, gt=0)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,18 +29,29 @@ from ringway.storage.repositories import utcnow
 log = logging.getLogger("ringway.outbox")
 DELIVERY_HEADER = "X-Ringway-Delivery"  # the same for every attempt, so receivers can drop repeats
 RESPONSE_KEPT = 2048  # characters of each answer kept in the log
+CONNECT_MS, ATTEMPT_MS = 1000, 11_000  # an attempt's connect timeout, and its whole length
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Seconds before each retry (the last repeats), and how long to keep trying."""
+    """Seconds before each retry (the last repeats), how long to keep trying, and how long a
+    process holds a delivery it sends."""
 
     delays: Sequence[float] = (5, 60, 300, 900)
     give_up: float = 86_400
-    lease: float = 60  # longer than any one attempt takes
+    lease: float = 60
 
     def after(self, attempts: int) -> float:
         return self.delays[min(attempts, len(self.delays)) - 1]
+
+    def target(self, delivery: Delivery) -> Target:
+        """Where to send ``delivery``, with timeouts (1 s to connect, 10 s for each read) that
+        end the attempt within half its lease: no claim can take a delivery over while it is
+        being sent, and so no receiver gets one twice at once."""
+        budget_ms = min(ATTEMPT_MS, self.lease * 500)
+        connect_ms = min(CONNECT_MS, budget_ms / 4)
+        return Target(delivery.url, delivery.method, round(connect_ms),
+                      round(budget_ms - connect_ms))  # fmt: skip
 
 
 def retryable(attempt: Attempt) -> bool:
@@ -81,8 +93,8 @@ class Outbox:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        """Stop claiming; sends under way are cancelled (their leases run out, and they are
-        sent again later)."""
+        """Stop claiming; sends under way are cancelled, each recorded as an ``interrupted``
+        attempt and left due at once, for this process or another to send again."""
         for task in [self._task, *self._sending]:
             if task is not None:
                 task.cancel()
@@ -129,18 +141,31 @@ class Outbox:
     async def _send(self, delivery: Delivery) -> None:
         number = delivery.attempts + 1
         signer = await self._signer(delivery) if delivery.signed else None
-        attempt = await self._webhooks.exchange(
-            Target(delivery.url, delivery.method), delivery.body, signer, number,
-            extra={DELIVERY_HEADER: delivery.uuid},
-        )  # fmt: skip
+        target = self.schedule.target(delivery)
+        started = time.perf_counter()
+        try:
+            attempt = await self._webhooks.exchange(
+                target, delivery.body, signer, number, extra={DELIVERY_HEADER: delivery.uuid}
+            )
+        except asyncio.CancelledError:  # the server is stopping: say so, and send it again soon
+            cut = Attempt(target.url, target.method, number, {}, b"", outcome="interrupted",
+                          latency_ms=(time.perf_counter() - started) * 1000)  # fmt: skip
+            await self._record(delivery, cut, PENDING, utcnow())
+            raise
         now = utcnow()
         state, next_at = DELIVERED, now
         if not attempt.succeeded:
             next_at = now + dt.timedelta(seconds=self.schedule.after(number))
             expired = next_at > delivery.due_at + dt.timedelta(seconds=self.schedule.give_up)
             state = PENDING if retryable(attempt) and not expired else FAILED
+        await self._record(delivery, attempt, state, next_at)
+
+    async def _record(
+        self, delivery: Delivery, attempt: Attempt, state: str, next_at: dt.datetime
+    ) -> None:
         record = DeliveryAttempt(
-            delivery.id, number, now, attempt.outcome, attempt.status, attempt.latency_ms,
+            delivery.id, attempt.attempt, utcnow(), attempt.outcome, attempt.status,
+            attempt.latency_ms,
             attempt.response_body[:RESPONSE_KEPT].decode("utf-8", "replace").replace("\x00", ""),
         )  # fmt: skip
         await self._db.run(self._deliveries.finish, delivery, record, state, next_at)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ringway.domain.deliveries import PENDING
+from ringway.domain.deliveries import DELIVERED, PENDING
 from ringway.storage.database import Database
 from ringway.storage.repositories import columns_of, record_of, utcnow
 from ringway.storage.tables import deliveries, delivery_attempts
@@ -126,21 +126,31 @@ class DeliveryRepository:
     def finish(
         self, delivery: Delivery, attempt: DeliveryAttempt, state: str, next_at: dt.datetime
     ) -> bool:
-        """Record an attempt and what follows: delivered, failed, or pending until ``next_at``.
-        Nothing is recorded (``False``) if the claim was lost meanwhile: the delivery was
-        replayed, or its lease ran out and another process took it."""
+        """Record an attempt (numbered in the order attempts are recorded) and what follows:
+        delivered, failed, or pending until ``next_at``. If the claim was lost meanwhile (the
+        delivery was replayed, or another process took it over), the attempt is still recorded,
+        and a success still marks the delivery delivered, but nothing else changes (``False``):
+        what follows is for the claim's new holder to decide."""
+        this = deliveries.c.id == delivery.id
         with self._db.engine.begin() as conn:
+            number = conn.execute(
+                sa.update(deliveries).where(this)
+                .values(attempts=deliveries.c.attempts + 1, updated_at=utcnow())
+                .returning(deliveries.c.attempts)
+            ).scalar_one_or_none()  # fmt: skip
+            if number is None:
+                return False  # no longer stored
+            conn.execute(sa.insert(delivery_attempts).values(
+                **{**columns_of(attempt), "number": number}))  # fmt: skip
             held = conn.execute(
                 sa.update(deliveries)
-                .where(deliveries.c.id == delivery.id,
-                       deliveries.c.lease_until == delivery.lease_until)
-                .values(state=state, attempts=attempt.number, next_at=next_at,
-                        lease_until=None, outcome=attempt.outcome, updated_at=utcnow())
-            )  # fmt: skip
-            if held.rowcount != 1:
-                return False
-            conn.execute(sa.insert(delivery_attempts).values(**columns_of(attempt)))
-        return True
+                .where(this, deliveries.c.lease_until == delivery.lease_until)
+                .values(state=state, next_at=next_at, lease_until=None, outcome=attempt.outcome)
+            ).rowcount == 1  # fmt: skip
+            if not held and state == DELIVERED:
+                conn.execute(sa.update(deliveries).where(this, deliveries.c.state == PENDING)
+                             .values(state=DELIVERED, outcome=attempt.outcome))  # fmt: skip
+        return held
 
     def page(
         self, account_id: str, state: str | None, kind: str | None, offset: int, limit: int
@@ -194,12 +204,15 @@ class DeliveryRepository:
 
     def retry(self, account_id: str, uuid: str) -> bool:
         """Send a delivery again now, whatever became of it, with a new window of retries
-        (a delivery given up after a day would otherwise give up at its first failure)."""
+        (a delivery given up after a day would otherwise give up at its first failure). One
+        being sent right now keeps its lease, so that it is not sent twice at once."""
         now = utcnow()
+        lease = deliveries.c.lease_until
         with self._db.engine.begin() as conn:
             result = conn.execute(
                 sa.update(deliveries)
                 .where(deliveries.c.uuid == uuid, deliveries.c.account_id == account_id)
-                .values(state=PENDING, next_at=now, due_at=now, lease_until=None, updated_at=now)
-            )
+                .values(state=PENDING, next_at=now, due_at=now, updated_at=now,
+                        lease_until=sa.case((lease > now, lease), else_=None))
+            )  # fmt: skip
         return result.rowcount > 0
