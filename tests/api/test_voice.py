@@ -850,6 +850,29 @@ def test_a_call_running_in_one_server_is_controlled_through_another(
     assert late.status_code == 404
 
 
+def test_a_call_is_seen_and_controlled_through_another_server_as_soon_as_it_is_created(
+    live: Voice, second_server: LiveServer
+) -> None:
+    """A call acknowledged by one server (or worker) is stored before the answer, so any other
+    finds it at once: its 201 means every node can read and control it."""
+    headers = {"Authorization": f"Bearer {live.token()}"}
+    inbound = live.number(live.app_id)
+    with second_server.client() as other, second_server.client(live.account) as other_rest:
+        for _ in range(5):
+            uuid = live.call(callee(), [{"action": "wait", "timeout": 600}])["uuid"]
+            seen = other.get(f"/v1/calls/{uuid}", headers=headers)
+            assert seen.status_code == 200, seen.text  # a 404 for ~50-200 ms before
+            talked = other.put(f"/v1/calls/{uuid}/talk", json={"text": "Hi"}, headers=headers)
+            assert talked.status_code == 200, talked.text
+            placed = live.rest.post("/_ringway/calls", json={"from": CALLER, "to": inbound})
+            simulated = placed.json()["uuid"]
+            assert other_rest.get(f"/_ringway/calls/{simulated}/timeline").status_code == 200
+            for running in (uuid, simulated):
+                hung_up = other.put(f"/v1/calls/{running}", json={"action": "hangup"},
+                                    headers=headers)  # fmt: skip
+                assert hung_up.status_code == 204, hung_up.text
+
+
 def test_nul_characters_in_ids_and_filters_are_clear_errors(voice: Voice) -> None:
     assert problem(voice.rest.get("/_ringway/calls/%00"), 404)["title"] == "Not Found"
     assert problem(voice.api("GET", "/v1/calls/%00"), 404)["title"] == "Not Found"

@@ -1,7 +1,8 @@
 """Write-behind for calls: leg states and timeline entries are stored in batches, one
 transaction every ``interval`` seconds, so that a busy engine costs the database a few commits a
 second rather than one per event. A leg's state is read when its batch is written, once however
-often it changed in between."""
+often it changed in between. A new call is stored before it is acknowledged (``stored``): the
+next batch is written at once, and calls placed meanwhile share it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class Journal:
         self._entries: list[Entry] = []
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._soon = asyncio.Event()  # someone waits for the next batch: write it now
+        self._waiting: list[asyncio.Future[None]] = []
         self._checkpoints: Checkpoints | None = None
 
     def __call__(self, item: Stored | Entry) -> None:
@@ -46,12 +49,23 @@ class Journal:
         self._task = asyncio.create_task(self._run())
         self._checkpoints = self._db.checkpoints()
 
+    async def stored(self) -> None:
+        """Wait until everything noted so far is stored: the next batch, written at once."""
+        if self._task is None:
+            await self.flush()
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append(done)
+        self._soon.set()
+        await asyncio.shield(done)
+
     async def stop(self) -> None:
         """Store everything, letting a batch being written finish first: cancelling it would
         leave its thread writing while the database is closed."""
         try:
             if self._task is not None:
                 self._stopping.set()
+                self._soon.set()
                 await self._task
                 self._task = None
             await self.flush()
@@ -61,9 +75,17 @@ class Journal:
                 self._checkpoints = None
 
     async def flush(self) -> None:
-        """Store everything pending now."""
-        if not self._legs and not self._entries:
-            return
+        """Store everything pending now, then tell those waiting for it."""
+        waiting, self._waiting = self._waiting, []
+        try:
+            if self._legs or self._entries:
+                await self._store()
+        finally:
+            for done in waiting:
+                if not done.done():
+                    done.set_result(None)
+
+    async def _store(self) -> None:
         records = [leg.record() for leg in self._legs.values()]
         self._legs = {}
         entries, self._entries = self._entries, []
@@ -90,5 +112,6 @@ class Journal:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+                await asyncio.wait_for(self._soon.wait(), self._interval)
+            self._soon.clear()
             await self.flush()

@@ -125,9 +125,11 @@ class CallService:
         caller, endpoint = request.from_.lstrip("+"), "phone"
         if request.from_user is not None:
             caller, endpoint = request.from_user, "app"
-        return await self._engine.call_in(app, session, caller, number, person=request.caller,
-                                          endpoint_type=endpoint,
-                                          custom_data=request.custom_data)  # fmt: skip
+        leg = await self._engine.call_in(app, session, caller, number, person=request.caller,
+                                         endpoint_type=endpoint,
+                                         custom_data=request.custom_data)  # fmt: skip
+        await self._engine.journal.stored()  # acknowledged: any process can now find it
+        return leg
 
     async def call_out(self, application: Application, request: CallRequest) -> CallLeg:
         """``POST /v1/calls``."""
@@ -146,12 +148,14 @@ class CallService:
             application.account_id)  # fmt: skip
         dial = dial_of(request.to[0].model_dump(mode="json", by_alias=True))
         session = self._engine.session(application.account_id, Clock(self._speed))
-        return await self._engine.call_out(application, session, dial, caller, hooks, ncco=ncco,
-                                           ringing_timer=request.ringing_timer,
-                                           length_timer=request.length_timer,
-                                           machine_detection=machine_detection(
-                                               request.machine_detection,
-                                               request.advanced_machine_detection))  # fmt: skip
+        leg = await self._engine.call_out(application, session, dial, caller, hooks, ncco=ncco,
+                                          ringing_timer=request.ringing_timer,
+                                          length_timer=request.length_timer,
+                                          machine_detection=machine_detection(
+                                              request.machine_detection,
+                                              request.advanced_machine_detection))  # fmt: skip
+        await self._engine.journal.stored()  # acknowledged: any process can now find it
+        return leg
 
     async def any_number(self, account_id: str) -> str | None:
         """The account's lowest number, to call from when any will do."""
