@@ -7,6 +7,7 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -141,7 +142,7 @@ def test_what_finished_before_the_retention_goes_and_the_rest_stays(
 
     assert pruned == Counter({"call legs": 2, "timeline entries": 3, "messages": 1,
                               "deliveries": 3, "delivery attempts": 6})  # fmt: skip
-    assert "pruned" in caplog.text and "2 call legs" in caplog.text
+    assert "pruned" in caplog.text and "call legs: 2" in caplog.text
     assert count(platform, calls, calls.c.session == old_call) == 0
     assert count(platform, call_entries, call_entries.c.session == old_call) == 0
     assert audio.path(account, recording) is not None
@@ -182,6 +183,20 @@ def _uuids(platform: Platform) -> list[sa.Row[tuple[str]]]:
         return list(conn.execute(sa.select(messages.c.uuid)).all())
 
 
+def test_processes_pruning_at_once_delete_each_row_once(platform: Platform) -> None:
+    account = account_of(platform)
+    sessions = [add_call(platform, account, [OLD, OLD]) for _ in range(20)]
+    others = [Platform.open(platform.settings, migrate=False) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(len(others)) as pool:
+            results = list(pool.map(partial(prune, limit=8), others))
+    finally:
+        for other in others:
+            other.close()
+    assert sum(result["call legs"] for result in results) == 2 * len(sessions)
+    assert count(platform, calls) == count(platform, call_entries) == 0
+
+
 def test_the_retention_is_counted_back_from_now(platform: Platform) -> None:
     account = account_of(platform)
     add_call(platform, account, [RECENT])
@@ -198,13 +213,14 @@ def test_a_running_server_prunes_in_the_background(settings: Settings) -> None:
     finally:
         setup.close()
     for server in run_server(settings):
-        eventually(partial(pruned_call, server.platform, old), timeout=2)
-        assert not pruned_call(server.platform, recent)
-        assert DeliveryRepository(server.platform.db).get(account, old_delivery) is None
+        eventually(partial(pruned, server.platform, account, old, old_delivery), timeout=2)
+        assert count(server.platform, calls, calls.c.session == recent) == 1
 
 
-def pruned_call(platform: Platform, session: str) -> bool:
-    return count(platform, calls, calls.c.session == session) == 0
+def pruned(platform: Platform, account: str, session: str, delivery: str) -> bool:
+    """Whether the call and the delivery are gone (deliveries are pruned after calls)."""
+    gone = count(platform, calls, calls.c.session == session) == 0
+    return gone and DeliveryRepository(platform.db).get(account, delivery) is None
 
 
 def test_the_pruner_runs_again_every_interval(platform: Platform) -> None:

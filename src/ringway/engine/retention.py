@@ -76,7 +76,7 @@ class Pruner:
                 await asyncio.sleep(self._pause)
         if any(total.values()):
             log.info("pruned what finished before %s: %s", cutoff.isoformat(timespec="seconds"),
-                     ", ".join(f"{n} {kind}" for kind, n in total.items() if n))  # fmt: skip
+                     ", ".join(f"{kind}: {n}" for kind, n in total.items() if n))  # fmt: skip
         return total
 
     def _remove(self, recordings: list[tuple[str, str]]) -> None:

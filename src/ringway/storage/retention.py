@@ -4,8 +4,8 @@ Each batch is one short transaction deleting about ``limit`` rows (that many mes
 deliveries with their attempts, or call legs and timelines of about that many rows), found
 through an index, so a backlog never holds SQLite's write lock or a PostgreSQL transaction for
 long. Deletes are idempotent, and their conditions are checked again as they delete (a delivery
-replayed meanwhile is pending again and stays). On PostgreSQL a batch runs only under an
-advisory lock, so processes pruning at once take turns rather than deadlock on rows they would
+replayed meanwhile is pending again and stays). On PostgreSQL a batch holds an advisory lock,
+so processes pruning at once take turns, batch by batch, rather than deadlock on rows they would
 both delete."""
 
 from __future__ import annotations
@@ -56,8 +56,6 @@ class RetentionRepository:
         )
         batch, limit = Batch(), max(1, self.limit // LEG_ROWS)
         with self._transaction() as conn:
-            if conn is None:
-                return batch
             legs = conn.execute(
                 sa.select(calls.c.session)
                 .where(calls.c.end_time < cutoff, ~running)
@@ -100,8 +98,6 @@ class RetentionRepository:
             )
         batch = Batch()
         with self._transaction() as conn:
-            if conn is None:
-                return batch
             rows = conn.execute(
                 query.order_by(messages.c.created_at, messages.c.uuid).limit(self.limit)
             ).all()
@@ -120,8 +116,6 @@ class RetentionRepository:
         finished = deliveries.c.state.in_((DELIVERED, FAILED))
         batch = Batch()
         with self._transaction() as conn:
-            if conn is None:
-                return batch
             ids = conn.execute(
                 sa.select(deliveries.c.id)
                 .where(finished, deliveries.c.next_at < cutoff)
@@ -138,15 +132,11 @@ class RetentionRepository:
         return batch
 
     @contextmanager
-    def _transaction(self) -> Iterator[sa.Connection | None]:
-        """A transaction to prune in; ``None`` on PostgreSQL while another process holds the
-        lock (it is pruning the same rows)."""
+    def _transaction(self) -> Iterator[sa.Connection]:
+        """A transaction to prune in (on PostgreSQL, once no other process prunes a batch)."""
         with self._db.engine.begin() as conn:
             if not self._db.is_sqlite:
-                lock = sa.select(sa.func.pg_try_advisory_xact_lock(PRUNE_LOCK))
-                if not conn.execute(lock).scalar_one():
-                    yield None
-                    return
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(PRUNE_LOCK)))
             yield conn
 
 
