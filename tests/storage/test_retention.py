@@ -246,7 +246,7 @@ def test_the_pruner_runs_again_every_interval(platform: Platform) -> None:
 
 
 @pytest.mark.parametrize(("retention", "pruning"), [(0, False), (7 * 86_400, True)])
-def test_a_retention_of_0_keeps_everything(
+def test_the_pruner_runs_unless_the_retention_is_0(
     settings: Settings, retention: float, pruning: bool
 ) -> None:
     platform = Platform.open(settings.model_copy(update={"retention": retention}))

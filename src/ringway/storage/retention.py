@@ -71,8 +71,8 @@ class RetentionRepository:
                 .join_from(call_entries, calls, calls.c.session == call_entries.c.session)
                 .where(ours, call_entries.c.kind == "recording")
             ).all()
-            batch.recordings = sorted({(account, data["recording_uuid"])
-                                       for account, data in recorded})  # fmt: skip
+            batch.recordings = sorted({(account, data["recording_uuid"]) for account, data
+                                       in recorded if data.get("recording_uuid")})  # fmt: skip
             batch.deleted["timeline entries"] = _delete(conn, call_entries, ours)
             batch.deleted["call legs"] = _delete(conn, calls, calls.c.session.in_(sessions))
         batch.resume = True if len(legs) == limit else None
