@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NETWORK_KEYWORDS = {
@@ -13,6 +15,8 @@ NETWORK_KEYWORDS = {
                 "::1/128"],
     "link-local": ["169.254.0.0/16", "fe80::/10"],
 }  # fmt: skip
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,28 @@ class Settings(BaseSettings):
     # Networks webhooks may not reach, comma separated: CIDRs, or "private" (RFC 1918, RFC 4193
     # and loopback) and "link-local". Empty: any.
     webhook_deny: str = ""
+    # How long finished calls (with their timelines and recordings), messages and deliveries
+    # are kept: seconds, or a number with a unit (s, m, h, d). 0 keeps everything.
+    retention: float = Field(default=7 * 86_400, ge=0, le=100 * 365 * 86_400)
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _DURATION.fullmatch(value.strip().lower())
+            if match is None:
+                raise ValueError("must be seconds or a number with a unit: 7d, 12h, 90m, 30s")
+            return float(match[1]) * UNITS[match[2] or "s"]
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _not_too_short(cls, value: float) -> float:
+        """Shorter than a minute could prune a call whose last timeline lines are still on
+        their way to the database."""
+        if 0 < value < 60:
+            raise ValueError("must be 0 (keep everything) or at least a minute")
+        return value
 
     @property
     def retry_delays(self) -> list[float]:

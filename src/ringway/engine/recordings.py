@@ -25,6 +25,12 @@ class Recordings:
             return None
         return self.folder / account_id / f"{recording_uuid}.wav"
 
+    def remove(self, account_id: str, recording_uuid: str) -> None:
+        """Delete a recording, if there is one."""
+        path = self.path(account_id, recording_uuid)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
     def write(self, account_id: str, recording_uuid: str, seconds: float, voiced: float) -> int:
         """Write ``seconds`` of audio, the first ``voiced`` of them speech; returns the size."""
         path = self.path(account_id, recording_uuid)

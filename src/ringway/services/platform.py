@@ -10,6 +10,7 @@ from ringway.config import Settings
 from ringway.engine.journal import Journal
 from ringway.engine.outbox import Outbox, Schedule
 from ringway.engine.recordings import Recordings
+from ringway.engine.retention import Pruner
 from ringway.engine.voice import VoiceEngine
 from ringway.engine.webhooks import WebhookClient
 from ringway.security.jwt import PublicKeyCache
@@ -29,6 +30,7 @@ from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
+from ringway.storage.retention import RetentionRepository
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Platform:
     messages: MessageService
     conversations: ConversationService
     _relay: asyncio.Task[None] | None = None
+    _pruner: Pruner | None = None
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
@@ -85,15 +88,16 @@ class Platform:
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:
-        """Start the voice engine and the outbox in the running event loop (the server's
-        lifespan)."""
+        """Start the voice engine, the outbox and the pruner (unless everything is kept) in the
+        running event loop (the server's lifespan)."""
         journal = Journal(self.db)
         journal.start()
         webhooks = WebhookClient(self.settings.denied_networks)
+        recordings = Recordings(self.settings.data_dir / "recordings")
         engine = VoiceEngine(
             webhooks,
             journal,
-            Recordings(self.settings.data_dir / "recordings"),
+            recordings,
             self.calls,
             lambda: self.settings.public_url.rstrip("/"),
             self.settings.call_setups,
@@ -106,9 +110,16 @@ class Platform:
                         schedule)  # fmt: skip
         outbox.start()
         self.deliveries.outbox = outbox
+        if self.settings.retention:
+            self._pruner = Pruner(self.db, RetentionRepository(self.db), recordings,
+                                  self.settings.retention)  # fmt: skip
+            self._pruner.start()
         return engine
 
     async def stop_engine(self) -> None:
+        pruner, self._pruner = self._pruner, None
+        if pruner is not None:
+            await pruner.stop()
         outbox, self.deliveries.outbox = self.deliveries.outbox, None
         if outbox is not None:
             await outbox.stop()

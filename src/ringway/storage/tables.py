@@ -82,6 +82,7 @@ calls = sa.Table(
     sa.Column("end_time", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_calls_account_created", "account_id", "created_at"),
+    sa.Index("ix_calls_end_time", "end_time"),  # retention
 )
 
 call_entries = sa.Table(
@@ -198,6 +199,7 @@ messages = sa.Table(
     sa.Column("history", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_messages_account_created", "account_id", "created_at"),
+    sa.Index("ix_messages_created", "created_at", "uuid"),  # retention
 )
 
 rtc_users = sa.Table(
