@@ -303,3 +303,27 @@ def test_the_application_form_states_the_apis_own_bounds(signed_in: Browser) -> 
     )
     assert note(page, "capabilities.voice.conversations_ttl") == "0 to 9000; default 48"
     assert '<option value="v0.1"' in page.text and '<option value="v1"' in page.text
+
+
+def test_a_field_name_that_cannot_be_placed_is_a_form_error(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    answer = "capabilities.voice.webhooks.answer_url.address"
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Deep", "capabilities": VOICE}).json()
+        for path, name, form in (
+            ("/applications/new", "capabilities.voice.webhooks",
+             {"name": "Clash", "capability.voice": "on", "capabilities.voice.webhooks": "x"}),
+            (f"/applications/{app['id']}", f"{answer}.deeper",
+             {"name": "Deep", "capability.voice": "on", f"{answer}.deeper": "1"}),
+            (f"/applications/{app['id']}", f"{answer}.deeper",
+             {"name": "Deep", "capability.voice": "on", f"{answer}.deeper": "1",
+              answer: "http://localhost:3000/other"}),
+        ):  # fmt: skip
+            page = signed_in.post(path, form)
+            assert page.status_code == 200, page.text
+            summary = re.search(r'<div class="problems" role="alert">(.*?)</div>', page.text, re.S)
+            assert summary and f"<code>{name}</code>" in summary.group(1)
+        assert api.get("/v2/applications").json()["total_items"] == 1
+        stored = api.get(f"/v2/applications/{app['id']}").json()["capabilities"]
+        assert stored == app["capabilities"]  # the refused edits changed nothing
