@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 
+from ringway.config import Settings
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, eventually
+from tests.conftest import LiveServer, eventually, run_server
 from tests.dashboard.conftest import Browser
 from tests.receivers import Receiver, Reply
 
@@ -48,10 +52,12 @@ def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
     page = browser.get("/applications")
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    # A cookie signed for one account cannot be edited to name another, real, account.
-    someone = server.account().api_key
-    other = browser.http.cookies["ringway_session"].replace(account.api_key, someone, 1)
-    browser.http.cookies.set("ringway_session", other)
+    # A cookie signed for one account cannot be edited to name another, real, account's session.
+    with httpx.Client(base_url=server.url) as client:
+        assert Browser(client).sign_in(server.account()).status_code == 303
+        theirs = client.cookies["ringway_session"].rpartition(".")[0]
+    ours = browser.http.cookies["ringway_session"]
+    browser.http.cookies.set("ringway_session", ours.replace(ours.rpartition(".")[0], theirs, 1))
     assert browser.get("/applications").status_code == 303
 
 
@@ -66,6 +72,28 @@ def test_every_form_needs_the_browsers_csrf_token(
     assert signed_in.http.post("/sign-out", data={}).status_code == 403
     with server.client(account) as api:
         assert api.get("/v2/applications").json()["total_items"] == 0
+
+
+@pytest.fixture
+def second_server(settings: Settings, server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """Another server on the same database, as a second worker or node would be."""
+    yield from run_server(settings.model_copy(update={"data_dir": tmp_path / "second"}))
+
+
+def test_signing_out_ends_the_session_on_every_node(
+    signed_in: Browser, server: LiveServer, second_server: LiveServer
+) -> None:
+    copied = {"ringway_session": signed_in.http.cookies["ringway_session"]}
+    with (
+        httpx.Client(base_url=server.url, cookies=copied) as here,
+        httpx.Client(base_url=second_server.url, cookies=copied) as there,
+    ):
+        assert there.get("/applications").status_code == 200  # every node knows the session
+        assert signed_in.post("/sign-out").headers["location"] == "/sign-in"
+        for copy in (here, there):
+            refused = copy.get("/applications")
+            assert refused.status_code == 303
+            assert refused.headers["location"] == "/sign-in?next=/applications"
 
 
 def test_rotating_the_secret_ends_every_other_session(

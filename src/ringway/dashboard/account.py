@@ -27,13 +27,13 @@ async def sign_in_submit(view: View) -> Response:
         return view.render("sign_in.html", next=_next(form.get("next", "")),
                            api_key=api_key, error=unauthorized().title)  # fmt: skip
     response = view.redirect(_next(form.get("next", "")))
-    sign_in(view.request, response, account)
+    await sign_in(view.request, response, platform, account, view.session)
     return response
 
 
 async def sign_out_submit(view: View) -> Response:
     response = view.redirect("/sign-in", "Signed out.")
-    sign_out(view.request, response)
+    await sign_out(view.request, response, view.platform, view.session)
     return response
 
 
@@ -42,12 +42,12 @@ async def account_page(view: View) -> Response:
 
 
 async def rotate_secret(view: View) -> Response:
-    """A new API secret, shown once; the browser's session moves to it (others end)."""
+    """A new API secret, shown once; the browser gets a new session (every other ends)."""
     platform = view.platform
     secret = await platform.db.run(platform.accounts.rotate_secret, view.account.api_key)
     account = await platform.db.run(platform.accounts.get, view.account.api_key)
     response = view.render("account.html", new_secret=secret)
-    sign_in(view.request, response, account)
+    await sign_in(view.request, response, platform, account, view.session)
     return response
 
 

@@ -17,11 +17,12 @@ from ringway.api.auth import platform_of
 from ringway.api.http import form_body
 from ringway.dashboard.session import (
     BadToken,
+    Session,
     SignedOut,
     check_csrf,
     csrf_token,
+    current_session,
     remember_csrf,
-    signed_in,
 )
 from ringway.domain.errors import InvalidParameter, ProblemError
 from ringway.services.platform import Platform
@@ -39,13 +40,13 @@ class View:
 
     request: Request
     platform: Platform
-    account_: AccountRow | None
+    session: Session | None  # None when signed out
     form: dict[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> AccountRow:
-        assert self.account_ is not None, "a page for signed-in users only"
-        return self.account_
+        assert self.session is not None, "a page for signed-in users only"
+        return self.session.account
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         """A page. A form sent back with its errors is a 200, as the page is what the browser
@@ -56,7 +57,7 @@ class View:
         response = templates.TemplateResponse(
             request,
             template,
-            {"account": self.account_, "csrf": csrf_token(request),
+            {"account": self.session and self.session.account, "csrf": csrf_token(request),
              "notice": (kind, text) if text else None, "path": request.url.path, **context},
             status_code=status,
         )  # fmt: skip
@@ -81,13 +82,14 @@ def page(path: str, public: bool = False, **handlers: Handler) -> Route:
     token, one handler per method."""
 
     async def endpoint(request: Request) -> Response:
-        view = View(request, platform_of(request), None)
+        platform = platform_of(request)
+        view = View(request, platform, await current_session(request, platform))
         try:
             if request.method == "POST":
                 view.form = await form_body(request, view.platform.settings.max_body_bytes)
                 check_csrf(request, view.form)
-            if not public:
-                view.account_ = await signed_in(request, view.platform)
+            if not public and view.session is None:
+                raise SignedOut
             method = "GET" if request.method == "HEAD" else request.method
             response = await handlers[method](view)
         except SignedOut:

@@ -1,17 +1,20 @@
 """Signing in to the dashboard: the session cookie and the CSRF token every form carries.
 
-The session cookie holds the account's api_key, signed with a key derived from the account's
-stored secret hash: every node can check it without shared state, and rotating the secret ends
-every session at once. CSRF protection is a double-submit token: a random value in a cookie of
-its own, repeated in a hidden field of each form, compared on every POST.
+A session is a row in the database (``dashboard_sessions``): the cookie holds its random id,
+signed with a key derived from the account's stored secret hash. Signing out deletes the row,
+so a copy of the cookie is refused on every node; rotating the secret ends every session at
+once, as their signatures no longer match. CSRF protection is a double-submit token: a random
+value in a cookie of its own, repeated in a hidden field of each form, compared on every POST.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
+from dataclasses import dataclass
 
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,7 +23,7 @@ from ringway.storage.repositories import AccountRow
 
 SESSION = "ringway_session"
 CSRF = "ringway_csrf"
-MAX_AGE = 12 * 3600  # seconds a sign-in lasts
+LIFETIME = dt.timedelta(hours=12)  # how long a sign-in lasts
 
 
 class SignedOut(Exception):
@@ -31,33 +34,55 @@ class BadToken(Exception):
     """A form came back without the CSRF token of the browser that loaded it."""
 
 
-def _signer(account: AccountRow) -> TimestampSigner:
-    return TimestampSigner(account.secret_hash, salt="ringway-dashboard-session")
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: the session's id and the account it signed in as."""
+
+    id: str
+    account: AccountRow
 
 
-async def signed_in(request: Request, platform: Platform) -> AccountRow:
-    """The account the browser signed in as, or :class:`SignedOut`."""
+def _signer(account: AccountRow) -> Signer:
+    return Signer(account.secret_hash, salt="ringway-dashboard-session")
+
+
+async def current_session(request: Request, platform: Platform) -> Session | None:
+    """The session the browser's cookie names, unless it has ended, expired or is forged."""
     value = request.cookies.get(SESSION, "")
-    api_key = value.rsplit(".", 2)[0] if value.count(".") >= 2 else ""
-    if not api_key or "\x00" in api_key:
-        raise SignedOut
-    account = await platform.db.run(platform.accounts.find, api_key)
+    session_id = value.rpartition(".")[0]  # what the signature covers
+    if not session_id or "\x00" in session_id:
+        return None
+    row = await platform.db.run(platform.sessions.get, session_id)
+    if row is None:
+        return None
+    account = await platform.db.run(platform.accounts.find_id, row.account_id)
     if account is None:
-        raise SignedOut
+        return None
     try:
-        _signer(account).unsign(value, max_age=MAX_AGE)
+        _signer(account).unsign(value)
     except BadSignature:
-        raise SignedOut from None
-    return account
+        return None
+    return Session(session_id, account)
 
 
-def sign_in(request: Request, response: Response, account: AccountRow) -> None:
-    """Set the session cookie for ``account`` on ``response``."""
-    value = _signer(account).sign(account.api_key).decode()
-    _set(request, response, SESSION, value, MAX_AGE)
+async def sign_in(
+    request: Request, response: Response, platform: Platform, account: AccountRow,
+    ending: Session | None,
+) -> None:  # fmt: skip
+    """Start a session of ``account`` (ending the browser's session ``ending``) and set its
+    cookie on ``response``."""
+    ending_id = ending.id if ending else ""
+    row = await platform.db.run(platform.sessions.start, account.id, LIFETIME, ending_id)
+    value = _signer(account).sign(row.id).decode()
+    _set(request, response, SESSION, value, int(LIFETIME.total_seconds()))
 
 
-def sign_out(request: Request, response: Response) -> None:
+async def sign_out(
+    request: Request, response: Response, platform: Platform, session: Session | None
+) -> None:
+    """End ``session`` on the server, and drop its cookie."""
+    if session is not None:
+        await platform.db.run(platform.sessions.end, session.id)
     response.delete_cookie(SESSION, path="/", httponly=True, samesite="lax")
 
 
