@@ -74,6 +74,77 @@ def test_every_form_needs_the_browsers_csrf_token(
         assert api.get("/v2/applications").json()["total_items"] == 0
 
 
+def test_a_form_sent_from_another_origin_is_refused(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Kept"}).json()
+        delete, form = f"/applications/{app['id']}/delete", {"csrf": signed_in.token()}
+        other_port = f"http://127.0.0.1:{server.port + 1}"  # the same site, another origin
+        for headers in (
+            {"Origin": other_port},
+            {"Origin": other_port, "Sec-Fetch-Site": "same-site"},
+            {"Sec-Fetch-Site": "same-site"},
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Origin": "null"},
+            {"Origin": server.url.replace("http:", "https:")},
+            {"Origin": server.url, "Sec-Fetch-Site": "same-site"},
+        ):
+            refused = signed_in.http.post(delete, data=form, headers=headers)
+            assert refused.status_code == 403, headers
+            assert "another origin" in refused.text
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 200
+        own = {"Origin": server.url, "Sec-Fetch-Site": "same-origin"}
+        assert signed_in.http.post(delete, data=form, headers=own).status_code == 303
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 404
+
+
+def test_a_sign_in_form_from_another_origin_is_refused(
+    server: LiveServer, account: Credentials
+) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        browser = Browser(client)
+        form = {"csrf": browser.token(), "api_key": account.api_key,
+                "api_secret": account.api_secret}  # fmt: skip
+        other_port = {"Origin": f"http://127.0.0.1:{server.port + 1}"}
+        assert client.post("/sign-in", data=form, headers=other_port).status_code == 403
+        assert "ringway_session" not in client.cookies
+
+
+def test_a_planted_csrf_cookie_with_its_value_in_the_form_is_refused(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Kept"}).json()
+        signed_in.http.cookies.set("ringway_csrf", "planted", domain="127.0.0.1")
+        forged = signed_in.http.post(f"/applications/{app['id']}/delete", data={"csrf": "planted"})
+        assert forged.status_code == 403
+        assert "This form has expired" in forged.text
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 200
+
+
+@pytest.fixture
+def tls_server(settings: Settings) -> Iterator[LiveServer]:
+    yield from run_server(settings, tls=True)
+
+
+def test_over_tls_the_cookies_are_host_only_and_secure(tls_server: LiveServer) -> None:
+    account = tls_server.account()
+    with tls_server.client() as client:
+        browser = Browser(client)
+        signed = browser.sign_in(account)
+        assert signed.status_code == 303
+        cookies = signed.headers.get_list("set-cookie")
+        assert any(cookie.startswith("__Host-ringway_session=") for cookie in cookies)
+        for cookie in cookies:
+            assert cookie.startswith("__Host-") and "; Secure" in cookie and "; Path=/" in cookie
+            assert "Domain" not in cookie
+        assert browser.get("/applications").status_code == 200
+        assert browser.post("/sign-out").headers["location"] == "/sign-in"
+        assert "__Host-ringway_session" not in client.cookies
+        assert browser.get("/applications").status_code == 303
+
+
 @pytest.fixture
 def second_server(settings: Settings, server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
     """Another server on the same database, as a second worker or node would be."""
@@ -108,6 +179,8 @@ def test_rotating_the_secret_ends_every_other_session(
         assert secret and secret.group(1) != account.api_secret
         assert one.get("/account").status_code == 200
         assert two.get("/account").status_code == 303
+        token = re.search(r'name="csrf" value="([^"]+)"', rotated.text)
+        assert token and token.group(1) == one.token()  # the page's forms work in the new session
         with server.client() as api:
             assert api.get("/v2/applications", auth=(account.api_key, secret.group(1))).is_success
 

@@ -20,9 +20,13 @@ from ringway.dashboard.session import (
     Session,
     SignedOut,
     check_csrf,
+    check_origin,
     csrf_token,
     current_session,
+    drop_cookie,
+    read_cookie,
     remember_csrf,
+    set_cookie,
 )
 from ringway.domain.errors import InvalidParameter, ProblemError
 from ringway.services.platform import Platform
@@ -52,25 +56,25 @@ class View:
         """A page. A form sent back with its errors is a 200, as the page is what the browser
         asked for (a 4xx document would also log a console error for every typing slip)."""
         request = self.request
-        shown = request.cookies.get(NOTICE, "")
+        shown = read_cookie(request, NOTICE)
         kind, _, text = unquote(shown).partition(":")
         response = templates.TemplateResponse(
             request,
             template,
-            {"account": self.session and self.session.account, "csrf": csrf_token(request),
+            {"account": self.session and self.session.account,
+             "csrf": csrf_token(request, self.session),
              "notice": (kind, text) if text else None, "path": request.url.path, **context},
             status_code=status,
         )  # fmt: skip
         if shown:
-            response.delete_cookie(NOTICE, path="/")
+            drop_cookie(request, response, NOTICE)
         return response
 
     def redirect(self, to: str, notice: str = "", kind: str = "ok") -> Response:
         """303 to ``to`` (after a form), with a notice shown once on the page it leads to."""
         response = RedirectResponse(to, status_code=303)
         if notice:
-            response.set_cookie(NOTICE, quote(f"{kind}:{notice}"), max_age=60, path="/",
-                                httponly=True, samesite="lax")  # fmt: skip
+            set_cookie(self.request, response, NOTICE, quote(f"{kind}:{notice}"), 60)
         return response
 
 
@@ -78,25 +82,26 @@ Handler = Callable[[View], Awaitable[Response]]
 
 
 def page(path: str, public: bool = False, **handlers: Handler) -> Route:
-    """A dashboard route: signed in (else to the sign-in page), forms checked for their CSRF
-    token, one handler per method."""
+    """A dashboard route: signed in (else to the sign-in page), forms checked for their origin
+    and CSRF token, one handler per method."""
 
     async def endpoint(request: Request) -> Response:
         platform = platform_of(request)
         view = View(request, platform, await current_session(request, platform))
         try:
             if request.method == "POST":
+                check_origin(request)
                 view.form = await form_body(request, view.platform.settings.max_body_bytes)
-                check_csrf(request, view.form)
+                check_csrf(request, view.session, view.form)
             if not public and view.session is None:
                 raise SignedOut
             method = "GET" if request.method == "HEAD" else request.method
             response = await handlers[method](view)
         except SignedOut:
             response = RedirectResponse(f"/sign-in?next={quote(request.url.path)}", 303)
-        except BadToken:
-            response = view.render("problem.html", status=403, title="This form has expired",
-                                   detail="Reload the page and try again.")  # fmt: skip
+        except BadToken as refused:
+            response = view.render("problem.html", status=403, title=refused.title,
+                                   detail=refused.detail)  # fmt: skip
         except ProblemError as error:
             response = view.render("problem.html", status=error.status, title=error.title,
                                    detail=error.detail)  # fmt: skip
