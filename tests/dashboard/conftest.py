@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,12 +20,17 @@ class Browser:
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.get(path, **kwargs)
 
+    def token(self) -> str:
+        """The CSRF token the dashboard's pages put in this browser's forms."""
+        found = re.search(r'name="csrf" value="([^"]+)"', self.http.get("/sign-in").text)
+        assert found, "no CSRF token in the page"
+        return found.group(1)
+
     def post(self, path: str, form: dict[str, str] | None = None) -> httpx.Response:
-        """Submit a form as the page that holds it would, with the browser's CSRF token."""
-        if "ringway_csrf" not in self.http.cookies:
-            self.http.get("/sign-in")
-        token = self.http.cookies["ringway_csrf"]
-        return self.http.post(path, data={"csrf": token, **(form or {})})
+        """Submit a form as the page that holds it would: with the CSRF token the page gives
+        it, and the page's origin."""
+        headers = {"Origin": str(self.http.base_url).rstrip("/"), "Sec-Fetch-Site": "same-origin"}
+        return self.http.post(path, data={"csrf": self.token(), **(form or {})}, headers=headers)
 
     def sign_in(self, credentials: Credentials) -> httpx.Response:
         return self.post(

@@ -5,7 +5,10 @@ of the main pages are written to ``build/screenshots/`` for a reviewer to look a
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -375,3 +378,55 @@ def test_be_the_caller_on_a_live_call(page: Page, account: Credentials, hooks: R
     expect(page.get_by_role("status")).to_have_text("The caller hung up.")
     expect(page.locator("#call-status")).to_have_text("completed")
     expect(controls).to_be_hidden()
+
+
+@contextmanager
+def page_elsewhere(html: str, cookie: str) -> Iterator[str]:
+    """A real HTTP server on another port of 127.0.0.1 (the dashboard's site, another origin)
+    answering every GET with ``html`` and the ``Set-Cookie`` header ``cookie``; its URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Set-Cookie", cookie)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_page_on_another_port_cannot_make_the_browser_delete_an_application(
+    chromium: Browser, server: LiveServer, account: Credentials, api: httpx.Client
+) -> None:
+    """The page plants its own CSRF cookie (cookies are shared across ports) and submits a form
+    with the same value to the dashboard, where this browser is signed in."""
+    app = api.post("/v2/applications", json={"name": "Target"}).json()
+    attack = (f'<form method="post" action="{server.url}/applications/{app["id"]}/delete">'
+              '<input type="hidden" name="csrf" value="planted"></form>'
+              "<script>document.forms[0].submit()</script>")  # fmt: skip
+    context = chromium.new_context(base_url=server.url)  # the refusal's 403 logs a console error
+    try:
+        tab = context.new_page()
+        sign_in(tab, account)
+        with page_elsewhere(attack, "ringway_csrf=planted; Path=/") as url:
+            tab.goto(url)
+            tab.wait_for_url(f"{server.url}/**")  # the form was sent to the dashboard
+        cookies = context.cookies(server.url)
+        assert [c["value"] for c in cookies if c["name"] == "ringway_csrf"] == ["planted"]
+        expect(tab.get_by_role("heading")).to_have_text("This form came from another origin")
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 200
+    finally:
+        context.close()

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 
+from ringway.config import Settings
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, eventually
+from tests.conftest import LiveServer, eventually, run_server
 from tests.dashboard.conftest import Browser
 from tests.receivers import Receiver, Reply
 
@@ -48,10 +52,12 @@ def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
     page = browser.get("/applications")
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    # A cookie signed for one account cannot be edited to name another, real, account.
-    someone = server.account().api_key
-    other = browser.http.cookies["ringway_session"].replace(account.api_key, someone, 1)
-    browser.http.cookies.set("ringway_session", other)
+    # A cookie signed for one account cannot be edited to name another, real, account's session.
+    with httpx.Client(base_url=server.url) as client:
+        assert Browser(client).sign_in(server.account()).status_code == 303
+        theirs = client.cookies["ringway_session"].rpartition(".")[0]
+    ours = browser.http.cookies["ringway_session"]
+    browser.http.cookies.set("ringway_session", ours.replace(ours.rpartition(".")[0], theirs, 1))
     assert browser.get("/applications").status_code == 303
 
 
@@ -68,6 +74,99 @@ def test_every_form_needs_the_browsers_csrf_token(
         assert api.get("/v2/applications").json()["total_items"] == 0
 
 
+def test_a_form_sent_from_another_origin_is_refused(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Kept"}).json()
+        delete, form = f"/applications/{app['id']}/delete", {"csrf": signed_in.token()}
+        other_port = f"http://127.0.0.1:{server.port + 1}"  # the same site, another origin
+        for headers in (
+            {"Origin": other_port},
+            {"Origin": other_port, "Sec-Fetch-Site": "same-site"},
+            {"Sec-Fetch-Site": "same-site"},
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Origin": "null"},
+            {"Origin": server.url.replace("http:", "https:")},
+            {"Origin": server.url, "Sec-Fetch-Site": "same-site"},
+        ):
+            refused = signed_in.http.post(delete, data=form, headers=headers)
+            assert refused.status_code == 403, headers
+            assert "another origin" in refused.text
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 200
+        own = {"Origin": server.url, "Sec-Fetch-Site": "same-origin"}
+        assert signed_in.http.post(delete, data=form, headers=own).status_code == 303
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 404
+
+
+def test_a_sign_in_form_from_another_origin_is_refused(
+    server: LiveServer, account: Credentials
+) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        browser = Browser(client)
+        form = {"csrf": browser.token(), "api_key": account.api_key,
+                "api_secret": account.api_secret}  # fmt: skip
+        other_port = {"Origin": f"http://127.0.0.1:{server.port + 1}"}
+        assert client.post("/sign-in", data=form, headers=other_port).status_code == 403
+        assert "ringway_session" not in client.cookies
+
+
+def test_a_planted_csrf_cookie_with_its_value_in_the_form_is_refused(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Kept"}).json()
+        signed_in.http.cookies.set("ringway_csrf", "planted", domain="127.0.0.1")
+        forged = signed_in.http.post(f"/applications/{app['id']}/delete", data={"csrf": "planted"})
+        assert forged.status_code == 403
+        assert "This form has expired" in forged.text
+        assert api.get(f"/v2/applications/{app['id']}").status_code == 200
+
+
+@pytest.fixture
+def tls_server(settings: Settings) -> Iterator[LiveServer]:
+    yield from run_server(settings, tls=True)
+
+
+def test_over_tls_the_cookies_are_host_only_and_secure(tls_server: LiveServer) -> None:
+    account = tls_server.account()
+    with tls_server.client() as client:
+        browser = Browser(client)
+        signed = browser.sign_in(account)
+        assert signed.status_code == 303
+        cookies = signed.headers.get_list("set-cookie")
+        assert any(cookie.startswith("__Host-ringway_session=") for cookie in cookies)
+        for cookie in cookies:
+            assert cookie.startswith("__Host-") and "; Secure" in cookie and "; Path=/" in cookie
+            assert "Domain" not in cookie
+        assert browser.get("/applications").status_code == 200
+        assert browser.post("/sign-out").headers["location"] == "/sign-in"
+        assert "__Host-ringway_session" not in client.cookies
+        assert browser.get("/applications").status_code == 303
+
+
+@pytest.fixture
+def second_server(settings: Settings, server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """Another server on the same database, as a second worker or node would be."""
+    yield from run_server(settings.model_copy(update={"data_dir": tmp_path / "second"}))
+
+
+def test_signing_out_ends_the_session_on_every_node(
+    signed_in: Browser, server: LiveServer, second_server: LiveServer
+) -> None:
+    copied = {"ringway_session": signed_in.http.cookies["ringway_session"]}
+    with (
+        httpx.Client(base_url=server.url, cookies=copied) as here,
+        httpx.Client(base_url=second_server.url, cookies=copied) as there,
+    ):
+        assert there.get("/applications").status_code == 200  # every node knows the session
+        assert signed_in.post("/sign-out").headers["location"] == "/sign-in"
+        for copy in (here, there):
+            refused = copy.get("/applications")
+            assert refused.status_code == 303
+            assert refused.headers["location"] == "/sign-in?next=/applications"
+
+
 def test_rotating_the_secret_ends_every_other_session(
     server: LiveServer, account: Credentials
 ) -> None:
@@ -80,6 +179,8 @@ def test_rotating_the_secret_ends_every_other_session(
         assert secret and secret.group(1) != account.api_secret
         assert one.get("/account").status_code == 200
         assert two.get("/account").status_code == 303
+        token = re.search(r'name="csrf" value="([^"]+)"', rotated.text)
+        assert token and token.group(1) == one.token()  # the page's forms work in the new session
         with server.client() as api:
             assert api.get("/v2/applications", auth=(account.api_key, secret.group(1))).is_success
 
@@ -303,3 +404,27 @@ def test_the_application_form_states_the_apis_own_bounds(signed_in: Browser) -> 
     )
     assert note(page, "capabilities.voice.conversations_ttl") == "0 to 9000; default 48"
     assert '<option value="v0.1"' in page.text and '<option value="v1"' in page.text
+
+
+def test_a_field_name_that_cannot_be_placed_is_a_form_error(
+    signed_in: Browser, server: LiveServer, account: Credentials
+) -> None:
+    answer = "capabilities.voice.webhooks.answer_url.address"
+    with server.client(account) as api:
+        app = api.post("/v2/applications", json={"name": "Deep", "capabilities": VOICE}).json()
+        for path, name, form in (
+            ("/applications/new", "capabilities.voice.webhooks",
+             {"name": "Clash", "capability.voice": "on", "capabilities.voice.webhooks": "x"}),
+            (f"/applications/{app['id']}", f"{answer}.deeper",
+             {"name": "Deep", "capability.voice": "on", f"{answer}.deeper": "1"}),
+            (f"/applications/{app['id']}", f"{answer}.deeper",
+             {"name": "Deep", "capability.voice": "on", f"{answer}.deeper": "1",
+              answer: "http://localhost:3000/other"}),
+        ):  # fmt: skip
+            page = signed_in.post(path, form)
+            assert page.status_code == 200, page.text
+            summary = re.search(r'<div class="problems" role="alert">(.*?)</div>', page.text, re.S)
+            assert summary and f"<code>{name}</code>" in summary.group(1)
+        assert api.get("/v2/applications").json()["total_items"] == 1
+        stored = api.get(f"/v2/applications/{app['id']}").json()["capabilities"]
+        assert stored == app["capabilities"]  # the refused edits changed nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 from importlib import resources
@@ -13,6 +14,7 @@ from alembic.script import ScriptDirectory
 from ringway.config import Settings
 from ringway.domain.applications import ApplicationIn
 from ringway.services.platform import Platform
+from ringway.storage.tables import dashboard_sessions
 from tests.conftest import eventually
 
 
@@ -40,6 +42,21 @@ def test_reads_after_writes_in_one_process(platform: Platform) -> None:
     platform.applications.delete(account.account_id, app.id)
     page = platform.applications.list(account.account_id, 1, 10)
     assert page.total_items == 0
+
+
+def test_dashboard_sessions_end_expire_and_are_swept(platform: Platform) -> None:
+    account = platform.accounts.create().account_id
+    expired = platform.sessions.start(account, dt.timedelta(seconds=-1))
+    assert platform.sessions.get(expired.id) is None
+    one = platform.sessions.start(account, dt.timedelta(hours=1))
+    two = platform.sessions.start(account, dt.timedelta(hours=1), ending=one.id)
+    assert platform.sessions.get(one.id) is None
+    assert platform.sessions.get(two.id) == two
+    with platform.db.read() as conn:
+        kept = conn.execute(sa.select(dashboard_sessions.c.id)).scalars().all()
+    assert kept == [two.id]  # the expired session was swept when the next one started
+    platform.sessions.end(two.id)
+    assert platform.sessions.get(two.id) is None
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from starlette.responses import Response
 
 from ringway.dashboard.pages import View, page
-from ringway.dashboard.session import sign_in, sign_out
+from ringway.dashboard.session import keep_session, sign_in, sign_out
 from ringway.domain.errors import unauthorized
 
 
@@ -26,14 +26,16 @@ async def sign_in_submit(view: View) -> Response:
     if account is None:
         return view.render("sign_in.html", next=_next(form.get("next", "")),
                            api_key=api_key, error=unauthorized().title)  # fmt: skip
+    view.session = await sign_in(platform, account, view.session)
     response = view.redirect(_next(form.get("next", "")))
-    sign_in(view.request, response, account)
+    keep_session(view.request, response, view.session)
     return response
 
 
 async def sign_out_submit(view: View) -> Response:
+    await sign_out(view.platform, view.session)
     response = view.redirect("/sign-in", "Signed out.")
-    sign_out(view.request, response)
+    keep_session(view.request, response, None)
     return response
 
 
@@ -42,12 +44,13 @@ async def account_page(view: View) -> Response:
 
 
 async def rotate_secret(view: View) -> Response:
-    """A new API secret, shown once; the browser's session moves to it (others end)."""
+    """A new API secret, shown once; the browser gets a new session (every other ends)."""
     platform = view.platform
     secret = await platform.db.run(platform.accounts.rotate_secret, view.account.api_key)
     account = await platform.db.run(platform.accounts.get, view.account.api_key)
+    view.session = await sign_in(platform, account, view.session)  # the page's forms use it
     response = view.render("account.html", new_secret=secret)
-    sign_in(view.request, response, account)
+    keep_session(view.request, response, view.session)
     return response
 
 

@@ -7,6 +7,7 @@ Every field is named by its path in the v2 wire body (``capabilities.voice.webho
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any, get_args
 
@@ -20,9 +21,11 @@ from ringway.domain.applications import (
     Voice,
     VoiceEventWebhook,
 )
+from ringway.domain.errors import InvalidParameter, ProblemError, payload_invalid
 
 CAPABILITIES = ("voice", "messages", "rtc", "vbc")
 NUMBERS = ("connect_timeout", "socket_timeout", "conversations_ttl", "leg_persistence_time")
+DEPTH = 5  # parts in the longest path a form field has: capabilities.voice.webhooks.<hook>.address
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -51,7 +54,8 @@ def application_body(form: dict[str, str], current: Application | None = None) -
     A capability whose box is unticked is removed, and so is a webhook with no address (its
     method and timeouts go with it); an emptied field falls back to its default; numbers typed
     as digits become numbers, so that the API's own bounds judge them. Checkboxes come with a
-    hidden ``false`` before them, so an unticked one is sent too.
+    hidden ``false`` before them, so an unticked one is sent too. A field whose path runs
+    through a value, or deeper than any field of the form, is refused (a ProblemError).
     """
     capabilities = copy.deepcopy(current.capabilities) if current else {}
     for name in CAPABILITIES:
@@ -59,23 +63,46 @@ def application_body(form: dict[str, str], current: Application | None = None) -
             capabilities.setdefault(name, {})
         else:
             capabilities.pop(name, None)
-    for path, raw in form.items():
-        parts = path.split(".")
+    for path, raw in sorted(form.items(), key=lambda item: item[0].count(".")):
+        parts = path.split(".")  # shortest first: a value is placed before a path under it
         if parts[0] != "capabilities" or len(parts) < 3 or parts[1] not in capabilities:
             continue
-        node = capabilities
-        for part in parts[1:-1]:
-            node = node.setdefault(part, {})
-        if parts[2] == "webhooks" and not form.get(".".join([*parts[:4], "address"])):
-            capabilities[parts[1]]["webhooks"].pop(parts[3], None)
+        if len(parts) > DEPTH:
+            raise _not_a_field(path)
+        node = _branch(capabilities, parts[1:-1], path)
+        webhook = parts[2] == "webhooks" and len(parts) == DEPTH
+        if webhook and not form.get(path.rpartition(".")[0] + ".address"):
+            _branch(capabilities, parts[1:3], path).pop(parts[3], None)
         elif raw == "":
             node.pop(parts[-1], None)
         else:
-            node[parts[-1]] = int(raw) if parts[-1] in NUMBERS and raw.isdigit() else raw
+            node[parts[-1]] = _typed(parts[-1], raw)
     body: dict[str, Any] = {"name": form.get("name", ""), "capabilities": capabilities}
     if current is not None:
         body["privacy"] = {"improve_ai": current.improve_ai}
     return body
+
+
+def _branch(tree: dict[str, Any], parts: list[str], path: str) -> dict[str, Any]:
+    """The object at ``parts`` in ``tree``, made where missing; a value (not an object) on the
+    way means that the field ``path`` has no place in the body."""
+    for part in parts:
+        tree = tree.setdefault(part, {})
+        if not isinstance(tree, dict):
+            raise _not_a_field(path)
+    return tree
+
+
+def _not_a_field(path: str) -> ProblemError:
+    return payload_invalid([InvalidParameter(path, "is not a field of this form")])
+
+
+def _typed(name: str, raw: str) -> str | int:
+    """A number field's digits as a number, so that the API's bounds judge it."""
+    if name in NUMBERS and raw.isascii() and raw.isdigit():
+        with contextlib.suppress(ValueError):  # more digits than Python converts
+            return int(raw)
+    return raw
 
 
 def _range(model: type[BaseModel], name: str) -> str:

@@ -17,11 +17,16 @@ from ringway.api.auth import platform_of
 from ringway.api.http import form_body
 from ringway.dashboard.session import (
     BadToken,
+    Session,
     SignedOut,
     check_csrf,
+    check_origin,
     csrf_token,
+    current_session,
+    drop_cookie,
+    read_cookie,
     remember_csrf,
-    signed_in,
+    set_cookie,
 )
 from ringway.domain.errors import InvalidParameter, ProblemError
 from ringway.services.platform import Platform
@@ -39,37 +44,37 @@ class View:
 
     request: Request
     platform: Platform
-    account_: AccountRow | None
+    session: Session | None  # None when signed out
     form: dict[str, str] = field(default_factory=dict)
 
     @property
     def account(self) -> AccountRow:
-        assert self.account_ is not None, "a page for signed-in users only"
-        return self.account_
+        assert self.session is not None, "a page for signed-in users only"
+        return self.session.account
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         """A page. A form sent back with its errors is a 200, as the page is what the browser
         asked for (a 4xx document would also log a console error for every typing slip)."""
         request = self.request
-        shown = request.cookies.get(NOTICE, "")
+        shown = read_cookie(request, NOTICE)
         kind, _, text = unquote(shown).partition(":")
         response = templates.TemplateResponse(
             request,
             template,
-            {"account": self.account_, "csrf": csrf_token(request),
+            {"account": self.session and self.session.account,
+             "csrf": csrf_token(request, self.session),
              "notice": (kind, text) if text else None, "path": request.url.path, **context},
             status_code=status,
         )  # fmt: skip
         if shown:
-            response.delete_cookie(NOTICE, path="/")
+            drop_cookie(request, response, NOTICE)
         return response
 
     def redirect(self, to: str, notice: str = "", kind: str = "ok") -> Response:
         """303 to ``to`` (after a form), with a notice shown once on the page it leads to."""
         response = RedirectResponse(to, status_code=303)
         if notice:
-            response.set_cookie(NOTICE, quote(f"{kind}:{notice}"), max_age=60, path="/",
-                                httponly=True, samesite="lax")  # fmt: skip
+            set_cookie(self.request, response, NOTICE, quote(f"{kind}:{notice}"), 60)
         return response
 
 
@@ -77,24 +82,26 @@ Handler = Callable[[View], Awaitable[Response]]
 
 
 def page(path: str, public: bool = False, **handlers: Handler) -> Route:
-    """A dashboard route: signed in (else to the sign-in page), forms checked for their CSRF
-    token, one handler per method."""
+    """A dashboard route: signed in (else to the sign-in page), forms checked for their origin
+    and CSRF token, one handler per method."""
 
     async def endpoint(request: Request) -> Response:
-        view = View(request, platform_of(request), None)
+        platform = platform_of(request)
+        view = View(request, platform, await current_session(request, platform))
         try:
             if request.method == "POST":
+                check_origin(request)
                 view.form = await form_body(request, view.platform.settings.max_body_bytes)
-                check_csrf(request, view.form)
-            if not public:
-                view.account_ = await signed_in(request, view.platform)
+                check_csrf(request, view.session, view.form)
+            if not public and view.session is None:
+                raise SignedOut
             method = "GET" if request.method == "HEAD" else request.method
             response = await handlers[method](view)
         except SignedOut:
             response = RedirectResponse(f"/sign-in?next={quote(request.url.path)}", 303)
-        except BadToken:
-            response = view.render("problem.html", status=403, title="This form has expired",
-                                   detail="Reload the page and try again.")  # fmt: skip
+        except BadToken as refused:
+            response = view.render("problem.html", status=403, title=refused.title,
+                                   detail=refused.detail)  # fmt: skip
         except ProblemError as error:
             response = view.render("problem.html", status=error.status, title=error.title,
                                    detail=error.detail)  # fmt: skip

@@ -1,17 +1,28 @@
-"""Signing in to the dashboard: the session cookie and the CSRF token every form carries.
+"""Signing in to the dashboard: the session, its cookie, and the CSRF checks on every form.
 
-The session cookie holds the account's api_key, signed with a key derived from the account's
-stored secret hash: every node can check it without shared state, and rotating the secret ends
-every session at once. CSRF protection is a double-submit token: a random value in a cookie of
-its own, repeated in a hidden field of each form, compared on every POST.
+A session is a row in the database (``dashboard_sessions``): the cookie holds its random id,
+signed with a key derived from the account's stored secret hash. Signing out deletes the row,
+so a copy of the cookie is refused on every node; rotating the secret ends every session at
+once, as their signatures no longer match.
+
+A form is acted on only when it comes from a page of this origin (``Origin``, and
+``Sec-Fetch-Site``: another port of this host is the same site but another origin) and carries
+the token of the browser's session, an HMAC keyed with the session's id: a cookie planted by
+another page of the site cannot stand in for it. A signed-out form (sign in) carries an HMAC of
+a random pre-session value kept in a cookie of its own. Over TLS the cookies' names start with
+``__Host-``: they are Secure and host-only, and no page served without TLS can set them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from typing import Any
 
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,8 +30,8 @@ from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
 
 SESSION = "ringway_session"
-CSRF = "ringway_csrf"
-MAX_AGE = 12 * 3600  # seconds a sign-in lasts
+CSRF = "ringway_csrf"  # the pre-session value signed-out forms are bound to
+LIFETIME = dt.timedelta(hours=12)  # how long a sign-in lasts
 
 
 class SignedOut(Exception):
@@ -28,67 +39,125 @@ class SignedOut(Exception):
 
 
 class BadToken(Exception):
-    """A form came back without the CSRF token of the browser that loaded it."""
+    """A form the dashboard does not act on (a 403 page says why)."""
+
+    title = "This form has expired"
+    detail = "Reload the page and try again."
 
 
-def _signer(account: AccountRow) -> TimestampSigner:
-    return TimestampSigner(account.secret_hash, salt="ringway-dashboard-session")
+class ForeignOrigin(BadToken):
+    title = "This form came from another origin"
+    detail = "The dashboard acts only on forms sent from its own pages."
 
 
-async def signed_in(request: Request, platform: Platform) -> AccountRow:
-    """The account the browser signed in as, or :class:`SignedOut`."""
-    value = request.cookies.get(SESSION, "")
-    api_key = value.rsplit(".", 2)[0] if value.count(".") >= 2 else ""
-    if not api_key or "\x00" in api_key:
-        raise SignedOut
-    account = await platform.db.run(platform.accounts.find, api_key)
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: the session's id and the account it signed in as."""
+
+    id: str
+    account: AccountRow
+
+
+def _signer(account: AccountRow) -> Signer:
+    return Signer(account.secret_hash, salt="ringway-dashboard-session")
+
+
+async def current_session(request: Request, platform: Platform) -> Session | None:
+    """The session the browser's cookie names, unless it has ended, expired or is forged."""
+    value = read_cookie(request, SESSION)
+    session_id = value.rpartition(".")[0]  # what the signature covers
+    if not session_id or "\x00" in session_id:
+        return None
+    row = await platform.db.run(platform.sessions.get, session_id)
+    if row is None:
+        return None
+    account = await platform.db.run(platform.accounts.find_id, row.account_id)
     if account is None:
-        raise SignedOut
+        return None
     try:
-        _signer(account).unsign(value, max_age=MAX_AGE)
+        _signer(account).unsign(value)
     except BadSignature:
-        raise SignedOut from None
-    return account
+        return None
+    return Session(session_id, account)
 
 
-def sign_in(request: Request, response: Response, account: AccountRow) -> None:
-    """Set the session cookie for ``account`` on ``response``."""
-    value = _signer(account).sign(account.api_key).decode()
-    _set(request, response, SESSION, value, MAX_AGE)
+async def sign_in(platform: Platform, account: AccountRow, ending: Session | None) -> Session:
+    """A new session of ``account``; the browser's session ``ending`` ends."""
+    ending_id = ending.id if ending else ""
+    row = await platform.db.run(platform.sessions.start, account.id, LIFETIME, ending_id)
+    return Session(row.id, account)
 
 
-def sign_out(request: Request, response: Response) -> None:
-    response.delete_cookie(SESSION, path="/", httponly=True, samesite="lax")
+async def sign_out(platform: Platform, session: Session | None) -> None:
+    if session is not None:
+        await platform.db.run(platform.sessions.end, session.id)
 
 
-def csrf_token(request: Request) -> str:
-    """The browser's CSRF token, made on its first page (``remember_csrf`` stores it)."""
-    token = request.cookies.get(CSRF) or getattr(request.state, "new_csrf", None)
-    if token is None:
-        token = request.state.new_csrf = secrets.token_urlsafe(24)
-    return str(token)
+def keep_session(request: Request, response: Response, session: Session | None) -> None:
+    """Set the cookie of ``session`` on ``response``; drop the cookie when it is ``None``."""
+    if session is None:
+        drop_cookie(request, response, SESSION)
+        return
+    value = _signer(session.account).sign(session.id).decode()
+    set_cookie(request, response, SESSION, value, int(LIFETIME.total_seconds()))
+
+
+def csrf_token(request: Request, session: Session | None) -> str:
+    """The token the browser's forms carry: bound to its session, or when it is signed out to
+    its pre-session value (made on its first page; ``remember_csrf`` stores it)."""
+    if session is not None:
+        key = session.id
+    else:
+        key = read_cookie(request, CSRF) or getattr(request.state, "new_csrf", "")
+        if not key:
+            key = request.state.new_csrf = secrets.token_urlsafe(24)
+    return hmac.new(key.encode(), b"ringway-dashboard-csrf", hashlib.sha256).hexdigest()
 
 
 def remember_csrf(request: Request, response: Response) -> None:
-    """Store a token made while rendering this response in the browser."""
-    token = getattr(request.state, "new_csrf", None)
-    if token is not None:
-        _set(request, response, CSRF, token, None)
+    """Store a pre-session value made while rendering this response in the browser."""
+    value = getattr(request.state, "new_csrf", None)
+    if value is not None:
+        set_cookie(request, response, CSRF, value, None)
 
 
-def check_csrf(request: Request, form: dict[str, str]) -> None:
-    expected = request.cookies.get(CSRF, "")
-    if not expected or not hmac.compare_digest(expected, form.get("csrf", "")):
+def check_csrf(request: Request, session: Session | None, form: dict[str, str]) -> None:
+    """Raise :class:`BadToken` unless the form carries the token of the browser's session."""
+    if not hmac.compare_digest(csrf_token(request, session), form.get("csrf", "")):
         raise BadToken
 
 
-def _set(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+def check_origin(request: Request) -> None:
+    """Raise :class:`ForeignOrigin` for a request a page of another origin sent: one whose
+    ``Sec-Fetch-Site`` is not ``same-origin`` (or ``none``, the user's own doing), or whose
+    ``Origin`` is not this server's scheme, host and port. (A request with neither header did
+    not come from a modern browser's page; its token decides.)"""
+    site = request.headers.get("sec-fetch-site", "none")
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}".lower()
+    if site not in ("same-origin", "none") or (origin is not None and origin.lower() != own):
+        raise ForeignOrigin
+
+
+def read_cookie(request: Request, name: str) -> str:
+    return request.cookies.get(_cookie_name(request, name), "")
+
+
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None
+) -> None:
+    response.set_cookie(_cookie_name(request, name), value, max_age, **_attributes(request))
+
+
+def drop_cookie(request: Request, response: Response, name: str) -> None:
+    response.delete_cookie(_cookie_name(request, name), **_attributes(request))
+
+
+def _cookie_name(request: Request, name: str) -> str:
+    return f"__Host-{name}" if request.url.scheme == "https" else name
+
+
+def _attributes(request: Request) -> dict[str, Any]:
+    """Every dashboard cookie's: HttpOnly, SameSite=Lax, the whole site; Secure over TLS."""
+    return {"path": "/", "httponly": True, "samesite": "lax",
+            "secure": request.url.scheme == "https"}  # fmt: skip

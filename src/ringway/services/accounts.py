@@ -76,6 +76,9 @@ class AccountService:
     def find(self, api_key: str) -> AccountRow | None:
         return self._accounts.by_api_key(api_key)
 
+    def find_id(self, account_id: str) -> AccountRow | None:
+        return self._accounts.by_id(account_id)
+
     def get(self, api_key: str) -> AccountRow:
         account = self.find(api_key)
         if account is None:

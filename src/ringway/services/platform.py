@@ -31,6 +31,7 @@ from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 from ringway.storage.retention import RetentionRepository
+from ringway.storage.sessions import SessionRepository
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Platform:
     cache: ReadCache
     key_pool: KeyPool
     accounts: AccountService
+    sessions: SessionRepository  # the dashboard's
     applications: ApplicationService
     numbers: NumberService
     public_keys: PublicKeyCache
@@ -77,6 +79,7 @@ class Platform:
             cache=cache,
             key_pool=key_pool,
             accounts=AccountService(account_repository),
+            sessions=SessionRepository(db, cache),
             applications=ApplicationService(application_repository, key_pool),
             numbers=numbers,
             public_keys=PublicKeyCache(),

@@ -285,3 +285,17 @@ rtc_events = sa.Table(
     sa.Column("body", sa.JSON, nullable=False),
     sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
 )
+
+dashboard_sessions = sa.Table(
+    "dashboard_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
