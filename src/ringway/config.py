@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Inbound calls of one account set up (ringing, fetching the answer URL) at once; more
     # wait their turn.
     call_setups: int = Field(default=32, ge=1)
+    # Seconds without a heartbeat after which a server process is taken for dead, and its
+    # running calls are ended by a live one (a process beats five times in that time).
+    process_timeout: float = Field(default=15, ge=0.5, le=3600)
     # Asynchronous deliveries (messages, rtc): seconds before each retry, comma separated (the
     # last repeats); seconds after which they are given up; how long a process holds one it
     # is sending before another may take it over (an attempt lasts at most half of it).

@@ -857,9 +857,11 @@ def test_a_call_is_seen_and_controlled_through_another_server_as_soon_as_it_is_c
     finds it at once: its 201 means every node can read and control it."""
     headers = {"Authorization": f"Bearer {live.token()}"}
     inbound = live.number(live.app_id)
+    stay = [{"action": "wait", "timeout": 600}]
+    live.hooks.answer("/answer", Reply(body=stay))
     with second_server.client() as other, second_server.client(live.account) as other_rest:
         for _ in range(5):
-            uuid = live.call(callee(), [{"action": "wait", "timeout": 600}])["uuid"]
+            uuid = live.call(callee(), stay)["uuid"]
             seen = other.get(f"/v1/calls/{uuid}", headers=headers)
             assert seen.status_code == 200, seen.text  # a 404 for ~50-200 ms before
             talked = other.put(f"/v1/calls/{uuid}/talk", json={"text": "Hi"}, headers=headers)

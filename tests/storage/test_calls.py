@@ -103,3 +103,19 @@ def test_call_keys_are_version_7_uuids_in_time_order() -> None:
         assert str(parsed) == key and parsed.version == 7 and parsed.variant == uuid.RFC_4122
     assert len(set(later)) == len(later)
     assert all(key[:13] >= first[:13] for key in later)  # the millisecond part never goes back
+
+
+def test_a_running_call_of_a_gone_process_is_adopted_once(platform: Platform) -> None:
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+    running = replace(record(account, "b" * 36, False), owner="gone")
+    kept = replace(record(account, "c" * 36, False), session="s-2", owner="alive")
+    over = replace(record(account, "d" * 36, True), session="s-3", owner="gone")
+    calls.save([running, kept, over], [])
+    assert calls.orphaned(["alive"]) == [("s-1", "gone")]
+    assert [leg.uuid for leg in calls.adopt("s-1", "gone", "me")] == ["b" * 36]
+    assert calls.adopt("s-1", "gone", "another") == []  # the first adopter has it
+    assert calls.orphaned(["alive", "me"]) == []
+    calls.save([replace(record(account, "e" * 36, False), session="s-4")], [])  # before owners
+    assert calls.orphaned(["alive", "me"]) == [("s-4", None)]
+    assert [leg.uuid for leg in calls.adopt("s-4", None, "me")] == ["e" * 36]

@@ -44,9 +44,11 @@ class Session:
         clock: Clock,
         journal: Callable[[Any], None],
         on_done: Callable[[Session], None] = lambda _session: None,
+        owner: str | None = None,
     ) -> None:
         self.uuid = ordered_uuid()
         self.account_id = account_id
+        self.owner = owner  # the process running the call
         self.clock = clock
         self.entries: list[Entry] = []
         self.legs: dict[str, CallLeg] = {}
@@ -79,6 +81,13 @@ class Session:
         self._tasks.add(task)
         task.add_done_callback(self._ended)
         return task
+
+    async def cancel(self) -> None:
+        """Stop every task of the call, and wait until they have stopped."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -232,4 +241,5 @@ class CallLeg:
             start_time=self.leg.answered_at,
             end_time=end,
             created_at=self.created_at,
+            owner=self.session.owner,
         )

@@ -48,6 +48,8 @@ class Directory(Protocol):
     async def any_number(self, account_id: str) -> str | None:
         """One of the account's numbers, for ``randomFromNumber``."""
 
+    async def application(self, app_id: str) -> Application | None: ...
+
     async def app_leg(self, leg: CallLeg) -> None:
         """A leg to an app user moved on (its rtc events)."""
 
@@ -69,7 +71,9 @@ class VoiceEngine:
         directory: Directory,
         public_url: Callable[[], str],
         setups: int,
+        owner: str = "",
     ) -> None:
+        self.owner = owner  # the id of this process, on the calls it runs
         self.webhooks = webhooks
         self.journal = journal
         self.recordings = recordings
@@ -87,13 +91,16 @@ class VoiceEngine:
         running = [s.done.wait() for s in self.sessions.values() if not s.done.is_set()]
         if running:
             await asyncio.wait([asyncio.ensure_future(r) for r in running], timeout=5)
+        # Calls whose last requests outlast that are cut short here; they are stored as they
+        # are, and another process (or the next start) ends them (see ``engine/orphans``).
+        await asyncio.gather(*(s.cancel() for s in self.sessions.values()))
         await self.journal.stop()
         await self.webhooks.close()
 
     # -- placing calls -------------------------------------------------------------------
 
     def session(self, account_id: str, clock: Clock) -> Session:
-        session = Session(account_id, clock, self.journal, self._forget_later)
+        session = Session(account_id, clock, self.journal, self._forget_later, self.owner)
         self.sessions[session.uuid] = session
         return session
 

@@ -83,6 +83,9 @@ class CallService:
         app = await self._db.run(self._applications.get, record.app_id)
         return app if app is not None and app.webhook("voice", "answer_url") else None
 
+    async def application(self, app_id: str) -> Application | None:
+        return await self._db.run(self._applications.get, app_id)
+
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone:
         default = Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
         return await self._db.run(self.phones.get, account_id, address, default)

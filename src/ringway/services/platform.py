@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from dataclasses import dataclass
 
 from ringway.config import Settings
 from ringway.engine.journal import Journal
+from ringway.engine.orphans import Orphans
 from ringway.engine.outbox import Outbox, Schedule
 from ringway.engine.recordings import Recordings
 from ringway.engine.retention import Pruner
@@ -29,6 +31,7 @@ from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
+from ringway.storage.processes import ProcessRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 from ringway.storage.retention import RetentionRepository
 from ringway.storage.sessions import SessionRepository
@@ -51,6 +54,7 @@ class Platform:
     conversations: ConversationService
     _relay: asyncio.Task[None] | None = None
     _pruner: Pruner | None = None
+    _orphans: Orphans | None = None
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
@@ -91,8 +95,9 @@ class Platform:
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:
-        """Start the voice engine, the outbox and the pruner (unless everything is kept) in the
-        running event loop (the server's lifespan)."""
+        """Start the voice engine (with this process's heartbeat and the end of calls no process
+        runs), the outbox and the pruner (unless everything is kept) in the running event loop
+        (the server's lifespan)."""
         journal = Journal(self.db)
         journal.start()
         webhooks = WebhookClient(self.settings.denied_networks)
@@ -104,8 +109,13 @@ class Platform:
             self.calls,
             lambda: self.settings.public_url.rstrip("/"),
             self.settings.call_setups,
+            str(uuid.uuid4()),
         )
         self.calls.engine = engine
+        processes = ProcessRepository(self.db)
+        self._orphans = Orphans(engine, self.db, CallRepository(self.db), processes,
+                                self.settings.process_timeout)  # fmt: skip
+        await self._orphans.start()
         self._relay = asyncio.create_task(self.calls.relay())
         schedule = Schedule(self.settings.retry_delays, self.settings.delivery_give_up,
                             self.settings.delivery_lease)  # fmt: skip
@@ -131,9 +141,14 @@ class Platform:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay
             self._relay = None
+        orphans, self._orphans = self._orphans, None
+        if orphans is not None:
+            await orphans.stop()
         engine, self.calls.engine = self.calls.engine, None
         if engine is not None:
             await engine.stop()
+        if orphans is not None:
+            await orphans.leave()  # what the engine could not end is an orphan from now on
 
     def close(self) -> None:
         """Let go of everything; the database's connections before the change watcher (which

@@ -34,6 +34,7 @@ class CallRecord:
     start_time: dt.datetime | None
     end_time: dt.datetime | None
     created_at: dt.datetime
+    owner: str | None = None  # the process running it, while it runs
 
     def record(self) -> CallRecord:
         """A record is its own latest state (what the journal asks of a leg)."""
@@ -130,6 +131,53 @@ class CallRepository:
                 .order_by(call_entries.c.seq)
             ).all()
         return [record_of(Entry, row._mapping) for row in rows]
+
+    def orphaned(self, live: list[str], limit: int = 100) -> list[tuple[str, str | None]]:
+        """Calls still running whose process is not among ``live``: (session, owner) pairs."""
+        unowned = sa.or_(calls.c.owner.is_(None), calls.c.owner.not_in(live))
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(calls.c.session, calls.c.owner)
+                .where(calls.c.end_time.is_(None), unowned)
+                .distinct()
+                .limit(limit)
+            ).all()
+        return [(row.session, row.owner) for row in rows]
+
+    def adopt(self, session: str, owner: str | None, adopter: str) -> list[CallRecord]:
+        """Make ``adopter`` the owner of the running legs of ``session`` that ``owner`` ran; the
+        legs adopted (none if another process adopted them first)."""
+        was = calls.c.owner.is_(None) if owner is None else calls.c.owner == owner
+        with self._db.engine.begin() as conn:
+            rows = conn.execute(
+                sa.update(calls)
+                .where(calls.c.session == session, calls.c.end_time.is_(None), was)
+                .values(owner=adopter)
+                .returning(*calls.c)
+            ).all()
+        return [record_of(CallRecord, row._mapping) for row in rows]
+
+    def last_seq(self, session: str) -> int:
+        with self._db.read() as conn:
+            seq = conn.execute(
+                sa.select(sa.func.max(call_entries.c.seq)).where(call_entries.c.session == session)
+            ).scalar_one()
+        return int(seq or 0)
+
+    def event_target(self, session: str, leg: str) -> tuple[str, str] | None:
+        """The URL (as sent: a GET's fields in its query) and method of the last event request
+        a leg made, if it made one."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(call_entries.c.data)
+                .where(call_entries.c.session == session, call_entries.c.leg == leg,
+                       call_entries.c.kind == "request")
+                .order_by(call_entries.c.seq.desc())
+            ).scalars()  # fmt: skip
+            for data in rows:
+                if data.get("purpose") == "event":
+                    return str(data["url"]), str(data["method"])
+        return None
 
     def send_command(self, leg: str, command: dict[str, Any]) -> None:
         """Leave a command for a leg that runs in another process."""

@@ -81,8 +81,21 @@ calls = sa.Table(
     sa.Column("start_time", sa.DateTime(timezone=True)),
     sa.Column("end_time", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("owner", sa.String(36)),  # the process running the call
     sa.Index("ix_calls_account_created", "account_id", "created_at"),
-    sa.Index("ix_calls_end_time", "end_time"),  # retention
+    sa.Index("ix_calls_end_time", "end_time"),  # retention, and the running calls
+)
+
+# Server processes that run calls, each with a heartbeat (``seen_at``). ``machine`` names the
+# kernel and process namespace it runs in, where its ``pid`` means something.
+processes = sa.Table(
+    "processes",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("machine", sa.String(80)),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 call_entries = sa.Table(
