@@ -428,3 +428,12 @@ def test_a_field_name_that_cannot_be_placed_is_a_form_error(
         assert api.get("/v2/applications").json()["total_items"] == 1
         stored = api.get(f"/v2/applications/{app['id']}").json()["capabilities"]
         assert stored == app["capabilities"]  # the refused edits changed nothing
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "9" * 5000, "-1", "x"])
+def test_a_page_number_that_is_no_number_shows_the_first_page(
+    signed_in: Browser, page: str
+) -> None:
+    for listing in ("/applications", "/calls", "/messages", "/deliveries"):
+        shown = signed_in.get(listing, params={"page": page})
+        assert shown.status_code == 200, (listing, shown.text[:200])

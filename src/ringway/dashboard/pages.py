@@ -131,7 +131,9 @@ def field_errors(error: ProblemError, about: str = "") -> dict[str, str]:
 def query_int(view: View, name: str, default: int, high: int = 2**31 - 1) -> int:
     """A positive whole number from the query string; anything else reads as ``default``."""
     raw = view.request.query_params.get(name, "")
-    return min(int(raw), high) if raw.isdigit() and int(raw) >= 1 else default
+    if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):  # "²" is no number
+        return default
+    return min(int(raw), high) if len(raw) <= 20 else high
 
 
 def page_asked(view: View, size: int) -> tuple[int, int]:
