@@ -149,6 +149,15 @@ def too_large(limit: int) -> ProblemError:
     )
 
 
+def header_too_large(limit: int) -> ProblemError:
+    return ProblemError(
+        431,
+        f"{ERRORS}#header-too-large",
+        "Request Header Fields Too Large",
+        f"The request line and headers are larger than the limit of {limit} bytes",
+    )
+
+
 @dataclass
 class LegacyError(Exception):
     """An error of the REST APIs (numbers, account): ``{"error-code", "error-code-label"}``."""
