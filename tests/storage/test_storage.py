@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sqlite3
-import tracemalloc
 import uuid
-from collections.abc import Callable
 from importlib import resources
 
 import pytest
@@ -19,7 +16,7 @@ from ringway.domain.applications import ApplicationIn
 from ringway.services.platform import Platform
 from ringway.storage.cache import ReadCache
 from ringway.storage.repositories import ApplicationRepository
-from tests.conftest import eventually
+from tests.conftest import eventually, retained
 
 
 def test_migrations_are_idempotent_and_reach_the_newest_revision(settings: Settings) -> None:
@@ -83,19 +80,6 @@ def test_a_thread_copies_the_wal_into_the_database_file(platform: Platform) -> N
             checkpoints.stop()
     finally:
         writer.close()
-
-
-def retained(work: Callable[[], None]) -> int:
-    """Bytes that Python still holds after ``work``, as tracemalloc counts them."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        work()
-        gc.collect()
-        return tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
 
 
 def test_guessed_keys_and_ids_leave_nothing_in_memory(platform: Platform) -> None:

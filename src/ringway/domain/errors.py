@@ -149,6 +149,16 @@ def too_large(limit: int) -> ProblemError:
     )
 
 
+def throttled(retry_after: int) -> ProblemError:
+    return ProblemError(
+        429,
+        f"{ERRORS}#throttled",
+        "Rate Limit Hit",
+        f"Too many failed sign-ins: please wait {retry_after} s, then retry your request",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def header_too_large(limit: int) -> ProblemError:
     return ProblemError(
         431,
@@ -165,6 +175,7 @@ class LegacyError(Exception):
     status: int
     label: str
     detail: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.detail or self.label

@@ -21,6 +21,7 @@ from ringway.services.conversations import ConversationService
 from ringway.services.deliveries import DeliveryService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
+from ringway.services.sign_ins import SignIns
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
 from ringway.storage.conversations import ConversationRepository
@@ -38,6 +39,7 @@ class Platform:
     cache: ReadCache
     key_pool: KeyPool
     accounts: AccountService
+    sign_ins: SignIns
     applications: ApplicationService
     numbers: NumberService
     public_keys: PublicKeyCache
@@ -68,12 +70,15 @@ class Platform:
         conversations = ConversationService(ConversationRepository(db, delivery_repository),
                                             deliveries)  # fmt: skip
         calls.conversations = conversations
+        accounts = AccountService(account_repository)
         return cls(
             settings=settings,
             db=db,
             cache=cache,
             key_pool=key_pool,
-            accounts=AccountService(account_repository),
+            accounts=accounts,
+            sign_ins=SignIns(db, accounts, settings.auth_failure_limit,
+                             settings.auth_failure_window),
             applications=ApplicationService(application_repository, key_pool),
             numbers=numbers,
             public_keys=PublicKeyCache(),
