@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     signature_secret: SecretStr | None = None
     # Largest request body accepted, in bytes; larger bodies get a 413.
     max_body_bytes: int = 1_048_576
+    # Largest request line and headers accepted together, in bytes; larger get a 431.
+    max_header_bytes: int = Field(default=65_536, ge=1024)
+    # Failed sign-ins (API credentials, the dashboard) allowed per api_key and per client
+    # address within a window of this many seconds; past the limit, 429 until the window ends.
+    auth_failure_limit: int = Field(default=20, ge=1)
+    auth_failure_window: float = Field(default=60, gt=0)
     # RSA key pairs kept ready so that creating an application never waits on key generation.
     key_pool_size: int = Field(default=32, ge=0)
     # Threads refilling the pool (default: one per core, at most four).

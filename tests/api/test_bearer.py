@@ -164,6 +164,20 @@ def test_a_token_without_a_required_claim_is_401(app: App, calls: Any, claim: st
     rejected(calls(signed(app, **{claim: None})), f"missing-{claim}")
 
 
+NOW = int(time.time())
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [("exp", str(NOW + 900)), ("iat", str(NOW)), ("exp", "soon"), ("exp", -1e300),
+     ("iat", 1e300), ("nbf", "now"), ("exp", True)],
+)  # fmt: skip
+def test_a_time_claim_that_is_not_a_number_of_seconds_is_401(
+    app: App, calls: Any, claim: str, value: Any
+) -> None:
+    rejected(calls(signed(app, **{claim: value})), f"invalid-{claim}")
+
+
 def test_a_token_living_longer_than_a_day_is_401(app: App, calls: Any) -> None:
     now = int(time.time())
     rejected(calls(signed(app, iat=now, exp=now + 2 * 86_400)), "lifetime")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
+import socket
 import ssl
+import threading
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from cryptography import x509
 
-from tests.servers import ringway_serve
+from tests.servers import Served, ringway_serve
 
 ENV = {
     "RINGWAY_API_KEY": "5e7e0001",
@@ -83,3 +89,61 @@ def test_tls_creates_a_local_ca_and_prints_how_to_trust_it(tmp_path: Path) -> No
     before = ca.read_bytes()
     with ringway_serve(tmp_path, "--tls", env=ENV):
         assert ca.read_bytes() == before
+
+
+def exchange(url: str, request: bytes) -> bytes:
+    """What the server answers ``request`` on a connection of its own, read to its close while
+    another thread sends (the server may answer before it has read everything)."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+
+        def send() -> None:
+            with contextlib.suppress(OSError):  # the server may close the connection first
+                sock.sendall(request)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+        sender.join(timeout=30)
+    return answer
+
+
+def peak_rss(served: Served) -> int:
+    """The most memory the server process has held, in bytes."""
+    status = Path(f"/proc/{served.process.pid}/status").read_text()
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines()
+                if line.startswith("VmHWM:"))  # fmt: skip
+
+
+def test_a_request_head_over_64_kib_is_refused_with_431_before_it_is_read(
+    tmp_path: Path,
+) -> None:
+    with ringway_serve(tmp_path, env=ENV) as served:
+        auth = (ENV["RINGWAY_API_KEY"], ENV["RINGWAY_API_SECRET"])
+        basic = b"Basic " + base64.b64encode(":".join(auth).encode())
+        with httpx.Client(base_url=served.url) as client:
+            padded = client.get("/v2/applications", auth=auth, headers={"X-Pad": "p" * 60_000})
+            assert padded.status_code == 200  # a large head within the limit is served
+            body = b" " * 500_000 + b"{}"  # sent at once with its head, it is no part of it
+            answer = exchange(served.url, b"POST /v2/applications HTTP/1.1\r\nHost: x\r\n"
+                              b"Authorization: " + basic + b"\r\nConnection: close\r\n"
+                              b"Content-Length: %d\r\n\r\n" % len(body) + body)  # fmt: skip
+            assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+            before = peak_rss(served)
+            huge = b"Basic " + b"A" * (16 << 20)
+            answer = exchange(served.url, b"GET /v2/applications HTTP/1.1\r\nHost: x\r\n"
+                              b"Authorization: " + huge + b"\r\n\r\n")  # fmt: skip
+            head, _, problem = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 431 "), answer[:200]
+            assert json.loads(problem)["type"] == (
+                "https://developer.nexmo.com/api-errors#header-too-large"
+            )
+            assert "65536 bytes" in json.loads(problem)["detail"]
+            assert peak_rss(served) - before < 8 << 20  # the 16 MiB were never held
+            assert client.get("/_ringway/health").status_code == 200
+            assert client.get("/v2/applications", auth=auth).status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import uuid
 from importlib import resources
 
 import pytest
@@ -14,8 +15,10 @@ from alembic.script import ScriptDirectory
 from ringway.config import Settings
 from ringway.domain.applications import ApplicationIn
 from ringway.services.platform import Platform
+from ringway.storage.cache import ReadCache
+from ringway.storage.repositories import ApplicationRepository
 from ringway.storage.tables import dashboard_sessions
-from tests.conftest import eventually
+from tests.conftest import eventually, retained
 
 
 def test_migrations_are_idempotent_and_reach_the_newest_revision(settings: Settings) -> None:
@@ -94,3 +97,41 @@ def test_a_thread_copies_the_wal_into_the_database_file(platform: Platform) -> N
             checkpoints.stop()
     finally:
         writer.close()
+
+
+def test_guessed_keys_and_ids_leave_nothing_in_memory(platform: Platform) -> None:
+    """What an unauthenticated request names (an api_key, a token's application_id) is not
+    remembered when nothing has it: 300 guesses of 20 kB each would otherwise keep 6 MB."""
+    account = platform.accounts.create()
+    assert platform.accounts.authenticate(account.api_key, account.api_secret) is not None
+
+    def guess() -> None:
+        for n in range(300):
+            key = f"{n:06d}" + "k" * 20_000
+            assert platform.accounts.authenticate(key, "secret") is None
+            assert platform.accounts.find(key) is None
+            assert platform.applications.find(key) is None
+            assert platform.applications.find(str(uuid.uuid4())) is None
+
+    assert retained(guess) < 1_000_000
+
+
+def test_the_read_cache_holds_a_bounded_number_of_rows(platform: Platform) -> None:
+    """A page counts as the rows it may hold, and a search (its key is whatever was typed) is
+    not kept, so an account's list requests cannot fill memory however many they are: 200
+    pages of 20 applications and 200 searches of 10 kB would otherwise keep 8 MB."""
+    cache = ReadCache(platform.db.change_watcher(), 500)
+    repository = ApplicationRepository(platform.db, cache)
+    account = platform.accounts.create()
+    for n in range(20):
+        platform.applications.create(account.account_id, ApplicationIn(name=f"app {n}"))
+
+    def browse() -> None:
+        for limit in range(1, 201):
+            assert repository.page(account.account_id, 0, limit)[0] == 20
+            assert repository.page(account.account_id, 0, limit, "x" * 10_000)[0] == 0
+
+    try:
+        assert retained(browse) < 1_000_000
+    finally:
+        cache.close()

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ringway.api.auth import authenticate, basic_account, platform_of
+from ringway.api.auth import address_of, authenticate, basic_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
 from ringway.domain.applications import parse_application, to_wire
@@ -56,11 +56,11 @@ async def create_application(request: Request) -> Response:
 
 
 async def read_application(
-    platform: Platform, app_id: str, authorization: str | None, accept: str | None
+    platform: Platform, app_id: str, authorization: str | None, accept: str | None, address: str
 ) -> dict[str, Any]:
     """GET one application; also served by the hot path, without the framework."""
     check_accept(accept)
-    account = await authenticate(platform, authorization)
+    account = await authenticate(platform, authorization, address)
     return to_wire(await platform.db.run(platform.applications.get, account.id, app_id))
 
 
@@ -72,6 +72,7 @@ async def get_application(request: Request) -> Response:
             request.path_params["id"],
             headers.get("authorization"),
             headers.get("accept"),
+            address_of(request.scope),
         )
     )
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, json_body, path_param, reject_nul, resource
+from ringway.api.http import JSONResponse, json_body, path_param, reject_unstorable, resource
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.services.conversations import (
@@ -47,7 +47,7 @@ async def _body(request: Request, platform: Platform) -> Any:
 def _page(request: Request) -> tuple[int, int, bool]:
     """``page_size`` (1-100, 10), the offset an opaque ``cursor`` holds, and ``order``."""
     params = request.query_params
-    reject_nul(dict(params))
+    reject_unstorable(dict(params))
     size = params.get("page_size", "10")
     if not DIGITS.fullmatch(size) or not 1 <= int(size) <= 100:
         raise invalid("page_size", '"page_size" must be an integer from 1 to 100')

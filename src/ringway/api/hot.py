@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from ringway.api import simulation
 from ringway.api.applications_v2 import PATH, read_application
+from ringway.api.auth import address_of
 from ringway.api.http import JSONResponse
 from ringway.api.problems import problem_response, server_error
 from ringway.domain.errors import ProblemError
@@ -64,7 +65,11 @@ class RingwayApp:
         headers = _headers(scope)
         return JSONResponse(
             await read_application(
-                self.platform, app_id, headers.get("authorization"), headers.get("accept")
+                self.platform,
+                app_id,
+                headers.get("authorization"),
+                headers.get("accept"),
+                address_of(scope),
             )
         )
 

@@ -23,6 +23,9 @@ from ringway.domain.errors import (
 )
 
 _ACCEPTED = {"*/*", "application/*", "application/json", "application/hal+json"}
+# Levels of arrays and objects a body may have: well inside the 254 that orjson writes, as a
+# stored body is echoed within a response's own levels (and ample for any Vonage API's body).
+MAX_DEPTH = 100
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -66,35 +69,37 @@ async def json_body(request: Request, limit: int) -> Any:
         body = orjson.loads(await read_body(request, limit))
     except orjson.JSONDecodeError:
         raise malformed("is not valid UTF-8 JSON") from None
-    reject_nul(body)
+    reject_unstorable(body)
     return body
 
 
 def path_param(request: Request, name: str) -> str:
     """A path parameter, refused (400) if it holds a NUL."""
     value: str = request.path_params[name]
-    reject_nul(value, name)
+    reject_unstorable(value, name)
     return value
 
 
-def reject_nul(value: Any, path: str = "") -> None:
-    """400 for a NUL character anywhere in a body: no database can store one in text."""
+def reject_unstorable(value: Any, path: str = "", depth: int = 0) -> None:
+    """400 for what ringway will not store: a NUL character anywhere (no database can store one
+    in text), or arrays and objects nested deeper than ``MAX_DEPTH``."""
     if isinstance(value, str):
         if "\x00" in value:
             raise payload_invalid([InvalidParameter(path or "body", "must not contain NUL")])
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            reject_nul(key, path)
-            reject_nul(item, f"{path}.{key}" if path else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            reject_nul(item, f"{path}.{index}" if path else str(index))
+    elif isinstance(value, dict | list):
+        if depth == MAX_DEPTH:
+            reason = f"is nested deeper than {MAX_DEPTH} levels"
+            raise payload_invalid([InvalidParameter("body", reason)])
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            reject_unstorable(key, path)
+            reject_unstorable(item, f"{path}.{key}" if path else str(key), depth + 1)
 
 
 async def form_body(request: Request, limit: int) -> dict[str, str]:
     """An ``application/x-www-form-urlencoded`` body as a dict (last value wins)."""
     form = _form(await read_body(request, limit))
-    reject_nul(form)
+    reject_unstorable(form)
     return form
 
 
@@ -114,10 +119,10 @@ async def params_body(request: Request, limit: int) -> dict[str, Any]:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise malformed("is not valid UTF-8 JSON") from None
-        params = {key: str(value) for key, value in body.items() if value is not None}
-    else:
-        params = _form(raw)
-    reject_nul(params)
+        reject_unstorable(body)
+        return {key: str(value) for key, value in body.items() if value is not None}
+    params = _form(raw)
+    reject_unstorable(params)
     return params
 
 

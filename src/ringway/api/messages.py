@@ -18,7 +18,7 @@ from ringway.api.http import (
     json_body,
     path_param,
     read_body,
-    reject_nul,
+    reject_unstorable,
     resource,
 )
 from ringway.api.params import one_of, record_page, record_paging
@@ -47,7 +47,7 @@ async def send_message(request: Request) -> Response:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise invalid_json(str(exc)) from None
-    reject_nul(body)
+    reject_unstorable(body)
     record = await platform.db.run(platform.messages.send, account_id, application, body)
     return JSONResponse({"message_uuid": record.uuid}, status_code=202)
 

@@ -46,11 +46,11 @@ def legacy_errors(handler: Endpoint) -> Endpoint:
             error = (
                 legacy_unauthorized()
                 if exc.status == 401
-                else LegacyError(exc.status, exc.title, exc.detail)
+                else LegacyError(exc.status, exc.title, exc.detail, exc.headers)
             )
         except LegacyError as exc:
             error = exc
-        return JSONResponse(error.body(), status_code=error.status)
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
     return endpoint
 

@@ -55,6 +55,7 @@ PROBLEMS = {
     "413": _problem("Request body too large"),
     "415": _problem("Unsupported Content-Type header"),
     "422": _problem("The number is not linked to an application with a voice answer_url"),
+    "429": _problem("Too many failed sign-ins by this api_key or address: see Retry-After"),
 }
 
 
@@ -616,6 +617,8 @@ def _operation(
     response: dict[str, Any] = {"description": summary}
     if schema is not None:
         response["content"] = _json(schema)
+    if security is None or {"basicAuth": []} in security:  # failed sign-ins are limited
+        errors = {"429": PROBLEMS["429"], **errors}
     operation: dict[str, Any] = {"summary": summary, "responses": {ok: response, **errors}}
     if body is not None:
         operation["requestBody"] = {"required": True, "content": _json(body)}
@@ -635,6 +638,7 @@ LEGACY_ERRORS = {
     "401": _legacy("Authentication failed"),
     "413": _legacy("Request body too large"),
     "420": _legacy("Method failed"),
+    "429": _legacy("Too many failed sign-ins by this api_key or address: see Retry-After"),
 }
 
 

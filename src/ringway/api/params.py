@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ringway.api.http import reject_nul
+from ringway.api.http import reject_unstorable
 from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.pagination import record_links
 
@@ -52,7 +52,7 @@ def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
 def record_paging(request: Request, default_size: int) -> tuple[int, int]:
     """``page_size`` (1 to 100) and ``record_index``, or a 400 naming what is wrong."""
     params = request.query_params
-    reject_nul(dict(params))
+    reject_unstorable(dict(params))
     paging = int_params(params, {"page_size": (default_size, 1, 100),
                                  "record_index": (0, 0, 2**31 - 1)}, list_invalid)  # fmt: skip
     return paging["page_size"], paging["record_index"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import uvicorn
 
+from ringway.api.protocol import HttpProtocol
 from ringway.cli.options import settings_from, storage_options
 from ringway.security.tls import ensure_tls
 from ringway.services.platform import Platform
@@ -61,7 +62,8 @@ def serve(
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=HttpProtocol,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         access_log=False,
         log_level="warning",
         ssl_certfile=certfile,

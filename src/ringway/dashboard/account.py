@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
+from ringway.api.auth import address_of
 from ringway.dashboard.pages import View, page
 from ringway.dashboard.session import keep_session, sign_in, sign_out
-from ringway.domain.errors import unauthorized
+from ringway.domain.errors import ProblemError, unauthorized
 
 
 async def home(view: View) -> Response:
@@ -20,13 +21,20 @@ async def sign_in_form(view: View) -> Response:
 
 
 async def sign_in_submit(view: View) -> Response:
-    platform, form = view.platform, view.form
+    form = view.form
     api_key, api_secret = form.get("api_key", ""), form.get("api_secret", "")
-    account = await platform.db.run(platform.accounts.authenticate, api_key, api_secret)
+    address = address_of(view.request.scope)
+    try:
+        account = await view.platform.sign_ins.account(api_key, api_secret, address)
+    except ProblemError as error:  # too many failed sign-ins: a 429 saying how long to wait
+        refused = view.render("sign_in.html", error.status, next=_next(form.get("next", "")),
+                              api_key=api_key, error=error.detail)  # fmt: skip
+        refused.headers.update(error.headers)
+        return refused
     if account is None:
         return view.render("sign_in.html", next=_next(form.get("next", "")),
                            api_key=api_key, error=unauthorized().title)  # fmt: skip
-    view.session = await sign_in(platform, account, view.session)
+    view.session = await sign_in(view.platform, account, view.session)
     response = view.redirect(_next(form.get("next", "")))
     keep_session(view.request, response, view.session)
     return response

@@ -149,6 +149,25 @@ def too_large(limit: int) -> ProblemError:
     )
 
 
+def throttled(retry_after: int) -> ProblemError:
+    return ProblemError(
+        429,
+        f"{ERRORS}#throttled",
+        "Rate Limit Hit",
+        f"Too many failed sign-ins: please wait {retry_after} s, then retry your request",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def header_too_large(limit: int) -> ProblemError:
+    return ProblemError(
+        431,
+        f"{ERRORS}#header-too-large",
+        "Request Header Fields Too Large",
+        f"The request line and headers are larger than the limit of {limit} bytes",
+    )
+
+
 @dataclass
 class LegacyError(Exception):
     """An error of the REST APIs (numbers, account): ``{"error-code", "error-code-label"}``."""
@@ -156,6 +175,7 @@ class LegacyError(Exception):
     status: int
     label: str
     detail: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.detail or self.label

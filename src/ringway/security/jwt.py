@@ -15,6 +15,7 @@ from ringway.security.keys import load_public_key
 
 MIN_TTL, MAX_TTL, DEFAULT_TTL = 30, 86_400, 900
 LEEWAY = 5  # seconds of clock skew tolerated on exp, nbf and iat
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: a later time cannot be written as a date
 
 
 class TokenRejected(Exception):
@@ -73,7 +74,18 @@ def inspect(token: str) -> dict[str, Any]:
     for claim in ("application_id", "iat", "jti", "exp"):
         if claim not in claims:
             raise TokenRejected(f"missing-{claim}", f"the token has no '{claim}' claim")
+    for claim in ("iat", "exp", "nbf"):
+        if claim in claims and not _is_time(claims[claim]):
+            raise TokenRejected(
+                f"invalid-{claim}",
+                f"the '{claim}' claim is not a number of seconds since 1970 (up to the year 9999)",
+            )
     return dict(claims)
+
+
+def _is_time(value: Any) -> bool:
+    """Whether ``value`` is a JSON number of seconds between 1970 and the end of 9999."""
+    return type(value) in (int, float) and 0 <= value <= LAST_SECOND
 
 
 def verify(

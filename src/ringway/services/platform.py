@@ -24,6 +24,7 @@ from ringway.services.conversations import ConversationService
 from ringway.services.deliveries import DeliveryService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
+from ringway.services.sign_ins import SignIns
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
 from ringway.storage.conversations import ConversationRepository
@@ -45,6 +46,7 @@ class Platform:
     key_pool: KeyPool
     accounts: AccountService
     sessions: SessionRepository  # the dashboard's
+    sign_ins: SignIns
     applications: ApplicationService
     numbers: NumberService
     public_keys: PublicKeyCache
@@ -77,13 +79,16 @@ class Platform:
         conversations = ConversationService(ConversationRepository(db, delivery_repository),
                                             deliveries)  # fmt: skip
         calls.conversations = conversations
+        accounts = AccountService(account_repository)
         return cls(
             settings=settings,
             db=db,
             cache=cache,
             key_pool=key_pool,
-            accounts=AccountService(account_repository),
+            accounts=accounts,
             sessions=SessionRepository(db, cache),
+            sign_ins=SignIns(db, accounts, settings.auth_failure_limit,
+                             settings.auth_failure_window),
             applications=ApplicationService(application_repository, key_pool),
             numbers=numbers,
             public_keys=PublicKeyCache(),

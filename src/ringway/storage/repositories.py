@@ -55,9 +55,7 @@ class AccountRepository:
             account = self.by_api_key(api_key)
             return account if account is not None and check(account, api_secret) else None
 
-        result: AccountRow | None = self._cache.get(
-            ("verified", api_key, api_secret), load, keep_none=False
-        )
+        result: AccountRow | None = self._cache.get(("verified", api_key, api_secret), load)
         return result
 
     def by_api_key(self, api_key: str) -> AccountRow | None:
@@ -121,10 +119,14 @@ class ApplicationRepository:
         self, account_id: str, offset: int, limit: int, name: str = ""
     ) -> tuple[int, list[Application]]:
         """The account's applications in creation order, and how many it has in all; with
-        ``name``, only those whose name contains it (in any case)."""
+        ``name``, only those whose name contains it (in any case): a search is not cached, as
+        its key is whatever was typed."""
+        if name:
+            return self._load_page(account_id, offset, limit, name)
         result: tuple[int, list[Application]] = self._cache.get(
-            ("page", account_id, offset, limit, name),
+            ("page", account_id, offset, limit),
             lambda: self._load_page(account_id, offset, limit, name),
+            rows=1 + limit,
         )
         return result
 

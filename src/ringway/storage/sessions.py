@@ -43,7 +43,7 @@ class SessionRepository:
         """The session unless it has ended or expired. Cached until the next write anywhere,
         as every read through the cache is, so an ended session is refused on every node."""
         row: SessionRow | None = self._cache.get(
-            ("session", session_id), lambda: self._load(session_id), keep_none=False
+            ("session", session_id), lambda: self._load(session_id)
         )
         return row if row is not None and row.expires_at > utcnow() else None
 
