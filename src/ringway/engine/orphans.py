@@ -12,8 +12,6 @@ event URL it last used, with an ``error`` line in its timeline saying why.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 from dataclasses import replace
@@ -25,6 +23,7 @@ from typing import Any
 from yarl import URL
 
 from ringway.domain.calls import Leg, Status
+from ringway.engine.periodic import Periodic
 from ringway.engine.voice import VoiceEngine, attempt_view
 from ringway.engine.webhooks import Attempt, Target
 from ringway.storage.calls import CallRecord, CallRepository, Entry
@@ -88,7 +87,8 @@ class Orphans:
         self._processes = processes
         self._timeout = timeout
         self._machine = machine()
-        self._task: asyncio.Task[None] | None = None
+        self._rounds = Periodic("ringway-orphans", timeout / BEATS, self._beat, log,
+                                "look for calls no process runs")  # fmt: skip
 
     @property
     def id(self) -> str:
@@ -98,28 +98,19 @@ class Orphans:
         now = utcnow()
         row = ProcessRow(self.id, self._machine, os.getpid(), now, now)
         await self._db.run(self._processes.register, row)
-        self._task = asyncio.create_task(self._run(), name="ringway-orphans")
+        self._rounds.start()
 
     async def stop(self) -> None:
         """Stop beating and looking (the engine then ends what calls it can)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._rounds.stop()
 
     async def leave(self) -> None:
         """Say this process is gone: the calls it could not end are orphans at once."""
         await self._db.run(self._processes.forget, self.id)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._db.run(self._processes.beat, self.id, utcnow())
-                await self.end_orphans()
-            except Exception:
-                log.exception("could not look for calls no process runs")
-            await asyncio.sleep(self._timeout / BEATS)
+    async def _beat(self) -> None:
+        await self._db.run(self._processes.beat, self.id, utcnow())
+        await self.end_orphans()
 
     async def end_orphans(self) -> int:
         """End the calls of processes that are gone, then forget those processes; how many

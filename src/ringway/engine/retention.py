@@ -7,11 +7,11 @@ writers for long."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections import Counter
 
+from ringway.engine.periodic import Periodic
 from ringway.engine.recordings import Recordings
 from ringway.storage.database import Database
 from ringway.storage.repositories import utcnow
@@ -36,27 +36,14 @@ class Pruner:
         self._store = store
         self._recordings = recordings
         self._keep = dt.timedelta(seconds=keep)
-        self._every = every
         self._pause = pause
-        self._task: asyncio.Task[None] | None = None
+        self._rounds = Periodic("ringway-retention", every, self.prune, log, "prune")
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="ringway-retention")
+        self._rounds.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.prune()
-            except Exception:
-                log.exception("could not prune")
-            await asyncio.sleep(self._every)
+        await self._rounds.stop()
 
     async def prune(self) -> Counter[str]:
         """Delete everything older than the retention, a batch at a time; the rows deleted,
