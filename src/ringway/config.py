@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     api_key: str | None = None
     api_secret: SecretStr | None = None
     signature_secret: SecretStr | None = None
+    # Whoever sends it as a Bearer token may create accounts over HTTP (POST
+    # /_ringway/accounts); unset, nobody may. The test kit sets a random one.
+    operator_token: SecretStr | None = None
     # Largest request body accepted, in bytes; larger bodies get a 413.
     max_body_bytes: int = 1_048_576
     # Largest request line and headers accepted together, in bytes; larger get a 431.

@@ -330,3 +330,12 @@ def test_a_server_that_drips_its_answer_times_out_at_the_attempts_deadline() -> 
         assert all(a.latency_ms < 800 + 300 for a in result.attempts)
 
     run(test)
+
+
+def test_a_url_no_request_can_be_made_to_is_a_failed_attempt_not_a_crash() -> None:
+    async def test(rec: Receiver, client: WebhookClient) -> None:
+        for method in ("GET", "POST"):
+            attempts = await client.deliver(Target("http://exa\x98mple.test/x", method), {})
+            assert [a.outcome for a in attempts] == ["invalid-url"], method
+
+    run(test)

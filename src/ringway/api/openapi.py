@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 
 import ringway
 from ringway.api.voice import ADDRESS_FIELD
+from ringway.domain.accounts import NewAccount
 from ringway.domain.applications import ApplicationIn, ApplicationOut
 from ringway.domain.applications_v1 import ApplicationV1In
 from ringway.domain.calls import Status
@@ -27,6 +28,7 @@ from ringway.domain.voice import (
 from ringway.services.conversations import TEXT_FIELDS
 
 REF = "#/components/schemas/{model}"
+ACCOUNT_FIELDS = ("account_id", "api_key", "api_secret", "signature_secret")
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -597,6 +599,11 @@ HAND_WRITTEN: dict[str, Any] = {
         },
         "required": ["count", "page_size", "page_index", "_embedded", "_links"],
     },
+    "Account": {
+        "type": "object",
+        "properties": {name: {"type": "string"} for name in ACCOUNT_FIELDS},
+        "required": list(ACCOUNT_FIELDS),
+    },
     "Health": {
         "type": "object",
         "properties": {"status": {"type": "string"}, "version": {"type": "string"}},
@@ -1054,6 +1061,7 @@ def openapi_document() -> dict[str, Any]:
             (SimulatedInput, "validation"),
             (Phone, "validation"),
             (Recipient, "validation"),
+            (NewAccount, "validation"),
         ],
         ref_template=REF,
     )
@@ -1151,6 +1159,20 @@ def openapi_document() -> dict[str, Any]:
             },
             "/_ringway/openapi.json": {
                 "get": _operation("This document", "200", {"type": "object"}, {}, security=[])
+            },
+            "/_ringway/accounts": {
+                "post": _operation(
+                    "Create an account (with the server's operator token)",
+                    "201",
+                    _ref("Account"),
+                    {
+                        **body_errors,
+                        "403": _problem("The server takes no operator token"),
+                        "409": _problem("An account has that api_key"),
+                    },
+                    body=_ref("NewAccount"),
+                    security=[{"bearerAuth": []}],
+                )
             },
         },
     }

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 import ringway
-from ringway.api.http import JSONResponse
+from ringway.api.auth import platform_of
+from ringway.api.http import JSONResponse, json_body
 from ringway.api.openapi import openapi_document
+from ringway.domain.accounts import NewAccount
+from ringway.domain.applications import parse_body
+from ringway.domain.errors import conflict, forbidden, unauthorized
+from ringway.services.accounts import AccountError
 
 
 async def health(_request: Request) -> Response:
@@ -19,7 +26,34 @@ async def openapi(_request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
+async def create_account(request: Request) -> Response:
+    """An account made by an operator holding the server's operator token (the test kit's way
+    to give each test an account of its own); the secrets are shown only now."""
+    platform = platform_of(request)
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise unauthorized()
+    token = platform.settings.operator_token
+    if token is None:
+        raise forbidden("this server takes no operator token: start it with "
+                        "RINGWAY_OPERATOR_TOKEN set to create accounts over HTTP")  # fmt: skip
+    if not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        raise unauthorized()
+    wanted = parse_body(NewAccount, await json_body(request, platform.settings.max_body_bytes))
+    try:
+        made = await platform.db.run(platform.accounts.create, wanted.api_key,
+                                     wanted.api_secret, wanted.signature_secret)  # fmt: skip
+    except AccountError as exc:
+        raise conflict(str(exc)) from None
+    return JSONResponse(
+        {"account_id": made.account_id, "api_key": made.api_key, "api_secret": made.api_secret,
+         "signature_secret": made.signature_secret},
+        status_code=201,
+    )  # fmt: skip
+
+
 routes = [
     Route("/_ringway/health", health, methods=["GET"]),
     Route("/_ringway/openapi.json", openapi, methods=["GET"]),
+    Route("/_ringway/accounts", create_account, methods=["POST"]),
 ]

@@ -14,6 +14,7 @@ from ringway.cli.messages import deliveries, messages, recipients
 from ringway.cli.ncco import ncco
 from ringway.cli.numbers import numbers
 from ringway.cli.phones import phones
+from ringway.cli.run import run
 from ringway.cli.serve import serve
 
 
@@ -24,6 +25,7 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(run)
 main.add_command(accounts)
 main.add_command(apps)
 main.add_command(login)

@@ -87,6 +87,10 @@ def forbidden(detail: str) -> ProblemError:
     return ProblemError(403, f"{ERRORS}#forbidden", "Forbidden", detail)
 
 
+def conflict(detail: str) -> ProblemError:
+    return ProblemError(409, f"{ERRORS}#conflict", "Conflict", detail)
+
+
 def not_found(kind: str, ident: str) -> ProblemError:
     return ProblemError(
         404,

@@ -90,4 +90,5 @@ def _failure(attempt: Attempt) -> str:
         "refused": "Connection refused",
         "tls-error": "TLS error",
         "blocked": "Address not allowed for webhooks",
+        "invalid-url": "Invalid URL",
     }.get(attempt.outcome, attempt.outcome)

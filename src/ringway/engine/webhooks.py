@@ -142,7 +142,10 @@ class WebhookClient:
     ) -> Attempt:
         """One request carrying ``fields``: as the query of a GET, else as a JSON body."""
         if target.method.upper() == "GET":
-            url = str(URL(target.url).extend_query(_query(fields)))
+            try:
+                url = str(URL(target.url).extend_query(_query(fields)))
+            except ValueError:  # a host name no request can be made to (UnicodeError)
+                return Attempt(target.url, "GET", number, {}, b"", outcome="invalid-url")
             return await self.exchange(replace(target, url=url), b"", signer, number)
         return await self.exchange(target, orjson.dumps(fields), signer, number)
 
@@ -190,6 +193,8 @@ class WebhookClient:
                 attempt.outcome = "blocked"
             else:
                 attempt.outcome, attempt.retryable = "refused", True
+        except aiohttp.InvalidURL:
+            attempt.outcome = "invalid-url"
         except aiohttp.ClientError as exc:
             attempt.outcome = f"error: {exc.__class__.__name__}"
         attempt.latency_ms = (time.perf_counter() - started) * 1000
