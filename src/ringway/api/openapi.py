@@ -1152,5 +1152,13 @@ def openapi_document() -> dict[str, Any]:
             "/_ringway/openapi.json": {
                 "get": _operation("This document", "200", {"type": "object"}, {}, security=[])
             },
+            "/_ringway/reset": {
+                "post": _operation(
+                    "Wipe everything of the account but its credentials",
+                    "204",
+                    None,
+                    _errors(accept=False),
+                )
+            },
         },
     }
