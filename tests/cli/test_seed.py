@@ -178,6 +178,8 @@ GOOD = (
     [
         ("accounts = [", "", "not valid TOML"),
         ("[[accounts]]\nsecret = 1\n", "accounts[0].api_key", "Field required"),
+        ('[[accounts]]\napi_key = "a:b"\napi_secret = "x"\n', "accounts[0].api_key",
+         "without spaces or ':'"),
         ("colour = 1\n", "colour", "is not a recognised property"),
         (ACCOUNT + app_table(private_key_file="a.key")
          + "[accounts.applications.capabilities.voice.webhooks.answer_url]\naddress = \"ftp://x\"\n",

@@ -46,6 +46,12 @@ def _upper(value: object) -> object:
     return value.upper() if isinstance(value, str) else value
 
 
+def _api_key(value: str) -> str:
+    if not value.isascii() or not value.isprintable() or " " in value or ":" in value:
+        raise ValueError("must be printable ASCII, without spaces or ':'")
+    return value
+
+
 Feature = Literal["VOICE", "SMS", "MMS"]
 
 
@@ -103,7 +109,7 @@ class SeedNumber(Strict):
 
 
 class SeedAccount(Strict):
-    api_key: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
+    api_key: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_api_key)]
     api_secret: str = Field(min_length=1, max_length=256, pattern=r"^[^\x00]+$")
     signature_secret: str | None = Field(
         default=None, min_length=1, max_length=128, pattern=r"^[^\x00]+$"

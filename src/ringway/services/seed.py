@@ -264,7 +264,7 @@ class _Applier:
         known = numbers.find(number.msisdn)
         if known is None:
             numbers.seed([NumberRange(country, number.type, int(number.msisdn), 1,
-                                      tuple(number.features), COST)])  # fmt: skip
+                                      tuple(dict.fromkeys(number.features)), COST)])  # fmt: skip
         action: Action = "kept"
         if known is None or known.account_id is None:
             numbers.buy(account_id, country, number.msisdn)
