@@ -5,6 +5,7 @@ nothing of another account."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ from vonage_jwt import JwtClient
 
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
+from ringway.services.platform import Platform
 from ringway.services.seed import apply_seed
 from ringway.storage.account_data import AccountData
-from ringway.storage.calls import CallRepository
+from ringway.storage.calls import CallRecord, CallRepository, Entry
+from ringway.storage.repositories import utcnow
 from ringway.storage.tables import metadata
 from tests.conftest import LiveServer, eventually, run_server
 from tests.receivers import Receiver, Reply
@@ -222,20 +225,28 @@ def test_a_call_running_in_another_server_is_hung_up_and_wiped(
             assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
 
 
-def test_the_wipe_takes_pending_call_commands_of_the_account_only(
-    server: LiveServer, other: Tenant, hooks: Receiver
+def test_the_wipe_takes_call_rows_and_pending_commands_of_the_account_only(
+    platform: Platform,
 ) -> None:
-    with populate(server, hooks, "tenant") as tenant:
-        account = server.platform.accounts.find(tenant.account.api_key)
-    assert account is not None
-    calls = CallRepository(server.platform.db)
-    for leg in (tenant.call, other.call):  # left for legs that ended: nothing takes them soon
-        calls.send_command(leg, {"action": "hangup"})
-    wiped = AccountData(server.platform.db).wipe(account.id)
-    assert wiped["call_commands"] == 1 and wiped["calls"] == 1 and wiped["numbers"] == 1
-    with server.platform.db.engine.connect() as conn:
-        left = conn.execute(sa.text("SELECT leg FROM call_commands")).scalars().all()
-    assert left == [other.call]
+    """On storage alone, where no engine takes the commands meanwhile."""
+    calls = CallRepository(platform.db)
+    legs = {}
+    for name in ("tenant", "other"):
+        account = platform.accounts.create()
+        now = utcnow()
+        leg = CallRecord(str(uuid.uuid4()), str(uuid.uuid4()), account.account_id, None,
+                         "CON-1", "inbound", CALLER, "447700900001", "phone", "answered",
+                         "0.01", None, None, now, None, now, "elsewhere")  # fmt: skip
+        calls.save([leg], [Entry(leg.session, 1, leg.uuid, now, "status", {})])
+        calls.send_command(leg.uuid, {"action": "hangup"})
+        legs[name] = (account.account_id, leg.uuid)
+    wiped = AccountData(platform.db).wipe(legs["tenant"][0])
+    assert (wiped["call_commands"], wiped["call_entries"], wiped["calls"]) == (1, 1, 1)
+    with platform.db.engine.connect() as conn:
+        left = [conn.execute(sa.text(f"SELECT {column} FROM {table}")).scalars().all()
+                for table, column in (("call_commands", "leg"), ("calls", "uuid"),
+                                      ("call_entries", "leg"))]  # fmt: skip
+    assert left == [[legs["other"][1]]] * 3
 
 
 def test_a_seeded_account_reset_and_seeded_again_is_as_seeded(
