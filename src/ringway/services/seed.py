@@ -22,6 +22,7 @@ Applying the same file again changes nothing: every item of the result is ``kept
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -171,9 +172,9 @@ def _read(where: str, path: Path) -> str:
         raise _KeyProblem(where, f"{path} is not a PEM file (not UTF-8 text)") from None
 
 
-def _valid(where: str, check: Any, pem: str) -> str:
+def _valid(where: str, check: Callable[[str], str], pem: str) -> str:
     try:
-        key: str = check(pem)
+        key = check(pem)
     except ValueError as exc:
         raise _KeyProblem(where, str(exc)) from None
     return key
