@@ -82,6 +82,7 @@ def test_the_document_lists_every_route(api: httpx.Client) -> None:
         "/v1/conversations/{id}/events/{event_id}",
         "/_ringway/health",
         "/_ringway/openapi.json",
+        "/_ringway/reset",
     }
     answer = document["components"]["schemas"]["AnswerWebhook"]["properties"]
     assert answer["connect_timeout"]["minimum"] == 300

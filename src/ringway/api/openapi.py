@@ -1174,5 +1174,13 @@ def openapi_document() -> dict[str, Any]:
                     security=[{"bearerAuth": []}],
                 )
             },
+            "/_ringway/reset": {
+                "post": _operation(
+                    "Wipe everything of the account but its credentials",
+                    "204",
+                    None,
+                    _errors(accept=False),
+                )
+            },
         },
     }

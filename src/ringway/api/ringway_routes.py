@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import ringway
-from ringway.api.auth import platform_of
-from ringway.api.http import JSONResponse, json_body
+from ringway.api.auth import basic_account, platform_of
+from ringway.api.http import JSONResponse, json_body, resource
 from ringway.api.openapi import openapi_document
 from ringway.domain.accounts import NewAccount
 from ringway.domain.applications import parse_body
@@ -52,8 +52,16 @@ async def create_account(request: Request) -> Response:
     )  # fmt: skip
 
 
+async def reset(request: Request) -> Response:
+    """Wipe everything of the calling account but its credentials (HTTP Basic)."""
+    account = await basic_account(request)
+    await platform_of(request).resets.reset(account.id)
+    return Response(status_code=204)
+
+
 routes = [
     Route("/_ringway/health", health, methods=["GET"]),
     Route("/_ringway/openapi.json", openapi, methods=["GET"]),
     Route("/_ringway/accounts", create_account, methods=["POST"]),
+    resource("/_ringway/reset", POST=reset),
 ]

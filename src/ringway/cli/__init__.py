@@ -14,7 +14,9 @@ from ringway.cli.messages import deliveries, messages, recipients
 from ringway.cli.ncco import ncco
 from ringway.cli.numbers import numbers
 from ringway.cli.phones import phones
+from ringway.cli.reset import reset
 from ringway.cli.run import run
+from ringway.cli.seed import seed
 from ringway.cli.serve import serve
 
 
@@ -37,3 +39,5 @@ main.add_command(phones)
 main.add_command(messages)
 main.add_command(recipients)
 main.add_command(deliveries)
+main.add_command(reset)
+main.add_command(seed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from ringway.cli.numbers import show_owned
 from ringway.cli.options import json_option, print_fields, print_json, print_table
 from ringway.client import Client
 from ringway.domain.applications import ApplicationOut
+from ringway.security.keys import write_private_key
 
 HTTP = click.Choice(["GET", "POST"], case_sensitive=False)
 
@@ -99,13 +99,6 @@ def _show(app: ApplicationOut, as_json: bool) -> None:
     print_fields(rows, as_json=False)
 
 
-def _write_private_key(path: Path, pem: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(pem)
-    os.chmod(path, 0o600)
-
-
 @click.group()
 def apps() -> None:
     """Manage applications (Application API v2)."""
@@ -155,7 +148,7 @@ def create(
     private_key = app.keys.private_key
     if private_key:
         path = private_key_file or Path(f"{app.id}.key")
-        _write_private_key(path, private_key)
+        write_private_key(path, private_key)
         app.keys.private_key = None
         click.echo(f"Private key written to {path}", err=as_json)
     _show(app, as_json)

@@ -10,6 +10,7 @@ import uvicorn
 
 from ringway.api.protocol import HttpProtocol
 from ringway.cli.options import settings_from, storage_options
+from ringway.cli.seed import seed_or_fail
 from ringway.security.tls import ensure_tls
 from ringway.services.platform import Platform
 
@@ -20,13 +21,32 @@ from ringway.services.platform import Platform
 @storage_options
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a certificate from a local CA.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Processes.")
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Apply this seed file (TOML or JSON) before serving.",
+)
 def serve(
-    host: str, port: int, data_dir: Path, database_url: str | None, tls: bool, workers: int
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    tls: bool,
+    workers: int,
+    seed_file: Path | None,
 ) -> None:
     """Run the ringway server."""
     settings = settings_from(data_dir.resolve(), database_url, key_pool_size=0)
     platform = Platform.open(settings)
     try:
+        if seed_file is not None:
+            seeded = seed_or_fail(platform, seed_file)
+            click.echo(f"Applied {seed_file}: {seeded.summary()}")
+            for app in seeded.applications:
+                if app.key_written:
+                    click.echo(f"  application {app.name}: private key written to "
+                               f"{app.private_key_file}")  # fmt: skip
         first = platform.accounts.create_first(
             settings.api_key,
             settings.api_secret.get_secret_value() if settings.api_secret else None,

@@ -415,6 +415,11 @@ class Client:
         result: dict[str, Any] = _call(self._http, "GET", "/_ringway/health")
         return result
 
+    def reset(self) -> None:
+        """Wipe everything of the account but its credentials: applications, numbers (back on
+        sale), calls, recordings, messages, deliveries, conversations, phones, recipients."""
+        _call(self._http, "POST", "/_ringway/reset")
+
     def close(self) -> None:
         self._http.close()
 

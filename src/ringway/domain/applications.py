@@ -18,6 +18,7 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
 )
+from pydantic_core import ErrorDetails
 
 from ringway.domain.errors import InvalidParameter, payload_invalid
 
@@ -254,13 +255,17 @@ def parse_application(body: Any) -> ApplicationIn:
 
 def invalid_parameters(exc: ValidationError) -> list[InvalidParameter]:
     """Turn pydantic errors into wire ``invalid_parameters`` with dotted paths."""
-    params = []
-    for error in exc.errors(include_url=False):
-        name = ".".join(str(part) for part in error["loc"]) or "body"
-        reason = "is not a recognised property" if error["type"] == "extra_forbidden" else None
-        message = str(error["msg"]).removeprefix("Value error, ")
-        params.append(InvalidParameter(name, reason or message))
-    return params
+    return [
+        InvalidParameter(".".join(str(part) for part in error["loc"]) or "body", reason_of(error))
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def reason_of(error: ErrorDetails) -> str:
+    """What a pydantic error says, in the words ``invalid_parameters`` uses."""
+    if error["type"] == "extra_forbidden":
+        return "is not a recognised property"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def capabilities_dump(capabilities: Capabilities) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Collection
 from typing import Protocol
 
 from ringway.storage.calls import CallRecord, CallRepository, Entry
@@ -44,6 +45,12 @@ class Journal:
             self._entries.append(item)
         else:
             self._legs[item.uuid] = item
+
+    def forget(self, session: str, legs: Collection[str]) -> None:
+        """Drop what is waiting to be stored of a call (its ``session`` and ``legs``)."""
+        self._entries = [entry for entry in self._entries if entry.session != session]
+        for leg in legs:
+            self._legs.pop(leg, None)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import wave
 from array import array
 from pathlib import Path
@@ -30,6 +31,11 @@ class Recordings:
         path = self.path(account_id, recording_uuid)
         if path is not None:
             path.unlink(missing_ok=True)
+
+    def remove_account(self, account_id: str) -> None:
+        """Delete every recording of the account."""
+        if _UUID.match(account_id):
+            shutil.rmtree(self.folder / account_id, ignore_errors=True)
 
     def write(self, account_id: str, recording_uuid: str, seconds: float, voiced: float) -> int:
         """Write ``seconds`` of audio, the first ``voiced`` of them speech; returns the size."""

@@ -56,6 +56,7 @@ class Session:
         self._tasks: set[asyncio.Task[None]] = set()
         self.done = asyncio.Event()  # set when the last task of the call has ended
         self._on_done = on_done
+        self.discarded = False  # a reset wiped the call: nothing more of it is stored
 
     def note(self, leg: str, kind: str, **data: Any) -> Entry:
         """Add a line to the timeline."""
@@ -66,6 +67,11 @@ class Session:
 
     def save(self, leg: CallLeg) -> None:
         self._journal(leg)
+
+    def discard(self) -> None:
+        """Store nothing more of the call (what is noted stays in memory while it runs)."""
+        self.discarded = True
+        self._journal = _nowhere
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run ``work`` as a participant of the call's clock."""
@@ -98,6 +104,10 @@ class Session:
         if not self._tasks:
             self.done.set()
             self._on_done(self)
+
+
+def _nowhere(_item: object) -> None:
+    """The journal of a discarded call."""
 
 
 class CallLeg:

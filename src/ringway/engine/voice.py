@@ -86,16 +86,44 @@ class VoiceEngine:
 
     async def stop(self) -> None:
         """Hang up every call still running, let them end, store everything."""
-        for leg in list(self.legs.values()):
-            leg.hang_up("platform")
-        running = [s.done.wait() for s in self.sessions.values() if not s.done.is_set()]
-        if running:
-            await asyncio.wait([asyncio.ensure_future(r) for r in running], timeout=5)
-        # Calls whose last requests outlast that are cut short here; they are stored as they
-        # are, and another process (or the next start) ends them (see ``engine/orphans``).
-        await asyncio.gather(*(s.cancel() for s in self.sessions.values()))
+        # Calls whose last requests outlast 5 s are cut short; they are stored as they are,
+        # and another process (or the next start) ends them (see ``engine/orphans``).
+        await self.end(list(self.sessions.values()), 5)
         await self.journal.stop()
         await self.webhooks.close()
+
+    async def end(self, sessions: list[Session], grace: float) -> None:
+        """Hang up every leg of these calls, give them ``grace`` seconds to end (their last
+        events, their recordings), then cut short whatever still runs."""
+        for session in sessions:
+            for leg in list(session.legs.values()):
+                leg.hang_up("platform")
+        running = [asyncio.ensure_future(s.done.wait()) for s in sessions if not s.done.is_set()]
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace)
+            for waiter in late:
+                waiter.cancel()
+        await asyncio.gather(*(s.cancel() for s in sessions))
+
+    def unstore(self, sessions: list[Session]) -> None:
+        """Store nothing more of these calls, not even what waits for the journal's next
+        batch (a reset has wiped them, or is about to)."""
+        for session in sessions:
+            session.discard()
+            self.journal.forget(session.uuid, list(session.legs))
+
+    async def discard(self, sessions: list[Session], grace: float) -> list[tuple[str, str]]:
+        """End these calls as ``end`` does, storing nothing more of them, and forget them at
+        once; the recordings they made, as (account, recording uuid). On return no write of
+        theirs is under way: a batch being written when they were unstored is done."""
+        self.unstore(sessions)
+        await self.end(sessions, grace)
+        made = [(s.account_id, recording.uuid) for s in sessions for leg in s.legs.values()
+                for recording in leg.recordings]  # fmt: skip
+        for session in sessions:
+            self._forget(session)
+        await self.journal.stored()
+        return made
 
     # -- placing calls -------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import contextlib
 import os
 import threading
 from collections import deque
+from pathlib import Path
 from typing import NamedTuple
 
 from cryptography.hazmat.primitives import serialization
@@ -51,6 +52,25 @@ def normalize_public_key(pem: str) -> str:
     if key.key_size < 1024:
         raise ValueError("must be an RSA key of at least 1024 bits")
     return public_pem_of(key)
+
+
+def public_key_of(private_pem: str) -> str:
+    """The public PEM of an RSA private key in PEM, or ``ValueError`` saying why not."""
+    try:
+        key = serialization.load_pem_private_key(private_pem.strip().encode(), password=None)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise ValueError("must be an unencrypted RSA private key in PEM format") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("must be an RSA private key, not another key type")
+    return public_pem_of(key.public_key())
+
+
+def write_private_key(path: Path, pem: str) -> None:
+    """Write a private key that only its owner can read (mode 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(pem)
+    os.chmod(path, 0o600)
 
 
 def _lower_priority() -> None:

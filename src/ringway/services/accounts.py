@@ -93,6 +93,9 @@ class AccountService:
         self._accounts.set_secret(account.id, salt, secrets.hash_secret(secret, salt))
         return secret
 
+    def set_signature_secret(self, api_key: str, signature_secret: str) -> None:
+        self._accounts.set_signature_secret(self.get(api_key).id, signature_secret)
+
     def authenticate(self, api_key: str, api_secret: str) -> AccountRow | None:
         if "\x00" in api_key:
             return None

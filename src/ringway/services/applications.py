@@ -34,14 +34,17 @@ class ApplicationService:
         self._applications = applications
         self._key_pool = key_pool
 
-    def create(self, account_id: str, spec: ApplicationIn) -> tuple[Application, str | None]:
-        """Store a new application; the private key is returned when ringway made the pair."""
+    def create(
+        self, account_id: str, spec: ApplicationIn, app_id: str | None = None
+    ) -> tuple[Application, str | None]:
+        """Store a new application (with a fresh id unless given); the private key is returned
+        when ringway made the pair."""
         private_key = None
         public_key = _public_key(spec)
         if public_key is None:
             private_key, public_key = self._key_pool.take()
         app = Application(
-            id=str(uuid.uuid4()),
+            id=app_id or str(uuid.uuid4()),
             account_id=account_id,
             name=spec.name,
             public_key=public_key,

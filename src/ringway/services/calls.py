@@ -29,7 +29,7 @@ from ringway.domain.voice import (
     TalkRequest,
 )
 from ringway.engine.clock import Clock
-from ringway.engine.session import CallLeg
+from ringway.engine.session import CallLeg, Session
 from ringway.engine.voice import VoiceEngine, dial_of
 from ringway.engine.webhooks import Signer, Target
 from ringway.security.signing import callback_signer
@@ -44,6 +44,8 @@ from ringway.storage.tables import phones
 # A websocket endpoint is a server: it picks up at once. Everything else rings a while.
 DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
 log = logging.getLogger("ringway.calls")
+RESET = "reset"  # the command that ends a call a reset wiped, storing nothing more of it
+RESET_GRACE = 2.0  # seconds a reset lets the account's calls end (their last events)
 
 
 class CallService:
@@ -64,6 +66,7 @@ class CallService:
         self._accounts = accounts
         self._speed = clock_speed
         self.engine: VoiceEngine | None = None
+        self._wiping: set[asyncio.Task[None]] = set()  # calls a reset elsewhere is ending
         self.conversations: ConversationService | None = None  # set once both exist
 
     @property
@@ -287,8 +290,57 @@ class CallService:
                 log.exception("could not read call commands")
                 continue
             for uuid, command in commands:
-                if uuid in legs and not legs[uuid].leg.ended:
-                    await self._apply(legs[uuid], command)
+                leg = legs.get(uuid)
+                if leg is not None and command["action"] == RESET:
+                    self._wipe_later(leg.session)
+                elif leg is not None and not leg.leg.ended:
+                    await self._apply(leg, command)
+
+    # -- reset ---------------------------------------------------------------------------
+    # A reset ends the account's calls and stores nothing more of them: those running here at
+    # once; those running in another process through a ``reset`` command, on which that
+    # process does the same, then deletes whatever of them it wrote meanwhile.
+
+    async def end_for_reset(self, account_id: str) -> None:
+        """End the account's calls, here and in other processes (waiting up to
+        ``RESET_GRACE`` seconds for those to take the command), storing nothing more of
+        them. Their recordings stay, for the reset to delete with the others."""
+        engine = self._engine
+        elsewhere = await self._db.run(self._calls.running_elsewhere, account_id, engine.owner)
+        for leg in elsewhere:
+            await self._db.run(self._calls.send_command, leg, {"action": RESET})
+        here = [s for s in engine.sessions.values() if s.account_id == account_id]
+        await engine.discard(here, RESET_GRACE)
+        deadline = asyncio.get_running_loop().time() + RESET_GRACE
+        while elsewhere and asyncio.get_running_loop().time() < deadline:
+            if not await self._db.run(self._calls.commands_pending, elsewhere):
+                break
+            await asyncio.sleep(0.05)
+
+    async def settle(self) -> None:
+        """Wait for the wipes of calls that other processes' resets asked for."""
+        await asyncio.gather(*self._wiping, return_exceptions=True)
+
+    def remove_recordings(self, account_id: str) -> None:
+        self._engine.recordings.remove_account(account_id)
+
+    def _wipe_later(self, session: Session) -> None:
+        if session.discarded:
+            return
+        self._engine.unstore([session])  # now: nothing more of it reaches the journal
+        task = asyncio.create_task(self._wipe(session))
+        self._wiping.add(task)
+        task.add_done_callback(self._wiping.discard)
+
+    async def _wipe(self, session: Session) -> None:
+        """End a call another process's reset wiped, and delete what it stored meanwhile."""
+        try:
+            made = await self._engine.discard([session], RESET_GRACE)
+            await self._db.run(self._calls.delete_sessions, [session.uuid])
+            for account_id, recording in made:
+                self._engine.recordings.remove(account_id, recording)
+        except Exception:
+            log.exception("could not wipe call %s", session.uuid)
 
     def recording(self, account_id: str, recording_uuid: str) -> Path | None:
         path = self._engine.recordings.path(account_id, recording_uuid)

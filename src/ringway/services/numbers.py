@@ -35,6 +35,10 @@ class NumberService:
             for msisdn in r.numbers()
         )
 
+    def find(self, msisdn: str) -> Number | None:
+        """A number of the inventory, whoever owns it."""
+        return self._numbers.get(msisdn)
+
     def search(self, query: NumberQuery, index: int, size: int) -> tuple[int, list[Number]]:
         return self._numbers.page(None, query, (index - 1) * size, size)
 

@@ -24,7 +24,9 @@ from ringway.services.conversations import ConversationService
 from ringway.services.deliveries import DeliveryService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
+from ringway.services.reset import ResetService
 from ringway.services.sign_ins import SignIns
+from ringway.storage.account_data import AccountData
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
 from ringway.storage.conversations import ConversationRepository
@@ -54,6 +56,7 @@ class Platform:
     deliveries: DeliveryService
     messages: MessageService
     conversations: ConversationService
+    resets: ResetService
     _relay: asyncio.Task[None] | None = None
     _pruner: Pruner | None = None
     _orphans: Orphans | None = None
@@ -97,6 +100,7 @@ class Platform:
             messages=MessageService(db, MessageRepository(db, delivery_repository),
                                     number_repository, application_repository, deliveries),
             conversations=conversations,
+            resets=ResetService(db, calls, AccountData(db)),
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:
@@ -146,6 +150,7 @@ class Platform:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay
             self._relay = None
+        await self.calls.settle()
         orphans, self._orphans = self._orphans, None
         if orphans is not None:
             await orphans.stop()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ringway.storage.database import Database, to_json
 from ringway.storage.repositories import record_of
-from ringway.storage.tables import call_commands, call_entries, calls
+from ringway.storage.tables import call_commands, call_entries, calls, processes
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +196,33 @@ class CallRepository:
                 taken = [row.id for row in rows]
                 conn.execute(sa.delete(call_commands).where(call_commands.c.id.in_(taken)))
         return [(row.leg, dict(row.command)) for row in rows]
+
+    def running_elsewhere(self, account_id: str, owner: str) -> list[str]:
+        """One running leg of each call of the account that another registered process runs."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(sa.func.min(calls.c.uuid))
+                .where(calls.c.account_id == account_id, calls.c.end_time.is_(None),
+                       calls.c.owner != owner, calls.c.owner.in_(sa.select(processes.c.id)))
+                .group_by(calls.c.session)
+            ).scalars()  # fmt: skip
+            return [str(uuid) for uuid in rows]
+
+    def commands_pending(self, legs: list[str]) -> bool:
+        """Whether any command left for ``legs`` is still waiting to be taken."""
+        with self._db.read() as conn:
+            found = conn.execute(
+                sa.select(call_commands.c.id).where(call_commands.c.leg.in_(legs)).limit(1)
+            ).first()
+        return found is not None
+
+    def delete_sessions(self, sessions: list[str]) -> None:
+        """Forget calls (their legs, timelines and pending commands) altogether."""
+        legs = sa.select(calls.c.uuid).where(calls.c.session.in_(sessions))
+        with self._db.write() as conn:
+            conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(legs)))
+            conn.execute(sa.delete(call_entries).where(call_entries.c.session.in_(sessions)))
+            conn.execute(sa.delete(calls).where(calls.c.session.in_(sessions)))
 
     def drop_stale_commands(self) -> None:
         """Forget commands for legs that ended before their process took them."""

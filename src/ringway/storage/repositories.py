@@ -90,6 +90,14 @@ class AccountRepository:
                 .values(secret_salt=salt, secret_hash=secret_hash)
             )
 
+    def set_signature_secret(self, account_id: str, signature_secret: str) -> None:
+        with self._db.write() as conn:
+            conn.execute(
+                sa.update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(signature_secret=signature_secret)
+            )
+
     def _load(self, api_key: str) -> AccountRow | None:
         with self._db.read() as conn:
             row = conn.execute(self._by_key, {"api_key": api_key}).first()
