@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, path_param, resource
+from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.domain.applications import parse_body
 from ringway.domain.faults import FaultSpec, fault_wire
 
@@ -26,7 +26,7 @@ async def get_fault(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     platform = platform_of(request)
-    fault = await platform.db.run(platform.faults.get, account.id, path_param(request, "name"))
+    fault = await platform.db.run(platform.faults.get, account.id, request.path_params["name"])
     return JSONResponse(fault_wire(fault))
 
 
@@ -35,15 +35,15 @@ async def put_fault(request: Request) -> Response:
     account = await basic_account(request)
     platform = platform_of(request)
     spec = parse_body(FaultSpec, await json_body(request, platform.settings.max_body_bytes))
-    name = path_param(request, "name")
-    fault = await platform.db.run(platform.faults.put, account.id, name, spec)
+    fault = await platform.db.run(platform.faults.put, account.id, request.path_params["name"],
+                                  spec)  # fmt: skip
     return JSONResponse(fault_wire(fault))
 
 
 async def delete_fault(request: Request) -> Response:
     account = await basic_account(request)
     platform = platform_of(request)
-    await platform.db.run(platform.faults.delete, account.id, path_param(request, "name"))
+    await platform.db.run(platform.faults.delete, account.id, request.path_params["name"])
     return Response(status_code=204)
 
 

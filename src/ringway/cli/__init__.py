@@ -8,6 +8,7 @@ from ringway import __version__
 from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
 from ringway.cli.calls import calls
+from ringway.cli.faults import faults
 from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
 from ringway.cli.messages import deliveries, messages, recipients
@@ -35,3 +36,4 @@ main.add_command(phones)
 main.add_command(messages)
 main.add_command(recipients)
 main.add_command(deliveries)
+main.add_command(faults)

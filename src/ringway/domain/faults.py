@@ -54,6 +54,13 @@ class Action(BaseModel):
     reset: Literal[True] | None = None
     timeout: Literal[True] | None = None
 
+    @field_validator("reset", "timeout", mode="before")
+    @classmethod
+    def _true(cls, value: object) -> object:
+        if value is not None and value is not True:  # a Literal[True] takes 1 too
+            raise ValueError("must be true")
+        return value
+
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:
         if len(self.model_dump(exclude_none=True)) != 1:

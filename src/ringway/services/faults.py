@@ -33,13 +33,13 @@ class FaultService:
         return self.repository.all(account_id)
 
     def get(self, account_id: str, name: str) -> Fault:
-        fault = self.repository.get(account_id, name)
+        fault = self.repository.get(account_id, name) if NAME.fullmatch(name) else None
         if fault is None:
             raise not_found("fault", name)
         return fault
 
     def delete(self, account_id: str, name: str) -> None:
-        if not self.repository.delete(account_id, name):
+        if not NAME.fullmatch(name) or not self.repository.delete(account_id, name):
             raise not_found("fault", name)
 
     async def pick(self, account_id: str, kind: str, url: str) -> Fault | None:
