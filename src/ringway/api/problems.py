@@ -46,7 +46,7 @@ def forced_response(path: str, value: str) -> Response:
     status = value.strip()
     if not path.startswith(VONAGE_PATHS):
         reason = "is for the Vonage APIs, not ringway's own endpoints"
-    elif len(status) != 3 or not status.isascii() or not "400" <= status <= "599":
+    elif not (len(status) == 3 and status.isascii() and status.isdigit() and status[0] in "45"):
         reason = "must be an HTTP error status, 400 to 599"
     else:
         error = forced(int(status))
