@@ -21,7 +21,7 @@ def faults() -> None:
 @client_options
 @click.argument("name")
 @click.option("--kind", type=click.Choice(get_args(Kind)), help="Only requests of this kind.")
-@click.option("--url", help="Only requests to URLs matching this glob, e.g. '*/answer'.")
+@click.option("--url-glob", "glob", help="Only requests to URLs matching this glob: '*/answer'.")
 @click.option("--status", type=click.IntRange(200, 599), help="Answer this status, unsent.")
 @click.option("--delay-ms", type=click.IntRange(1, 60_000), help="Send the request this late.")
 @click.option("--reset", is_flag=True, help="Drop the connection.")
@@ -35,7 +35,7 @@ def add(
     client: Client,
     name: str,
     kind: str | None,
-    url: str | None,
+    glob: str | None,
     status: int | None,
     delay_ms: int | None,
     reset: bool,
@@ -52,7 +52,7 @@ def add(
     action = {key: value for key, value in actions.items() if value is not None}
     if len(action) != 1:
         raise click.UsageError("give exactly one of --status, --delay-ms, --reset, --timeout")
-    fault = client.faults.set(name, action, kind, url, times, probability, seed)
+    fault = client.faults.set(name, action, kind, glob, times, probability, seed)
     if as_json:
         print_json(fault)
     else:
