@@ -83,15 +83,15 @@ class FaultSpec(BaseModel):
     @field_validator("probability")
     @classmethod
     def _not_with_times(cls, value: float | None, info: ValidationInfo) -> float | None:
-        if value is not None and info.data.get("times") is not None:
+        if value is not None and info.data.get("times") is not None:  # (absent: times failed)
             raise ValueError("give times or probability, not both")
         return value
 
     @field_validator("seed")
     @classmethod
     def _with_probability(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if value is not None and info.data.get("probability") is None:
-            raise ValueError("goes with probability")
+        if value is not None and "probability" in info.data and info.data["probability"] is None:
+            raise ValueError("goes with probability")  # (absent: probability failed)
         return value
 
 
@@ -103,11 +103,11 @@ class Fault(FaultSpec):
     remaining: int | None = None
     matched: int = 0
 
-    def takes(self, matched: int) -> bool:
-        """Whether the ``matched``-th matching request is faulted."""
+    def takes_last(self) -> bool:
+        """Whether the last request counted (the ``matched``-th) is faulted."""
         if self.probability is None:
             return True
-        return chosen(self.seed or 0, matched, self.probability)
+        return chosen(self.seed or 0, self.matched, self.probability)
 
 
 def chosen(seed: int, n: int, probability: float) -> bool:

@@ -49,6 +49,6 @@ class FaultService:
         for fault in await self._db.run(self.repository.in_force, account_id):
             if fault.match.takes(kind, url):
                 counted = await self._db.run(self.repository.count, account_id, fault.name)
-                if counted is not None and counted.takes(counted.matched):
+                if counted is not None and counted.takes_last():
                     return counted
         return None
