@@ -72,6 +72,8 @@ def test_the_document_lists_every_route(api: httpx.Client) -> None:
         "/_ringway/deliveries/{id}",
         "/_ringway/deliveries/{id}/retry",
         "/_ringway/accounts",
+        "/_ringway/faults",
+        "/_ringway/faults/{name}",
         "/v1/users",
         "/v1/users/{id}",
         "/v1/conversations",

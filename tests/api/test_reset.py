@@ -108,6 +108,8 @@ def populate(server: LiveServer, hooks: Receiver, tag: str) -> Iterator[Tenant]:
         assert event.status_code == 201, event.text
         tenant.ok("PUT", "/_ringway/phones/447700800001", json={"behaviour": "busy"})
         tenant.ok("PUT", "/_ringway/recipients/447700800002", json={"behaviour": "read"})
+        tenant.ok("PUT", "/_ringway/faults/never", json={
+            "match": {"url": "http://localhost:9/*"}, "action": {"status": 503}})  # fmt: skip
         eventually(lambda: tenant.ok("GET", "/_ringway/deliveries")["count"] >= 4
                    and not tenant.ok("GET", "/_ringway/deliveries",
                                      params={"state": "pending"})["count"],
@@ -166,6 +168,7 @@ def check_the_reset(
         assert tenant.ok("GET", listed)["count"] == 0, listed
     assert tenant.ok("GET", "/_ringway/phones")["phones"] == {}
     assert tenant.ok("GET", "/_ringway/recipients")["recipients"] == {}
+    assert tenant.ok("GET", "/_ringway/faults")["faults"] == []
     for call in (tenant.call, held):
         assert tenant.rest.get(f"/_ringway/calls/{call}").status_code == 404
     assert tenant.rtc("GET", "/v1/users").status_code == 401  # its application is gone

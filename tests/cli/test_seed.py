@@ -54,7 +54,7 @@ def test_the_example_applies_cleanly_and_a_second_time_changes_nothing(
     first = json.loads(seed_cli(database_url, tmp_path, str(seed), "--json").output)
     assert {item["action"] for item in first} == {"created"}
     assert {item["kind"] for item in first} == {"account", "application", "number", "phone",
-                                                 "recipient"}  # fmt: skip
+                                                 "recipient", "fault"}  # fmt: skip
     keys = seed.parent / "keys"
     written = {item["name"]: item["private_key_file"] for item in first if item["key_written"]}
     assert written == {IVR: str(keys / "ivr.key"), CHAT: str(keys / "messages.key"),
@@ -62,7 +62,7 @@ def test_the_example_applies_cleanly_and_a_second_time_changes_nothing(
     before = {path.name: path.read_text() for path in keys.iterdir()}
 
     again = seed_cli(database_url, tmp_path, str(seed))
-    assert "0 created, 0 updated, 14 kept" in again.output
+    assert "0 created, 0 updated, 15 kept" in again.output
     assert {path.name: path.read_text() for path in keys.iterdir()} == before
 
     account = platform.accounts.authenticate("5eed0001", "seed-secret-0001")
@@ -88,6 +88,9 @@ def test_the_example_applies_cleanly_and_a_second_time_changes_nothing(
     recipients = platform.messages.recipients.all(account.id)
     assert recipients["447700900950"] == {"behaviour": "read", "delivered_after": 0.5,
                                           "read_after": 5.0}  # fmt: skip
+    (fault,) = platform.faults.list(account.id)
+    assert (fault.name, fault.match.kind, fault.action.status, fault.remaining) == (
+        "first-answer-fails", "answer", 503, 1)  # fmt: skip
     other = platform.accounts.authenticate("5eed0002", "seed-secret-0002")
     assert other is not None and platform.applications.list(other.id, 1, 10).total_items == 1
 
@@ -318,7 +321,7 @@ def test_serve_seed_serves_the_seeded_data(
     assert {(n["msisdn"], n.get("app_id")) for n in numbers} == {
         ("447700900001", IVR), ("447700900002", CHAT), ("441632960500", IVR)}  # fmt: skip
     assert phone["behaviour"] == "busy"
-    assert "14 created" in output and f"private key written to {seed.parent / 'keys'}" in output
+    assert "15 created" in output and f"private key written to {seed.parent / 'keys'}" in output
     assert "api_secret:" not in output  # the seed made accounts: no random first one
     with ringway_serve(tmp_path / "data", *args) as served:
-        assert "0 created, 0 updated, 14 kept" in served.output()
+        assert "0 created, 0 updated, 15 kept" in served.output()

@@ -18,7 +18,7 @@ from vonage_application import (
     VoiceWebhooks,
 )
 from vonage_application.common import ApplicationUrl, Keys
-from vonage_http_client.errors import AuthenticationError, NotFoundError
+from vonage_http_client.errors import AuthenticationError, NotFoundError, RateLimitedError
 
 from ringway.cli import main
 from ringway.security.keys import generate_key_pair
@@ -134,6 +134,16 @@ def test_sdk_gets_authentication_error_for_a_wrong_secret(tls_server: LiveServer
     client = sdk(tls_server, tls_server.account(), secret="WrongSecret00000")
     with pytest.raises(AuthenticationError):
         client.application.list_applications()
+
+
+def test_sdk_raises_its_rate_limited_error_for_a_forced_429(tls_server: LiveServer) -> None:
+    client = sdk(tls_server, tls_server.account())
+    client.http_client._headers["X-Ringway-Force-Status"] = "429"  # sent with every request
+    with pytest.raises(RateLimitedError) as raised:
+        client.application.create_application(voice_config("never"))
+    assert raised.value.response.headers["Retry-After"] == "1"
+    del client.http_client._headers["X-Ringway-Force-Status"]
+    assert client.application.list_applications()[0] == []  # nothing was created
 
 
 def test_the_ringway_cli_talks_to_a_tls_ringway_with_its_ca(tls_server: LiveServer) -> None:

@@ -20,11 +20,12 @@ from ringway.api import simulation
 from ringway.api.applications_v2 import PATH, read_application
 from ringway.api.auth import address_of
 from ringway.api.http import JSONResponse
-from ringway.api.problems import problem_response, server_error
+from ringway.api.problems import forced_response, problem_response, server_error
 from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
 
 PREFIX = PATH + "/"
+FORCE = b"x-ringway-force-status"
 
 
 class RingwayApp:
@@ -42,7 +43,11 @@ class RingwayApp:
                 if app_id and "/" not in app_id:
                     await self._serve(self._get_application(app_id, scope), scope, receive, send)
                     return
-            elif scope["method"] == "POST" and path == simulation.PATH:
+            force = _force(scope)
+            if force is not None:
+                await forced_response(path, force)(scope, receive, send)
+                return
+            if scope["method"] == "POST" and path == simulation.PATH:
                 scope["app"] = self.framework  # what the framework sets, for ``platform_of``
                 await self._serve(simulation.place_call(Request(scope, receive)), scope,
                                   receive, send)  # fmt: skip
@@ -63,6 +68,9 @@ class RingwayApp:
 
     async def _get_application(self, app_id: str, scope: Scope) -> Response:
         headers = _headers(scope)
+        force = headers.get("x-ringway-force-status")
+        if force is not None:
+            return forced_response(scope["path"], force)
         return JSONResponse(
             await read_application(
                 self.platform,
@@ -74,8 +82,15 @@ class RingwayApp:
         )
 
 
+def _force(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == FORCE:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _headers(scope: Scope) -> dict[str, str]:
-    wanted = {b"authorization", b"accept"}
+    wanted = {b"authorization", b"accept", FORCE}
     return {
         name.decode("latin-1"): value.decode("latin-1")
         for name, value in scope["headers"]

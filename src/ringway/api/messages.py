@@ -102,7 +102,7 @@ def delivery_wire(log: DeliveryLog) -> dict[str, Any]:
         "created_at": d.created_at.isoformat(), "body": orjson.loads(d.body),
         "log": [{"attempt": a.number, "at": a.at.isoformat(), "outcome": a.outcome,
                  "status": a.status, "latency_ms": round(a.latency_ms, 1),
-                 "response": a.response_body} for a in log.attempts],
+                 "response": a.response_body, "injected": a.injected} for a in log.attempts],
     }  # fmt: skip
 
 

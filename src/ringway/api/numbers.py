@@ -13,12 +13,13 @@ from starlette.routing import Route
 from ringway.api.auth import legacy_account, platform_of
 from ringway.api.http import Endpoint, JSONResponse, params_body
 from ringway.api.params import int_params
+from ringway.api.problems import legacy_response
 from ringway.domain.errors import (
     InvalidParameter,
     LegacyError,
     ProblemError,
     bad_parameter,
-    legacy_unauthorized,
+    legacy_of,
 )
 from ringway.domain.numbers import (
     Number,
@@ -43,14 +44,9 @@ def legacy_errors(handler: Endpoint) -> Endpoint:
         try:
             return await handler(request)
         except ProblemError as exc:
-            error = (
-                legacy_unauthorized()
-                if exc.status == 401
-                else LegacyError(exc.status, exc.title, exc.detail, exc.headers)
-            )
+            return legacy_response(legacy_of(exc))
         except LegacyError as exc:
-            error = exc
-        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+            return legacy_response(exc)
 
     return endpoint
 

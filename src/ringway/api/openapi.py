@@ -14,6 +14,7 @@ from ringway.domain.applications import ApplicationIn, ApplicationOut
 from ringway.domain.applications_v1 import ApplicationV1In
 from ringway.domain.calls import Status
 from ringway.domain.deliveries import KINDS, STATES
+from ringway.domain.faults import FaultSpec
 from ringway.domain.messages import CHANNELS, MEDIA, Recipient
 from ringway.domain.simulation import Phone
 from ringway.domain.voice import (
@@ -311,6 +312,25 @@ HAND_WRITTEN: dict[str, Any] = {
     "PhoneOut": {"allOf": [_ref("Phone"), {"required": list(Phone.model_fields)}]},
     "RecipientOut": {"allOf": [_ref("Recipient"), {"required": list(Recipient.model_fields)}]},
     "RecipientList": _by_address("recipients", "RecipientOut"),
+    "FaultOut": {
+        "type": "object",
+        "properties": {
+            "name": _STRING,
+            "match": _ref("Match"),
+            "action": _ref("Action"),
+            "times": _INT,
+            "probability": {"type": "number"},
+            "seed": _INT,
+            "remaining": _INT,
+            "matched": _INT,
+        },
+        "required": ["name", "match", "action", "matched"],
+    },
+    "FaultList": {
+        "type": "object",
+        "properties": {"faults": {"type": "array", "items": _ref("FaultOut")}},
+        "required": ["faults"],
+    },
     "Message": {
         "type": "object",
         "properties": {
@@ -406,8 +426,17 @@ HAND_WRITTEN: dict[str, Any] = {
                         "status": {"anyOf": [_INT, {"type": "null"}]},
                         "latency_ms": {"type": "number"},
                         "response": _STRING,
+                        "injected": _NULLABLE_STRING,
                     },
-                    "required": ["attempt", "at", "outcome", "status", "latency_ms", "response"],
+                    "required": [
+                        "attempt",
+                        "at",
+                        "outcome",
+                        "status",
+                        "latency_ms",
+                        "response",
+                        "injected",
+                    ],
                 },
             },
         },
@@ -961,6 +990,24 @@ def _messaging_paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _fault_paths() -> dict[str, Any]:
+    name = [{"name": "name", "in": "path", "required": True, "schema": _STRING}]
+    return {
+        "/_ringway/faults": {
+            "get": _operation("The account's webhook faults", "200", _ref("FaultList"),
+                              _errors()),
+        },
+        "/_ringway/faults/{name}": {
+            "parameters": name,
+            "get": _operation("A webhook fault", "200", _ref("FaultOut"), _errors("404")),
+            "put": _operation("Set a webhook fault", "200", _ref("FaultOut"),
+                              _errors("400", "413", "415"), body=_ref("FaultSpec")),
+            "delete": _operation("Delete a webhook fault", "204", None,
+                                 _errors("404", accept=False)),
+        },
+    }  # fmt: skip
+
+
 def _conversation_paths() -> dict[str, Any]:
     bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
     body_errors = ("400", "413", "415")
@@ -1062,6 +1109,7 @@ def openapi_document() -> dict[str, Any]:
             (Phone, "validation"),
             (Recipient, "validation"),
             (NewAccount, "validation"),
+            (FaultSpec, "validation"),
         ],
         ref_template=REF,
     )
@@ -1153,6 +1201,7 @@ def openapi_document() -> dict[str, Any]:
             **_voice_paths(),
             **_simulation_paths(),
             **_messaging_paths(),
+            **_fault_paths(),
             **_conversation_paths(),
             "/_ringway/health": {
                 "get": _operation("Health", "200", _ref("Health"), {}, security=[])

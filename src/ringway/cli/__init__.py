@@ -8,6 +8,7 @@ from ringway import __version__
 from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
 from ringway.cli.calls import calls
+from ringway.cli.faults import faults
 from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
 from ringway.cli.messages import deliveries, messages, recipients
@@ -41,3 +42,4 @@ main.add_command(recipients)
 main.add_command(deliveries)
 main.add_command(reset)
 main.add_command(seed)
+main.add_command(faults)

@@ -19,6 +19,7 @@ PHONES = "/_ringway/phones"
 RECIPIENTS = "/_ringway/recipients"
 MESSAGES = "/_ringway/messages"
 DELIVERIES = "/_ringway/deliveries"
+FAULTS = "/_ringway/faults"
 
 
 class RingwayError(Exception):
@@ -384,6 +385,58 @@ class Deliveries:
         return result
 
 
+class Faults:
+    """Faults injected into the account's webhooks, under ``/_ringway/faults``."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def list(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = _call(self._http, "GET", FAULTS)["faults"]
+        return result
+
+    def get(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = _call(self._http, "GET", self._path(name))
+        return result
+
+    def set(
+        self,
+        name: str,
+        action: dict[str, Any],
+        kind: str | None = None,
+        url: str | None = None,
+        times: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Set (or replace) the fault ``name``: ``action`` is ``{"status": 503}``,
+        ``{"delay_ms": 2000}``, ``{"reset": True}`` or ``{"timeout": True}``; it takes requests
+        of ``kind`` (answer, fallback, event, inbound, status, rtc) to URLs matching the glob
+        ``url`` (any, when left out), the next ``times`` of them, or each with
+        ``probability`` (decided by ``seed``), or every one."""
+        body = {"match": _present(kind=kind, url=url), "action": action,
+                **_present(times=times, probability=probability, seed=seed)}  # fmt: skip
+        result: dict[str, Any] = _call(self._http, "PUT", self._path(name), json=body)
+        return result
+
+    def delete(self, name: str) -> None:
+        _call(self._http, "DELETE", self._path(name))
+
+    def clear(self) -> int:
+        """Delete every fault of the account; how many there were."""
+        names = [fault["name"] for fault in self.list()]
+        for name in names:
+            try:
+                self.delete(name)
+            except RingwayError as exc:  # deleted meanwhile
+                if exc.status != 404:
+                    raise
+        return len(names)
+
+    def _path(self, name: str) -> str:
+        return f"{FAULTS}/{quote(name, safe='')}"
+
+
 class Client:
     """``Client("http://127.0.0.1:8000", api_key, api_secret)``; ``verify`` takes a CA path."""
 
@@ -410,6 +463,7 @@ class Client:
         self.recipients = Behaviours(self._http, RECIPIENTS)
         self.messages = Messages(self._http)
         self.deliveries = Deliveries(self._http)
+        self.faults = Faults(self._http)
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", "/_ringway/health")

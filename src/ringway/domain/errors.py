@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
 from typing import Any
 
 ERRORS = "https://developer.nexmo.com/api-errors"
@@ -163,6 +164,45 @@ def throttled(retry_after: int) -> ProblemError:
     )
 
 
+def internal_error() -> ProblemError:
+    return ProblemError(
+        500,
+        f"{ERRORS}#internal-error",
+        "Internal Server Error",
+        "ringway failed to handle the request; the server log has the details",
+    )
+
+
+FORCE_STATUS = "X-Ringway-Force-Status"
+# The errors whose type, title and headers a forced status takes.
+_FORCED = {
+    400: lambda: payload_invalid([]),
+    401: unauthorized,
+    403: lambda: forbidden(""),
+    404: lambda: path_not_found(""),
+    406: lambda: bad_accept(""),
+    413: lambda: too_large(0),
+    415: lambda: bad_content_type(""),
+    429: lambda: throttled(1),
+    431: lambda: header_too_large(0),
+    500: internal_error,
+}
+
+
+def forced(status: int) -> ProblemError:
+    """The error a request asked for with ``X-Ringway-Force-Status`` (400 to 599): the type,
+    title and headers the APIs answer that status with (``Retry-After: 1`` on a 429)."""
+    detail = f"ringway answered {status} because {FORCE_STATUS} asked; nothing was done"
+    known = _FORCED.get(status)
+    if known is not None:
+        return replace(known(), detail=detail)
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "HTTP error"
+    return ProblemError(status, f"{ERRORS}#http-error", title, detail)
+
+
 def header_too_large(limit: int) -> ProblemError:
     return ProblemError(
         431,
@@ -201,3 +241,10 @@ def bad_parameter(label: str) -> LegacyError:
 
 def legacy_unauthorized() -> LegacyError:
     return LegacyError(401, "authentication failed")
+
+
+def legacy_of(error: ProblemError) -> LegacyError:
+    """A problem in the REST APIs' shape (their 401 says only "authentication failed")."""
+    if error.status == 401:
+        return legacy_unauthorized()
+    return LegacyError(error.status, error.title, error.detail, error.headers)

@@ -1,7 +1,8 @@
 """Seed files: accounts with fixed credentials, and for each its applications (fixed ids, the
 shape of the v2 Applications API body, a key from a file or a generated pair), numbers, and
-how its simulated parties behave. TOML, or JSON (by extension, or a file that starts with
-``{``). ``parse_seed`` checks the whole file and names every fault by its path in it, e.g.
+how its simulated parties behave, and faults to inject into its webhooks. TOML, or JSON (by
+extension, or a file that starts with ``{``). ``parse_seed`` checks the whole file and names
+every fault by its path in it, e.g.
 ``accounts[0].applications[1].capabilities.voice.webhooks.answer_url.address``."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import (
 )
 
 from ringway.domain.applications import ApplicationIn, Strict, reason_of
+from ringway.domain.faults import NAME, FaultSpec
 from ringway.domain.messages import Recipient
 from ringway.domain.ncco import MAX_ADDRESS
 from ringway.domain.numbers import NumberType, country_of, normalize_msisdn
@@ -52,6 +54,7 @@ def _api_key(value: str) -> str:
     return value
 
 
+FaultName = Annotated[str, Field(pattern=f"^{NAME.pattern}$")]
 Feature = Literal["VOICE", "SMS", "MMS"]
 
 
@@ -118,8 +121,7 @@ class SeedAccount(Strict):
     numbers: list[SeedNumber] = Field(default_factory=list)
     phones: dict[Address, Phone] = Field(default_factory=dict)  # by address, as the API lists
     recipients: dict[Address, Recipient] = Field(default_factory=dict)
-    # faults: the next section (issue 14) goes here, and is applied in services/seed.py after
-    # phones and recipients.
+    faults: dict[FaultName, FaultSpec] = Field(default_factory=dict)  # by name, as the API sets
 
 
 class Seed(Strict):

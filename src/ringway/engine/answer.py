@@ -13,6 +13,7 @@ from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
 from ringway.engine.webhooks import (
     MAX_RESPONSE_BYTES,
     Attempt,
+    Faults,
     Observer,
     Signer,
     Target,
@@ -37,15 +38,18 @@ async def fetch_ncco(
     signer: Signer | None = None,
     kind: str = "answer",
     observe: Observer | None = None,
+    faults: Faults | None = None,
 ) -> NccoFetch:
-    """For ``kind="event"`` an empty 2xx answer means "carry on": no NCCO, and no fallback."""
-    attempts = await client.deliver(primary, fields, signer)
+    """For ``kind="event"`` an empty 2xx answer means "carry on": no NCCO, and no fallback.
+    The fallback's requests are of the kind ``fallback`` for ``faults``."""
+    attempts = await client.deliver(primary, fields, signer, faults=faults, kind=kind)
     ncco, reason = read_ncco(attempts[-1], empty_ok=kind == "event")
     _show(attempts, observe)
     if ncco is not None or reason is None or fallback is None:
         return NccoFetch(ncco, attempts, reason)
     extra = {"reason": reason, "original_request": {"url": primary.url, "type": kind}}
-    more = await client.deliver(fallback, {**fields, **extra}, signer)
+    more = await client.deliver(fallback, {**fields, **extra}, signer, faults=faults,
+                                kind="fallback")  # fmt: skip
     ncco, reason = read_ncco(more[-1])
     _show(more, observe)
     return NccoFetch(ncco, attempts + more, reason)

@@ -186,8 +186,9 @@ class Orphans:
         attempts: list[Attempt] = []
         for event in events:
             attempts += await self._engine.webhooks.deliver(
-                target, event, hooks.signer if hooks else None
-            )
+                target, event, hooks.signer if hooks else None,
+                faults=self._engine.faults_of(record.account_id),
+            )  # fmt: skip
         return [attempt_view(attempt) for attempt in attempts]
 
 

@@ -17,7 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from ringway.domain.deliveries import DELIVERED, FAILED, PENDING
-from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
+from ringway.domain.faults import DELIVERY_KINDS
+from ringway.engine.webhooks import Attempt, FaultPicker, Signer, Target, WebhookClient
 from ringway.storage.database import Database
 from ringway.storage.deliveries import (
     Delivery,
@@ -70,6 +71,7 @@ class Outbox:
         schedule: Schedule,
         batch: int = 64,
         poll: float = 0.25,
+        faults: FaultPicker | None = None,
     ) -> None:
         self._deliveries = deliveries
         self._db = db
@@ -78,6 +80,7 @@ class Outbox:
         self.schedule = schedule
         self._batch = batch
         self._poll = poll
+        self._faults = faults  # (account, kind, url): the fault to inject into an attempt
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -143,13 +146,17 @@ class Outbox:
         signer = await self._signer(delivery) if delivery.signed else None
         target = self.schedule.target(delivery)
         started = time.perf_counter()
+        fault, extra = None, {DELIVERY_HEADER: delivery.uuid}
         try:
-            attempt = await self._webhooks.exchange(
-                target, delivery.body, signer, number, extra={DELIVERY_HEADER: delivery.uuid}
-            )
+            if self._faults is not None:
+                kind = DELIVERY_KINDS[delivery.kind]
+                fault = await self._faults(delivery.account_id, kind, delivery.url)
+            attempt = await self._webhooks.exchange(target, delivery.body, signer, number, extra,
+                                                    fault)  # fmt: skip
         except asyncio.CancelledError:  # the server is stopping: say so, and send it again soon
             cut = Attempt(target.url, target.method, number, {}, b"", outcome="interrupted",
-                          latency_ms=(time.perf_counter() - started) * 1000)  # fmt: skip
+                          latency_ms=(time.perf_counter() - started) * 1000,
+                          injected=fault.name if fault else None)  # fmt: skip
             await self._record(delivery, cut, PENDING, utcnow())
             raise
         now = utcnow()
@@ -167,5 +174,6 @@ class Outbox:
             delivery.id, attempt.attempt, utcnow(), attempt.outcome, attempt.status,
             attempt.latency_ms,
             attempt.response_body[:RESPONSE_KEPT].decode("utf-8", "replace").replace("\x00", ""),
+            attempt.injected,
         )  # fmt: skip
         await self._db.run(self._deliveries.finish, delivery, record, state, next_at)

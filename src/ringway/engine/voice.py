@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import uuid
 import wave
@@ -23,7 +24,7 @@ from ringway.engine.journal import Journal
 from ringway.engine.recordings import Recordings
 from ringway.engine.runner import drive
 from ringway.engine.session import CallLeg, Hooks, Session
-from ringway.engine.webhooks import Attempt, Signer, Target, WebhookClient
+from ringway.engine.webhooks import Attempt, FaultPicker, Faults, Signer, Target, WebhookClient
 from ringway.storage.ids import ordered_uuid
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
@@ -72,8 +73,10 @@ class VoiceEngine:
         public_url: Callable[[], str],
         setups: int,
         owner: str = "",
+        faults: FaultPicker | None = None,
     ) -> None:
         self.owner = owner  # the id of this process, on the calls it runs
+        self.faults = faults  # (account, kind, url): the fault to inject into a request
         self.webhooks = webhooks
         self.journal = journal
         self.recordings = recordings
@@ -419,7 +422,8 @@ class VoiceEngine:
         if target is None:
             leg.note("event", purpose=purpose, body=fields, sent=False)
             return
-        await self.webhooks.deliver(target, fields, leg.hooks.signer, self._observer(leg, purpose))
+        await self.webhooks.deliver(target, fields, leg.hooks.signer, self._observer(leg, purpose),
+                                    self.faults_of(leg.session.account_id))  # fmt: skip
 
     async def ask(
         self, leg: CallLeg, purpose: str, target: Target, fields: dict[str, Any]
@@ -431,10 +435,15 @@ class VoiceEngine:
         self, leg: CallLeg, purpose: str, target: Target, fields: dict[str, Any], kind: str
     ) -> NccoFetch:
         result = await fetch_ncco(self.webhooks, target, leg.hooks.fallback, fields,
-                                  leg.hooks.signer, kind, self._observer(leg, purpose))  # fmt: skip
+                                  leg.hooks.signer, kind, self._observer(leg, purpose),
+                                  self.faults_of(leg.session.account_id))  # fmt: skip
         if result.ncco is None and result.reason:
             leg.note("error", purpose=purpose, reason=result.reason)
         return result
+
+    def faults_of(self, account_id: str) -> Faults | None:
+        """What picks the faults to inject into the account's requests."""
+        return None if self.faults is None else functools.partial(self.faults, account_id)
 
     def _observer(self, leg: CallLeg, purpose: str) -> Callable[[Attempt], None]:
         def observe(attempt: Attempt) -> None:
@@ -444,7 +453,8 @@ class VoiceEngine:
 
     async def audio_length(self, leg: CallLeg, url: str) -> float:
         """Seconds of audio at ``url``: from a WAV header, else guessed as 128 kbit/s MP3."""
-        attempt = await self.webhooks.send(Target(url, "GET"), {}, None, 1)
+        attempt = await self.webhooks.send(Target(url, "GET"), {}, None, 1,
+                                           self.faults_of(leg.session.account_id))  # fmt: skip
         self._observer(leg, "stream")(attempt)
         if not attempt.succeeded:
             return 0.0
@@ -642,4 +652,5 @@ def attempt_view(attempt: Attempt) -> dict[str, Any]:
         "outcome": attempt.outcome,
         "latency_ms": round(attempt.latency_ms, 2),
         "response": attempt.response_body[:65_536].decode("utf-8", "replace"),
+        **({"injected": attempt.injected} if attempt.injected else {}),
     }

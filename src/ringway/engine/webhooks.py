@@ -1,21 +1,25 @@
 """Webhook requests as the platform makes them (wire §5): timeouts from the application's
 webhook settings (their sum bounds each attempt), one more attempt on a connect or read
 timeout, a reset connection, or HTTP 429/503/504, and none on anything else; answers read
-whole up to 256 KiB; every attempt recorded for the delivery log."""
+whole up to 256 KiB; every attempt recorded for the delivery log. An injected fault makes an
+attempt end as the real failure would (see ``domain/faults``)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ipaddress
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
 import orjson
 from yarl import URL
+
+from ringway.domain.faults import Action, Fault
 
 RETRYABLE_STATUSES = frozenset({429, 503, 504})
 MAX_RESPONSE_BYTES = 256 * 1024
@@ -47,6 +51,7 @@ class Attempt:
     latency_ms: float = 0.0
     retryable: bool = False
     oversized: bool = False  # the answer went on past MAX_RESPONSE_BYTES (the rest unread)
+    injected: str | None = None  # the name of the fault injected into it
     started_at: float = field(default_factory=time.time)
 
     @property
@@ -56,6 +61,10 @@ class Attempt:
 
 Signer = Callable[[bytes], str]
 Observer = Callable[[Attempt], None]
+# The fault to inject into a request of a kind (answer, fallback, event…) to a URL, if any;
+# ``FaultPicker`` takes the account first.
+Faults = Callable[[str, str], Awaitable[Fault | None]]
+FaultPicker = Callable[[str, str, str], Awaitable[Fault | None]]
 
 
 class WebhookBlocked(OSError):
@@ -127,27 +136,39 @@ class WebhookClient:
         fields: dict[str, Any],
         signer: Signer | None = None,
         observe: Observer | None = None,
+        faults: Faults | None = None,
+        kind: str = "event",
     ) -> list[Attempt]:
         """Send, and send once more after a retryable failure; every attempt is returned, and
-        handed to ``observe`` as it completes."""
+        handed to ``observe`` as it completes. Each attempt is a request of ``kind`` that
+        ``faults`` may inject a fault into."""
         attempts: list[Attempt] = []
         while not attempts or (attempts[-1].retryable and len(attempts) < 2):
-            attempts.append(await self.send(target, fields, signer, len(attempts) + 1))
+            number = len(attempts) + 1
+            attempts.append(await self.send(target, fields, signer, number, faults, kind))
             if observe is not None:
                 observe(attempts[-1])
         return attempts
 
     async def send(
-        self, target: Target, fields: dict[str, Any], signer: Signer | None, number: int
+        self,
+        target: Target,
+        fields: dict[str, Any],
+        signer: Signer | None,
+        number: int,
+        faults: Faults | None = None,
+        kind: str = "event",
     ) -> Attempt:
-        """One request carrying ``fields``: as the query of a GET, else as a JSON body."""
+        """One request carrying ``fields``: as the query of a GET, else as a JSON body (a
+        fault's URL glob is matched against the URL without the fields)."""
+        fault = await faults(kind, target.url) if faults is not None else None
         if target.method.upper() == "GET":
             try:
                 url = str(URL(target.url).extend_query(_query(fields)))
             except ValueError:  # a host name no request can be made to (UnicodeError)
                 return Attempt(target.url, "GET", number, {}, b"", outcome="invalid-url")
-            return await self.exchange(replace(target, url=url), b"", signer, number)
-        return await self.exchange(target, orjson.dumps(fields), signer, number)
+            return await self.exchange(replace(target, url=url), b"", signer, number, fault=fault)
+        return await self.exchange(target, orjson.dumps(fields), signer, number, fault=fault)
 
     async def exchange(
         self,
@@ -156,9 +177,11 @@ class WebhookClient:
         signer: Signer | None,
         number: int,
         extra: dict[str, str] | None = None,
+        fault: Fault | None = None,
     ) -> Attempt:
         """One request with exactly ``body`` (JSON) and any ``extra`` headers, to the URL as
-        given (a GET's fields already in its query, so that the log shows what was sent)."""
+        given (a GET's fields already in its query, so that the log shows what was sent), or
+        what ``fault`` makes of it."""
         method = target.method.upper()
         headers = {"User-Agent": "ringway", "Accept": "application/json"}
         if method != "GET":
@@ -169,17 +192,26 @@ class WebhookClient:
             headers["Authorization"] = f"Bearer {signer(body)}"
         attempt = Attempt(target.url, method, number, headers, body)
         started = time.perf_counter()
+        sent: Target | None = target
+        if fault is not None:
+            attempt.injected = fault.name
+            sent = await _inject(attempt, target, fault.action)
+        if sent is not None:
+            await self._request(attempt, sent)
+        attempt.latency_ms = (time.perf_counter() - started) * 1000
+        return attempt
+
+    async def _request(self, attempt: Attempt, target: Target) -> None:
+        """Send the attempt's request, and note what came of it."""
         try:
             timeout = _timeout(target.connect_timeout_ms, target.socket_timeout_ms)
             async with self._client().request(
-                method, target.url, data=body or None, headers=headers,
-                timeout=timeout, allow_redirects=False,
+                attempt.method, target.url, data=attempt.request_body or None,
+                headers=attempt.request_headers, timeout=timeout, allow_redirects=False,
             ) as response:  # fmt: skip
                 attempt.status = response.status
                 attempt.response_body, attempt.oversized = await _read_capped(response)
-            if not 200 <= response.status < 300:
-                attempt.outcome = f"http-{response.status}"
-                attempt.retryable = response.status in RETRYABLE_STATUSES
+            _answered(attempt, response.status)
         except aiohttp.ConnectionTimeoutError:
             attempt.outcome, attempt.retryable = "connect-timeout", True
         except (TimeoutError, aiohttp.SocketTimeoutError):
@@ -197,8 +229,32 @@ class WebhookClient:
             attempt.outcome = "invalid-url"
         except aiohttp.ClientError as exc:
             attempt.outcome = f"error: {exc.__class__.__name__}"
-        attempt.latency_ms = (time.perf_counter() - started) * 1000
-        return attempt
+
+
+def _answered(attempt: Attempt, status: int) -> None:
+    attempt.status = status
+    if not 200 <= status < 300:
+        attempt.outcome = f"http-{status}"
+        attempt.retryable = status in RETRYABLE_STATUSES
+
+
+async def _inject(attempt: Attempt, target: Target, action: Action) -> Target | None:
+    """Apply a fault's action: settle the attempt as the real failure would end it (``None``:
+    nothing is sent), or wait out a delay and give the target to send to. A delay counts
+    against the socket timeout, as a slow network's would: one past it is a read timeout."""
+    if action.status is not None:
+        _answered(attempt, action.status)
+        return None
+    if action.reset:
+        attempt.outcome, attempt.retryable = "reset", True
+        return None
+    read_ms = target.socket_timeout_ms
+    wait_ms = read_ms if action.timeout else min(action.delay_ms or 0, read_ms)
+    await asyncio.sleep(wait_ms / 1000)
+    if wait_ms >= read_ms:
+        attempt.outcome, attempt.retryable = "read-timeout", True
+        return None
+    return replace(target, socket_timeout_ms=read_ms - wait_ms)
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:

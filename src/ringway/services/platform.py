@@ -22,6 +22,7 @@ from ringway.services.applications import ApplicationService
 from ringway.services.calls import CallService
 from ringway.services.conversations import ConversationService
 from ringway.services.deliveries import DeliveryService
+from ringway.services.faults import FaultService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
 from ringway.services.reset import ResetService
@@ -32,6 +33,7 @@ from ringway.storage.calls import CallRepository
 from ringway.storage.conversations import ConversationRepository
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository
+from ringway.storage.faults import FaultRepository
 from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.processes import ProcessRepository
@@ -57,6 +59,7 @@ class Platform:
     messages: MessageService
     conversations: ConversationService
     resets: ResetService
+    faults: FaultService
     _relay: asyncio.Task[None] | None = None
     _pruner: Pruner | None = None
     _orphans: Orphans | None = None
@@ -101,6 +104,7 @@ class Platform:
                                     number_repository, application_repository, deliveries),
             conversations=conversations,
             resets=ResetService(db, calls, AccountData(db)),
+            faults=FaultService(db, FaultRepository(db, cache)),
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:
@@ -119,6 +123,7 @@ class Platform:
             lambda: self.settings.public_url.rstrip("/"),
             self.settings.call_setups,
             str(uuid.uuid4()),
+            self.faults.pick,
         )
         self.calls.engine = engine
         processes = ProcessRepository(self.db)
@@ -129,7 +134,7 @@ class Platform:
         schedule = Schedule(self.settings.retry_delays, self.settings.delivery_give_up,
                             self.settings.delivery_lease)  # fmt: skip
         outbox = Outbox(self.deliveries.repository, self.db, webhooks, self.deliveries.signer,
-                        schedule)  # fmt: skip
+                        schedule, faults=self.faults.pick)  # fmt: skip
         outbox.start()
         self.deliveries.outbox = outbox
         if self.settings.retention:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ringway.domain.applications import KeysIn, capabilities_dump
 from ringway.domain.errors import LegacyError, ProblemError
+from ringway.domain.faults import FaultSpec
 from ringway.domain.numbers import NumberRange
 from ringway.domain.seed import (
     Seed,
@@ -54,7 +55,7 @@ COST = "1.00"  # the monthly cost of a number a seed adds to the inventory
 class Applied:
     """What became of one thing the file names."""
 
-    kind: Literal["account", "application", "number", "phone", "recipient"]
+    kind: Literal["account", "application", "number", "phone", "recipient", "fault"]
     account: str  # the api_key of the account it belongs to
     name: str  # the api_key, application id, msisdn or address
     action: Action
@@ -206,7 +207,8 @@ class _Applier:
                 for kind, behaviours, store in parties:
                     self._where = f"accounts[{i}].{kind}s"
                     self._parties(kind, account.api_key, account_id, behaviours, store)
-                # faults (issue 14) are applied here, once the file has them.
+                self._where = f"accounts[{i}].faults"
+                self._faults(account.api_key, account_id, account.faults)
         except (AccountError, LegacyError, ProblemError) as exc:  # another writer got there first
             raise SeedError(str(self._file), [SeedProblem(self._where, str(exc))]) from exc
         return self._result
@@ -274,6 +276,21 @@ class _Applier:
             numbers.link(account_id, country, number.msisdn, number.app_id)
             action = "created" if action == "created" else "updated"
         self._note("number", api_key, number.msisdn, action)
+
+    def _faults(self, api_key: str, account_id: str, wanted: dict[str, FaultSpec]) -> None:
+        """Each fault as the file says; one already set alike (with any seed, when the file
+        gives none) is kept with its counts."""
+        faults = self._platform.faults
+        stored = {fault.name: fault.model_dump(include=set(FaultSpec.model_fields))
+                  for fault in faults.list(account_id)}  # fmt: skip
+        for name, spec in wanted.items():
+            given = spec.model_dump(exclude={"seed"} if spec.seed is None else set())
+            have = stored.get(name)
+            action: Action = "kept"
+            if have is None or {k: have[k] for k in given} != given:
+                faults.put(account_id, name, spec)
+                action = "updated" if have is not None else "created"
+            self._note("fault", api_key, name, action)
 
     def _parties(
         self, kind: str, api_key: str, account_id: str, behaviours: dict[str, Any],

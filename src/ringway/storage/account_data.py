@@ -1,8 +1,8 @@
 """Everything an account holds but its credentials: what a reset wipes, in one transaction.
 
 ``WIPED`` lists each table with the rows of an account it holds, children before parents (so
-no foreign key is relied on to cascade). A table added later (faults, say) that holds an
-account's rows is one more line: ``(faults, _owned(faults)),``. Numbers are not deleted but
+no foreign key is relied on to cascade); a table added later that holds an account's rows is
+one more line. Numbers are not deleted but
 put back on sale (``release``), before the applications they may be linked to go.
 """
 
@@ -22,6 +22,7 @@ from ringway.storage.tables import (
     calls,
     deliveries,
     delivery_attempts,
+    faults,
     messages,
     numbers,
     phones,
@@ -73,6 +74,7 @@ WIPED: tuple[tuple[sa.Table, Where], ...] = (
     (rtc_users, _of_apps(rtc_users)),
     (phones, _owned(phones)),
     (recipients, _owned(recipients)),
+    (faults, _owned(faults)),
     (numbers, lambda account_id: numbers.c.account_id == account_id),  # released, not deleted
     (applications, _owned(applications)),
 )  # fmt: skip

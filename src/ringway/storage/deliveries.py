@@ -67,6 +67,7 @@ class DeliveryAttempt:
     status: int | None
     latency_ms: float
     response_body: str
+    injected: str | None = None  # the name of the fault injected into it
 
 
 class DeliveryRepository:

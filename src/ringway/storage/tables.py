@@ -176,6 +176,7 @@ delivery_attempts = sa.Table(
     sa.Column("status", sa.Integer),
     sa.Column("latency_ms", sa.Float, nullable=False),
     sa.Column("response_body", sa.Text, nullable=False),
+    sa.Column("injected", sa.String(64)),  # the name of the fault injected, if one was
 )
 
 recipients = sa.Table(
@@ -311,4 +312,20 @@ dashboard_sessions = sa.Table(
     ),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+faults = sa.Table(
+    "faults",
+    metadata,
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("remaining", sa.Integer),  # of its ``times``; NULL: no limit
+    sa.Column("matched", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
