@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.servers import RINGWAY
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # What a test suite in another language would do: read the environment, trust the CA, use the
 # account, and exit with a status of its own.
@@ -46,6 +49,24 @@ def test_a_pytest_suite_run_inside_uses_that_server(tmp_path: Path) -> None:
                       cwd=tmp_path)  # fmt: skip
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "1 passed" in ran.stdout
+
+
+SEEDED = """
+import os, httpx
+env = os.environ
+assert env["VONAGE_API_KEY"] == "5eed0001"  # the seed file's first account
+app = env["RINGWAY_APP_IVR_ID"]
+assert open(env["RINGWAY_APP_IVR_PRIVATE_KEY_FILE"]).read().startswith("-----BEGIN")
+auth = (env["VONAGE_API_KEY"], env["VONAGE_API_SECRET"])
+answer = httpx.get(env["RINGWAY_URL"] + "/v2/applications/" + app, auth=auth)
+assert answer.status_code == 200 and answer.json()["name"] == "IVR", answer.text
+"""
+
+
+def test_a_seeded_run_names_the_seeded_account_and_applications(tmp_path: Path) -> None:
+    seed = Path(shutil.copy(EXAMPLES / "seed.toml", tmp_path / "seed.toml"))
+    ran = ringway_run("--seed", str(seed), "--", sys.executable, "-c", SEEDED)
+    assert ran.returncode == 0, ran.stderr
 
 
 def test_an_unknown_command_is_a_clear_error() -> None:
