@@ -200,7 +200,7 @@ def test_a_reset_or_timeout_fails_as_the_real_one_and_is_retried(
     assert (first["outcome"], first["status"], first["injected"]) == (outcome, None, "cut")
     assert (second["outcome"], "injected" in second) == ("ok", False)
     if action == "timeout":  # after the answer URL's socket timeout (1 s), as a real one
-        assert 1000 <= first["latency_ms"] < 1500
+        assert 990 <= first["latency_ms"] < 1500  # (the clocks differ by a few µs)
     assert len(phone.on("/answer")) == 1
     assert phone.on("/fallback") == []
 
@@ -211,7 +211,7 @@ def test_a_delay_sends_the_request_late(phone: Phoned) -> None:
     timeline = phone.call()
     (answer,) = requests(timeline, "answer")
     assert (answer["outcome"], answer["injected"]) == ("ok", "slow")
-    assert answer["latency_ms"] >= 400
+    assert answer["latency_ms"] >= 390
     assert len(phone.on("/answer")) == 1 and time.monotonic() - started >= 0.4
 
 
@@ -221,13 +221,13 @@ def test_a_delay_past_the_socket_timeout_is_a_read_timeout() -> None:
         try:
             async with receiver() as rec:
                 target = Target(rec.answer("/x"), "POST", 300, 300)
-                late = Fault(name="late", action=Action(delay_ms=500))
+                late = Fault(name="late", action=Action(delay_ms=3000))
                 attempt = await webhooks.exchange(target, b"{}", None, 1, fault=late)
                 assert (attempt.outcome, attempt.retryable) == ("read-timeout", True)
-                assert 300 <= attempt.latency_ms < 450
+                assert 290 <= attempt.latency_ms < 2000  # cut at the timeout, not the delay
                 fine = Fault(name="fine", action=Action(delay_ms=100))
                 attempt = await webhooks.exchange(target, b"{}", None, 1, fault=fine)
-                assert attempt.outcome == "ok" and attempt.latency_ms >= 100
+                assert attempt.outcome == "ok" and attempt.latency_ms >= 90
                 assert len(rec.on("/x")) == 1  # only the one that arrived in time was sent
         finally:
             await webhooks.close()

@@ -39,7 +39,8 @@ def test_python_sdk_example_over_tls(tls_server: LiveServer) -> None:
         assert line.lower() in output.lower()
 
 
-def test_node_sdk_example(server: LiveServer) -> None:
+def node_example() -> tuple[str, Path]:
+    """``node`` and the Node example's folder, its packages installed (skip without Node)."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         pytest.skip("Node.js and npm are not installed on this machine")
@@ -52,6 +53,11 @@ def test_node_sdk_example(server: LiveServer) -> None:
             capture_output=True,
             timeout=300,
         )
+    return node, folder
+
+
+def test_node_sdk_example(server: LiveServer) -> None:
+    node, folder = node_example()
     credentials = server.account()
     output = run_example(
         [node, "applications.mjs"],
@@ -65,3 +71,13 @@ def test_node_sdk_example(server: LiveServer) -> None:
     for line in EXPECTED:
         assert line in output
     assert "renamed to: node example, renamed" in output
+
+
+def test_a_node_test_suite_runs_through_ringway_run() -> None:
+    node, folder = node_example()
+    output = run_example(
+        [sys.executable, "-m", "ringway.cli", "run", "--", node, "--test", "greeting.test.mjs"],
+        {},
+        folder,
+    )
+    assert "# pass 1" in output and "# fail 0" in output

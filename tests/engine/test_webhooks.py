@@ -327,7 +327,7 @@ def test_a_server_that_drips_its_answer_times_out_at_the_attempts_deadline() -> 
             target = Target(url + "/answer", "GET", connect_timeout_ms=300, socket_timeout_ms=500)
             result = await fetch_ncco(client, target, None, FIELDS)
         assert [a.outcome for a in result.attempts] == ["read-timeout", "read-timeout"]
-        assert all(a.latency_ms < 800 + 300 for a in result.attempts)
+        assert all(a.latency_ms < 2500 for a in result.attempts)  # not the 5 s it drips
 
     run(test)
 

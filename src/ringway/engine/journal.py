@@ -119,6 +119,7 @@ class Journal:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._soon.wait(), self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._soon.wait()
             self._soon.clear()
             await self.flush()

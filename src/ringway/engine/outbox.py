@@ -115,8 +115,11 @@ class Outbox:
                 log.exception("could not send deliveries")
                 claimed = 0
             if not claimed:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+                # meets the event being set, and stop() then waited for this loop forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll)
+                    async with asyncio.timeout(self._poll):
+                        await self._wake.wait()
                 self._wake.clear()
 
     async def send_due(self) -> int:
