@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import socket
 import ssl
 import threading
@@ -67,11 +68,23 @@ def postgres_schema_url() -> Iterator[object]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once a session (and so proved to migrate), copied for each
+    test: migrating a fresh file costs ~150 ms, a copy ~1 ms."""
+    path = tmp_path_factory.mktemp("template") / "ringway.db"
+    Platform.open(Settings(data_dir=path.parent, database_url=f"sqlite:///{path}",
+                           key_pool_size=0)).close()  # fmt: skip
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each storage-touching test runs once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'ringway.db'}"
+        path = tmp_path / "ringway.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     make = request.getfixturevalue("postgres_schema_url")
     return str(make())
 

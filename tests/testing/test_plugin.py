@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,22 @@ def test_the_readmes_example_passes(pytester: pytest.Pytester) -> None:
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     pytester.makepyfile(test_readme=example)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.postgres
+def test_the_started_server_can_run_on_postgresql(
+    pytester: pytest.Pytester, postgres_schema_url: Callable[[], str]
+) -> None:
+    pytester.makepyfile(test_user='''
+def test_an_application_is_stored(ringway_server, ringway):
+    made = ringway.create_application(name="on postgres")
+    assert ringway.client.applications.get(made.id).name == "on postgres"
+    assert not list(ringway_server.data_dir.glob("*.db"))  # no SQLite file was made
+''')  # fmt: skip
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--ringway-database-url", postgres_schema_url()
+    )
+    result.assert_outcomes(passed=1)
 
 
 def test_a_running_server_is_used_by_its_url(tmp_path: Path) -> None:
