@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from vonage_jwt import JwtClient
 
 from ringway.cli import main
-from ringway.security.jwt import mint
+from ringway.security.jwt import LEEWAY, VerifiedTokens, mint
 from ringway.security.keys import generate_key_pair
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
@@ -199,6 +199,29 @@ def test_a_token_for_a_deleted_application_is_401(
     assert calls(token).status_code == 200
     assert owner.delete(f"/v2/applications/{app.id}").status_code == 204
     rejected(calls(token), "application")
+
+
+def test_a_token_seen_before_is_refused_once_its_applications_key_is_replaced(
+    app: App, owner: httpx.Client, calls: Any
+) -> None:
+    token = signed(app)
+    assert [calls(token).status_code for _ in range(3)] == [200, 200, 200]
+    replacement = generate_key_pair()
+    replaced = owner.put(f"/v2/applications/{app.id}", json={
+        "name": "jwt", "keys": {"public_key": replacement.public_pem}})  # fmt: skip
+    assert replaced.status_code == 200, replaced.text
+    rejected(calls(token), "signature")  # not taken from what was verified before
+    assert calls(signed(App(app.id, replacement.private_pem, ""))).status_code == 200
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
+    tokens = VerifiedTokens(max_entries=2)
+    tokens.put("t1", "app", "pem", {"exp": 1000})
+    assert tokens.get("t1", 1000 + LEEWAY - 1) is not None
+    assert tokens.get("t1", 1000 + LEEWAY) is None
+    for name in ("t2", "t3", "t4"):  # bounded: full, it starts again
+        tokens.put(name, "app", "pem", {"exp": 10**10})
+    assert [tokens.get(n, 0) is not None for n in ("t2", "t3", "t4")] == [False, False, True]
 
 
 def test_a_token_signed_by_another_key_is_401(app: App, calls: Any) -> None:

@@ -15,7 +15,7 @@ from ringway.engine.recordings import Recordings
 from ringway.engine.retention import Pruner
 from ringway.engine.voice import VoiceEngine
 from ringway.engine.webhooks import WebhookClient
-from ringway.security.jwt import PublicKeyCache
+from ringway.security.jwt import PublicKeyCache, VerifiedTokens
 from ringway.security.keys import KeyPool
 from ringway.services.accounts import AccountService
 from ringway.services.applications import ApplicationService
@@ -54,6 +54,7 @@ class Platform:
     applications: ApplicationService
     numbers: NumberService
     public_keys: PublicKeyCache
+    tokens: VerifiedTokens
     calls: CallService
     deliveries: DeliveryService
     messages: MessageService
@@ -98,6 +99,7 @@ class Platform:
             applications=ApplicationService(application_repository, key_pool),
             numbers=numbers,
             public_keys=PublicKeyCache(),
+            tokens=VerifiedTokens(),
             calls=calls,
             deliveries=deliveries,
             messages=MessageService(db, MessageRepository(db, delivery_repository),
