@@ -500,6 +500,26 @@ def test_date_filters_mean_the_same_moment_whatever_the_utc_offset(voice: Voice)
 # -- live control -----------------------------------------------------------------------------
 
 
+def test_talk_and_stream_take_levels_written_as_strings(live: Voice) -> None:
+    """The Node SDK sends `level` (and the like) as strings; the platform takes both spellings."""
+    to = callee()
+    live.phone(to, answer_after=0)
+    audio = live.hooks.answer("/audio.wav", Reply(body=wav(1.0)))
+    uuid = live.call(to, [{"action": "wait", "timeout": 600}])["uuid"]
+    eventually(lambda: "answered" in live.statuses(uuid), what="the call to be answered")
+
+    talk = live.api("PUT", f"/v1/calls/{uuid}/talk", json={
+        "text": "Please hold", "level": "0.4", "loop": "0", "voice_name": "Amy"})  # fmt: skip
+    assert talk.status_code == 200, talk.text
+    stream = live.api("PUT", f"/v1/calls/{uuid}/stream",
+                      json={"stream_url": [audio], "level": "-0.5", "loop": "2"})  # fmt: skip
+    assert stream.status_code == 200, stream.text
+    for body in ({"text": "Hi", "level": "2"}, {"text": "Hi", "level": "loud"},
+                 {"text": "Hi", "level": "NaN"}):  # fmt: skip
+        assert list(invalid(live.api("PUT", f"/v1/calls/{uuid}/talk", json=body))) == ["level"]
+    assert live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"}).status_code == 204
+
+
 def test_live_control_of_a_running_call(live: Voice) -> None:
     to = callee()
     live.phone(to, answer_after=0)  # answers at once and never hangs up

@@ -64,6 +64,21 @@ def test_defaults_are_filled_in() -> None:
     assert isinstance(connect, Connect) and connect.timeout == 60
 
 
+def test_values_written_as_strings_and_nulls_read_as_the_platform_reads_them() -> None:
+    """Vonage's own snippets send `"beepStart": "true"` and `"endOnSilence": "3"`."""
+    record, room, talk = parse_ncco([
+        {"action": "record", "beepStart": "true", "endOnSilence": "3", "channels": "1",
+         "eventUrl": None},
+        {"action": "conversation", "name": "room", "record": "TRUE", "startOnEnter": "false",
+         "canHear": None},
+        {"action": "talk", "text": "Hi", "level": "-0.4", "loop": " 2 ", "voice_name": "Amy"},
+    ])  # fmt: skip
+    assert (record.beepStart, record.endOnSilence, record.channels, record.eventUrl) == (
+        True, 3, 1, None)  # fmt: skip
+    assert (room.record, room.startOnEnter, room.canHear) == (True, False, None)
+    assert (talk.level, talk.loop, talk.voice_name) == (-0.4, 2, "Amy")
+
+
 INVALID: list[tuple[Any, str]] = [
     ({"action": "talk"}, "[0].text: Field required"),
     ({"action": "talk", "text": "x" * 1501}, "longer than 1500"),
@@ -87,6 +102,9 @@ INVALID: list[tuple[Any, str]] = [
     ({"action": "conversation"}, "[0].name: Field required"),
     ({"action": "conversation", "name": "r", "mute": True, "canSpeak": []}, "mute cannot"),
     ({"action": "conversation", "name": "r", "record": "yes"}, "[0].record"),
+    ({"action": "record", "endOnSilence": "3.5"}, "[0].endOnSilence"),
+    ({"action": "talk", "text": "x", "level": "inf"}, "[0].level"),
+    ({"action": "talk", "text": "x", "loop": "many"}, "[0].loop"),
     ({"action": "connect"}, "[0].endpoint: Field required"),
     ({"action": "connect", "endpoint": [{"type": "pigeon"}]}, "[0].endpoint[0]: Input tag"),
     ({"action": "connect", "endpoint": [{"type": "phone", "number": "07700"}]}, "number"),

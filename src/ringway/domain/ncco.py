@@ -12,8 +12,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictBool,
-    StrictInt,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -21,10 +19,11 @@ from pydantic import (
 
 from ringway.domain.applications import WebhookAddress
 from ringway.domain.errors import InvalidParameter, payload_invalid
+from ringway.domain.lenient import TextBool, TextFloat, TextInt, without_nulls
 
 Url = Annotated[list[WebhookAddress], Field(min_length=1, max_length=1)]
 Method = Literal["GET", "POST"]
-Number = Annotated[float, Field(allow_inf_nan=False)]
+Number = Annotated[TextFloat, Field(allow_inf_nan=False)]
 MAX_TALK_TEXT = 1500
 MAX_ADDRESS = 255  # what a call's address can hold
 
@@ -32,16 +31,23 @@ MAX_ADDRESS = 255  # what a call's address can hold
 class Action(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls(cls, data: Any) -> Any:
+        return without_nulls(data)
+
 
 class Talk(Action):
     action: Literal["talk"]
     text: str = Field(min_length=1)
-    bargeIn: StrictBool = False
-    loop: StrictInt = Field(default=1, ge=0, le=100, description="0 repeats until interrupted.")
+    bargeIn: TextBool = False
+    loop: TextInt = Field(default=1, ge=0, le=100, description="0 repeats until interrupted.")
     level: Number = Field(default=0, ge=-1, le=1)
     language: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-    style: StrictInt = Field(default=0, ge=0)
-    premium: StrictBool = False
+    style: TextInt = Field(default=0, ge=0)
+    premium: TextBool = False
+    voice_name: str | None = Field(default=None, max_length=64, description="Deprecated: "
+                                   "language and style say the same.")  # fmt: skip
 
     @model_validator(mode="after")
     def _text_length(self) -> Talk:
@@ -54,14 +60,14 @@ class Stream(Action):
     action: Literal["stream"]
     streamUrl: Url
     level: Number = Field(default=0, ge=-1, le=1)
-    bargeIn: StrictBool = False
-    loop: StrictInt = Field(default=1, ge=0, le=100)
+    bargeIn: TextBool = False
+    loop: TextInt = Field(default=1, ge=0, le=100)
 
 
 class Dtmf(Action):
     timeOut: Number = Field(default=3, ge=0, le=10)
-    maxDigits: StrictInt = Field(default=4, ge=1, le=20)
-    submitOnHash: StrictBool = False
+    maxDigits: TextInt = Field(default=4, ge=1, le=20)
+    submitOnHash: TextBool = False
 
 
 class Speech(Action):
@@ -71,8 +77,8 @@ class Speech(Action):
     context: list[str] = Field(default_factory=list)
     startTimeout: Number = Field(default=10, ge=1, le=60)
     maxDuration: Number = Field(default=60, ge=1, le=60)
-    saveAudio: StrictBool = False
-    sensitivity: StrictInt | None = Field(default=None, ge=0, le=100)
+    saveAudio: TextBool = False
+    sensitivity: TextInt | None = Field(default=None, ge=0, le=100)
 
 
 class Input(Action):
@@ -98,11 +104,11 @@ class Record(Action):
     action: Literal["record"]
     format: Literal["mp3", "wav", "ogg"] = "mp3"
     split: Literal["conversation"] | None = None
-    channels: StrictInt = Field(default=1, ge=1, le=32)
-    endOnSilence: StrictInt | None = Field(default=None, ge=3, le=10)
+    channels: TextInt = Field(default=1, ge=1, le=32)
+    endOnSilence: TextInt | None = Field(default=None, ge=3, le=10)
     endOnKey: Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"] | None = None
-    timeOut: StrictInt = Field(default=7200, ge=3, le=7200)
-    beepStart: StrictBool = False
+    timeOut: TextInt = Field(default=7200, ge=3, le=7200)
+    beepStart: TextBool = False
     eventUrl: Url | None = None
     eventMethod: Method = "POST"
     transcription: dict[str, Any] | None = None
@@ -118,12 +124,12 @@ class Conversation(Action):
     action: Literal["conversation"]
     name: str = Field(min_length=1, max_length=255)
     musicOnHoldUrl: Url | None = None
-    startOnEnter: StrictBool = True
-    endOnExit: StrictBool = False
-    record: StrictBool = False
+    startOnEnter: TextBool = True
+    endOnExit: TextBool = False
+    record: TextBool = False
     canSpeak: list[str] | None = None
     canHear: list[str] | None = None
-    mute: StrictBool = False
+    mute: TextBool = False
     eventUrl: Url | None = None
     eventMethod: Method = "POST"
     transcription: dict[str, Any] | None = None
@@ -189,7 +195,7 @@ Endpoint = Annotated[
 class AdvancedMachineDetection(Action):
     behavior: Literal["continue", "hangup"] = "continue"
     mode: Literal["default", "detect", "detect_beep"] = "detect"
-    beep_timeout: StrictInt = Field(default=45, ge=45, le=120)
+    beep_timeout: TextInt = Field(default=45, ge=45, le=120)
 
 
 def machine_detection(plain: str | None, advanced: AdvancedMachineDetection | None) -> str | None:
@@ -201,10 +207,10 @@ class Connect(Action):
     action: Literal["connect"]
     endpoint: list[Endpoint] = Field(min_length=1, max_length=1)
     from_: str | None = Field(default=None, alias="from", pattern=r"^\+?[1-9]\d{6,14}$")
-    randomFromNumber: StrictBool = False
+    randomFromNumber: TextBool = False
     eventType: Literal["synchronous"] | None = None
-    timeout: StrictInt = Field(default=60, ge=3, le=120)
-    limit: StrictInt = Field(default=7200, ge=1, le=7200)
+    timeout: TextInt = Field(default=60, ge=3, le=120)
+    limit: TextInt = Field(default=7200, ge=1, le=7200)
     machineDetection: Literal["continue", "hangup"] | None = None
     advancedMachineDetection: AdvancedMachineDetection | None = None
     eventUrl: Url | None = None
@@ -235,7 +241,7 @@ class Transfer(Action):
     conversationId: str = Field(min_length=1)
     canHear: list[str] | None = None
     canSpeak: list[str] | None = None
-    mute: StrictBool = False
+    mute: TextBool = False
 
 
 AnyAction = Annotated[

@@ -16,6 +16,7 @@ from pydantic import (
 
 from ringway.domain.applications import WebhookAddress, parse_body
 from ringway.domain.errors import InvalidParameter, payload_invalid
+from ringway.domain.lenient import TextBool, TextFloat, TextInt
 from ringway.domain.ncco import AdvancedMachineDetection, Endpoint
 from ringway.domain.simulation import Person
 
@@ -85,17 +86,19 @@ class CallUpdate(Body):
 
 class TalkRequest(Body):
     text: str = Field(min_length=1, max_length=1500)
-    loop: StrictInt = Field(default=1, ge=0, le=100)
-    level: StrictFloat = Field(default=0, ge=-1, le=1)
+    loop: TextInt = Field(default=1, ge=0, le=100)
+    level: TextFloat = Field(default=0, ge=-1, le=1, allow_inf_nan=False)
     language: str = "en-US"
-    style: StrictInt = 0
-    premium: StrictBool = False
+    style: TextInt = 0
+    premium: TextBool = False
+    voice_name: str | None = Field(default=None, max_length=64, description="Deprecated: "
+                                   "language and style say the same.")  # fmt: skip
 
 
 class StreamRequest(Body):
     stream_url: Url
-    loop: StrictInt = Field(default=1, ge=0, le=100)
-    level: StrictFloat = Field(default=0, ge=-1, le=1)
+    loop: TextInt = Field(default=1, ge=0, le=100)
+    level: TextFloat = Field(default=0, ge=-1, le=1, allow_inf_nan=False)
 
 
 class DtmfRequest(Body):
