@@ -273,10 +273,10 @@ def test_a_call_that_is_not_answered_ends_as_the_phone_decides(
 @pytest.mark.parametrize("behaviour", ["answer", "machine"])
 def test_machine_detection(voice: Voice, behaviour: str) -> None:
     to = callee()
-    voice.phone(to, behaviour=behaviour)
+    voice.phone(to, behaviour=behaviour, hangup_after=30)
     ncco: list[dict[str, Any]] = [
         {"action": "talk", "text": "Hi"},
-        {"action": "wait", "timeout": 30},
+        {"action": "wait", "timeout": 600},
     ]
     uuid = voice.call(to, ncco, machine_detection="hangup")["uuid"]
     statuses = voice.ended(uuid)
@@ -289,6 +289,25 @@ def test_machine_detection(voice: Voice, behaviour: str) -> None:
         assert completed["duration"] == "0"
     else:  # the NCCO ran to its end
         assert int(completed["duration"]) >= 30
+
+
+def test_a_call_waiting_on_the_outside_world_stays_up_at_the_default_speed(voice: Voice) -> None:
+    """Place a call, then control it: at speed 0 a conversation nobody is scripted to leave
+    runs in real time, so the call neither jumps to its length timer nor gets billed for it."""
+    to = callee()
+    voice.phone(to, answer_after=0)
+    ncco = [{"action": "talk", "text": "Hi"}, {"action": "conversation", "name": "lobby"}]
+    uuid = voice.call(to, ncco)["uuid"]
+    eventually(lambda: "answered" in voice.statuses(uuid), what="the call to be answered")
+    time.sleep(0.3)
+    assert voice.api("GET", f"/v1/calls/{uuid}").json()["status"] == "answered"
+    assert voice.api("PUT", f"/v1/calls/{uuid}", json={"action": "mute"}).status_code == 204
+    talk = voice.api("PUT", f"/v1/calls/{uuid}/talk", json={"text": "Still there?"})
+    assert talk.status_code == 200, talk.text
+    assert voice.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"}).status_code == 204
+    assert voice.ended(uuid)[-1] == "completed"
+    completed = voice.events(uuid=uuid)[-1]
+    assert int(completed["duration"]) < 30  # not the 7,200 s length timer
 
 
 def test_events_by_get_and_the_length_timer(voice: Voice) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import wave
 from pathlib import Path
 from typing import Any
@@ -52,11 +53,13 @@ def test_stream_fetches_the_audio_and_plays_it_for_its_length(tmp_path: Path) ->
     play(tmp_path, test)
 
 
-def test_wait_waits(tmp_path: Path) -> None:
+def test_wait_waits_in_real_time_for_the_voice_api(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        _, number = w.application(Reply(body=[{"action": "wait", "timeout": 42.5}]))
+        _, number = w.application(Reply(body=[{"action": "wait", "timeout": 1.5}]))
+        started = time.monotonic()
         await w.call(number)
-        assert 42.4 < talked(w) < 43
+        assert 1.45 < talked(w) < 2.2
+        assert time.monotonic() - started >= 1.45
 
     play(tmp_path, test)
 
@@ -105,10 +108,26 @@ def test_input_times_out_after_the_last_digit(tmp_path: Path) -> None:
 def test_input_with_nothing_said_times_out_empty(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         _, number = w.application(Reply(body=[input_action(w, type=["dtmf", "speech"])]))
-        await w.call(number)
+        started = time.monotonic()
+        await w.call(number, Person(dtmf=[""]))  # scripted to key nothing: time is skipped
+        assert time.monotonic() - started < 5  # the 10 s start timeout was not waited out
         result = w.events("/input")[0]
         assert result["dtmf"] == {"digits": "", "timed_out": True}
         assert result["speech"] == {"timeout_reason": "start_timeout", "results": []}
+
+    play(tmp_path, test)
+
+
+def test_an_input_nobody_is_scripted_to_answer_waits_in_real_time(tmp_path: Path) -> None:
+    """Nobody here will key anything, but a Voice API request could: its timer is not skipped."""
+
+    async def test(w: World) -> None:
+        action = input_action(w, type=["dtmf"], dtmf={"timeOut": 1})
+        _, number = w.application(Reply(body=[action]))
+        started = time.monotonic()
+        await w.call(number)
+        assert time.monotonic() - started >= 0.95
+        assert w.events("/input")[0]["dtmf"] == {"digits": "", "timed_out": True}
 
     play(tmp_path, test)
 

@@ -77,9 +77,10 @@ def test_an_answered_call_posts_started_ringing_answered_completed(tmp_path: Pat
 
 def test_a_two_minute_call_plays_out_on_the_virtual_clock(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        _, number = w.application(Reply(body=[talk(), {"action": "wait", "timeout": 120}]))
+        ncco = [talk(), {"action": "conversation", "name": "hold"}]
+        _, number = w.application(Reply(body=ncco))
         started = datetime.now().timestamp()
-        await w.call(number)
+        await w.call(number, Person(hangup_after=121))  # the caller's own, scripted, hang-up
         assert datetime.now().timestamp() - started < 5
         answered, completed = w.events()[2:]
         seconds = (at(completed["end_time"]) - at(answered["timestamp"])).total_seconds()

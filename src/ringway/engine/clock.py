@@ -4,7 +4,11 @@ Every task of a call (a leg's NCCO runner, a simulated party) takes part in the 
 At ``speed`` 0 the clock runs as fast as possible: when every participant is parked on the clock
 (sleeping, or waiting for input with a timeout), time jumps to the earliest deadline, so a
 two-minute call plays out in milliseconds while its webhook requests still take the real time
-they take. At a speed above 0, virtual time runs at that multiple of real time.
+they take. Only what the simulation decides is skipped (ringing, a talk's length, a simulated
+party's scripted keys, words and hang-up): a *real* timer, one the outside world may beat (a
+wait for a Voice API request, an input nobody is scripted to answer, a length limit), is never
+jumped to; until it falls due the call runs in real time, so it stays up and can be controlled.
+At a speed above 0, virtual time runs at that multiple of real time.
 """
 
 from __future__ import annotations
@@ -50,14 +54,17 @@ class Clock:
     async def sleep(self, seconds: float) -> None:
         await self.wait(None, seconds)
 
-    async def wait(self, signal: asyncio.Future[Any] | None, timeout: float | None) -> bool:
+    async def wait(
+        self, signal: asyncio.Future[Any] | None, timeout: float | None, *, real: bool = False
+    ) -> bool:
         """Park until ``signal`` resolves (``True``) or ``timeout`` virtual seconds pass
-        (``False``). With no timeout, the wait lasts as long as the signal takes, in real time."""
+        (``False``). With no timeout, the wait lasts as long as the signal takes, in real time;
+        a ``real`` timeout is never skipped."""
         if signal is not None and signal.done():
             return True
         if signal is None and timeout is None:
             return False
-        park = _Park(self, asyncio.get_running_loop().create_future())
+        park = _Park(self, asyncio.get_running_loop().create_future(), real)
         self._parked += 1
         if signal is not None:
             signal.add_done_callback(park.wake)
@@ -82,11 +89,12 @@ class Clock:
         if not self._timers:
             return
         loop = asyncio.get_running_loop()
-        if self.speed == AS_FAST_AS_POSSIBLE:
+        deadline, _, first = self._timers[0]
+        if self.speed == AS_FAST_AS_POSSIBLE and not first.real:
             if self._parked >= self._participants:
                 self._handle = loop.call_soon(self._fire, True)
         else:
-            delay = (self._timers[0][0] - self.elapsed()) / self.speed
+            delay = (deadline - self.elapsed()) / (self.speed or 1.0)
             self._handle = loop.call_later(max(delay, 0), self._fire, False)
 
     def _fire(self, jump: bool) -> None:
@@ -94,7 +102,8 @@ class Clock:
         self._drop_cancelled()
         if not self._timers:
             return
-        if jump and self._parked < self._participants:
+        if jump and (self._parked < self._participants or self._timers[0][2].real):
+            self._schedule()
             return
         now = self.elapsed()
         if jump and self._timers[0][0] > now:
@@ -112,8 +121,8 @@ class Clock:
 class _Park:
     """One parked wait: woken once, by its signal, its deadline, or its own end."""
 
-    def __init__(self, clock: Clock, woken: asyncio.Future[None]) -> None:
-        self.clock, self.woken, self.awake = clock, woken, False
+    def __init__(self, clock: Clock, woken: asyncio.Future[None], real: bool) -> None:
+        self.clock, self.woken, self.real, self.awake = clock, woken, real, False
 
     def wake(self, _signal: object = None) -> None:
         if self.awake:

@@ -80,7 +80,7 @@ async def _play(leg: CallLeg, seconds: float | None, barge_in: bool) -> None:
 
 
 async def wait(engine: VoiceEngine, leg: CallLeg, action: Wait) -> NewNcco:
-    await leg.pause(action.timeout)
+    await leg.pause(action.timeout, real=True)  # a wait for the Voice API
     return None
 
 
@@ -132,12 +132,15 @@ def _prime(leg: CallLeg, action: Input | None) -> None:
     utterance, whichever the input takes (for a bargeIn prompt, whichever the script has)."""
     types = action.type if action is not None else ["dtmf", "speech"]
     leg.primed = action is None
+    leg.scripted = True
     if "dtmf" in types and leg.dtmf_script:
         keys = leg.dtmf_script.popleft()
         leg.session.spawn(_key(leg, keys))
     elif "speech" in types and leg.speech_script:
         words = leg.speech_script.popleft()
         leg.session.spawn(_say(leg, words))
+    else:
+        leg.scripted = False
 
 
 async def _key(leg: CallLeg, keys: str) -> None:
@@ -164,7 +167,7 @@ async def record(engine: VoiceEngine, leg: CallLeg, action: Record) -> NewNcco:
         ends.append(message + action.endOnSilence)
     if action.endOnKey is not None:
         ends.append(message)
-    await leg.pause(min(ends))
+    await leg.pause(min(ends), real=len(ends) == 1)  # only timeOut: nobody is scripted to end it
     await recording.finish()
     return None
 

@@ -133,6 +133,7 @@ class CallLeg:
         self.created_at = session.clock.now()
         self.inputs: deque[tuple[str, str]] = deque()
         self.primed = False  # the person has already begun answering the next input
+        self.scripted = False  # ... from their script (else nobody will answer it here)
         self.meet(person or Person())
         self.hung_up_by: str | None = None
         self.transfer: list[Action] | None = None
@@ -195,9 +196,12 @@ class CallLeg:
         self.note("input", input=kind, value=value)
         self.wake()
 
-    async def pause(self, seconds: float | None, until_input: bool = False) -> bool:
+    async def pause(
+        self, seconds: float | None, until_input: bool = False, *, real: bool = False
+    ) -> bool:
         """Let ``seconds`` pass (``None``: until interrupted); ``False`` when the leg was hung
-        up, given a new NCCO, or (``until_input``) given input first."""
+        up, given a new NCCO, or (``until_input``) given input first. ``real`` seconds wait on
+        the outside world and are never skipped (see ``Clock``)."""
         deadline = None if seconds is None else self.clock.elapsed() + seconds
         while True:
             if self.interrupted or (until_input and self.inputs):
@@ -205,7 +209,7 @@ class CallLeg:
             left = None if deadline is None else deadline - self.clock.elapsed()
             if left is not None and left <= 0:
                 return True
-            if not await self.clock.wait(self.signal(), left):
+            if not await self.clock.wait(self.signal(), left, real=real):
                 return True
 
     async def idle(self) -> None:
@@ -213,9 +217,10 @@ class CallLeg:
         await self.clock.wait(self.signal(), None)
 
     async def next_input(self, timeout: float) -> tuple[str, str] | None:
-        """The next input within ``timeout`` seconds, else ``None``."""
+        """The next input within ``timeout`` seconds, else ``None``; real seconds unless the
+        person is scripted to answer."""
         if not self.inputs:
-            await self.pause(timeout, until_input=True)
+            await self.pause(timeout, until_input=True, real=not self.scripted)
         return self.inputs.popleft() if self.inputs and not self.interrupted else None
 
     @property

@@ -266,7 +266,7 @@ class VoiceEngine:
 
     def _limit(self, leg: CallLeg, seconds: float) -> None:
         async def cut_off() -> None:
-            if not await leg.clock.wait(leg.ended, seconds):
+            if not await leg.clock.wait(leg.ended, seconds, real=True):
                 leg.hang_up("platform")
 
         leg.session.spawn(cut_off())
@@ -352,7 +352,7 @@ class VoiceEngine:
                     await self.status(leg, Status.RINGING)
                 await self.status(leg, ending)
                 return False
-            await leg.clock.wait(far.signal(), left)
+            await leg.clock.wait(far.signal(), left, real=True)
         leg.far, far.far = far, leg
         await self.status(leg, Status.ANSWERED)
         return True
