@@ -54,6 +54,7 @@ def test_the_document_lists_every_route(api: httpx.Client) -> None:
         "/v1/calls/{uuid}/talk",
         "/v1/calls/{uuid}/stream",
         "/v1/calls/{uuid}/dtmf",
+        "/v1/calls/{uuid}/input/dtmf",
         "/v1/files/{uuid}",
         "/_ringway/calls",
         "/_ringway/calls/{uuid}",

@@ -539,6 +539,34 @@ def test_talk_and_stream_take_levels_written_as_strings(live: Voice) -> None:
     assert live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"}).status_code == 204
 
 
+def test_real_time_dtmf_posts_each_key_to_the_subscribed_url(live: Voice) -> None:
+    to = callee()
+    live.phone(to, answer_after=0)
+    uuid = live.call(to, [{"action": "wait", "timeout": 600}])["uuid"]
+    eventually(lambda: "answered" in live.statuses(uuid), what="the call to be answered")
+    keys = live.hooks.url + "/keys"
+    subscribe = live.api("PUT", f"/v1/calls/{uuid}/input/dtmf", json={"event_url": [keys]})
+    assert subscribe.status_code == 204, subscribe.text
+    assert live.rest.post(f"/_ringway/calls/{uuid}/dtmf", json={"digits": "12#"}).is_success
+    pressed = eventually(lambda: len(got := live.events("/keys")) == 3 and got, what="3 keys")
+    assert [p["dtmf"] for p in pressed] == [
+        {"digits": key, "timed_out": False} for key in ("1", "2", "#")]  # fmt: skip
+    assert {(p["uuid"], p["to"]) for p in pressed} == {(uuid, to)}
+
+    assert live.api("DELETE", f"/v1/calls/{uuid}/input/dtmf").status_code == 204
+    assert live.rest.post(f"/_ringway/calls/{uuid}/dtmf", json={"digits": "9"}).is_success
+    time.sleep(0.3)
+    assert len(live.events("/keys")) == 3
+    # what clients send: a bare string, camelCase; and what is refused
+    for body in ({"event_url": keys}, {"eventUrl": [keys]}):
+        assert live.api("PUT", f"/v1/calls/{uuid}/input/dtmf", json=body).status_code == 204
+    assert list(invalid(live.api("PUT", f"/v1/calls/{uuid}/input/dtmf", json={}))) == [
+        "event_url"]  # fmt: skip
+    assert live.api("PUT", f"/v1/calls/{uuid}", json={"action": "hangup"}).status_code == 204
+    live.ended(uuid)
+    problem(live.api("DELETE", f"/v1/calls/{uuid}/input/dtmf"), 404)
+
+
 def test_live_control_of_a_running_call(live: Voice) -> None:
     to = callee()
     live.phone(to, answer_after=0)  # answers at once and never hangs up

@@ -21,6 +21,7 @@ from ringway.domain.voice import (
     CallRequest,
     CallUpdate,
     DtmfRequest,
+    DtmfSubscription,
     SimulatedCall,
     SimulatedInput,
     StreamRequest,
@@ -834,6 +835,17 @@ def _voice_paths() -> dict[str, Any]:
                 "Send DTMF into a call", "200", _ref("CallMessage"), ("404",), body="DtmfRequest"
             ),
         },
+        "/v1/calls/{uuid}/input/dtmf": {
+            "parameters": _UUID,
+            "put": _voice(
+                "Post each key pressed on a call to a URL",
+                "204",
+                None,
+                ("404",),
+                body="DtmfSubscription",
+            ),
+            "delete": _voice("Stop posting the keys pressed on a call", "204", None, ("404",)),
+        },
         "/v1/files/{uuid}": {"parameters": _UUID, "get": recording},
     }
 
@@ -1104,6 +1116,7 @@ def openapi_document() -> dict[str, Any]:
             (TalkRequest, "validation"),
             (StreamRequest, "validation"),
             (DtmfRequest, "validation"),
+            (DtmfSubscription, "validation"),
             (SimulatedCall, "validation"),
             (SimulatedInput, "validation"),
             (Phone, "validation"),

@@ -17,7 +17,14 @@ from ringway.api.params import one_of, record_page, record_paging
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
-from ringway.domain.voice import CallRequest, CallUpdate, DtmfRequest, StreamRequest, TalkRequest
+from ringway.domain.voice import (
+    CallRequest,
+    CallUpdate,
+    DtmfRequest,
+    DtmfSubscription,
+    StreamRequest,
+    TalkRequest,
+)
 from ringway.services.platform import Platform
 from ringway.storage.calls import CallQuery, CallRecord
 
@@ -149,6 +156,17 @@ async def send_dtmf(request: Request) -> Response:
     return _message("DTMF sent", uuid)
 
 
+async def listen_for_keys(request: Request) -> Response:
+    """``PUT``/``DELETE /v1/calls/{uuid}/input/dtmf``: real-time DTMF on or off."""
+    account_id, platform = await _caller(request)
+    url = None
+    if request.method == "PUT":
+        body = await json_body(request, platform.settings.max_body_bytes)
+        url = parse_body(DtmfSubscription, body).event_url[0]
+    await platform.calls.listen_for_keys(account_id, call_uuid(request), url)
+    return Response(status_code=204)
+
+
 async def _caller(request: Request) -> tuple[str, Platform]:
     caller = await bearer_application(request)
     return caller.application.account_id, platform_of(request)
@@ -174,5 +192,6 @@ routes: list[Route] = [
     resource(PATH + "/{uuid}/talk", PUT=start_talk, DELETE=stop_audio),
     resource(PATH + "/{uuid}/stream", PUT=start_stream, DELETE=stop_audio),
     resource(PATH + "/{uuid}/dtmf", PUT=send_dtmf),
+    resource(PATH + "/{uuid}/input/dtmf", PUT=listen_for_keys, DELETE=listen_for_keys),
     resource("/v1/files/{uuid}", GET=recording),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -103,6 +104,22 @@ class StreamRequest(Body):
 
 class DtmfRequest(Body):
     digits: str = Field(min_length=1, max_length=64, pattern=r"^[0-9*#p]+$")
+
+
+class DtmfSubscription(Body):
+    """``PUT /v1/calls/{uuid}/input/dtmf``: where each key pressed on the call is posted. The
+    SDKs send ``event_url`` as a list; a bare string and ``eventUrl`` are taken too."""
+
+    event_url: Url = Field(validation_alias=AliasChoices("event_url", "eventUrl"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _listed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in ("event_url", "eventUrl"):
+                if isinstance(data.get(name), str):
+                    data = {**data, name: [data[name]]}
+        return data
 
 
 class SimulatedCall(Body):

@@ -145,6 +145,7 @@ class CallLeg:
         self.muted = self.earmuffed = False
         self.recordings: list[Recording] = []
         self.playing: dict[str, asyncio.Task[None]] = {}  # talk or stream from the Voice API
+        self.on_key: Callable[[str], None] | None = None  # real-time DTMF, when subscribed
         self.ended = asyncio.get_running_loop().create_future()
         self._signal: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         session.legs[leg.uuid] = self
@@ -194,6 +195,8 @@ class CallLeg:
             return
         self.inputs.append((kind, value))
         self.note("input", input=kind, value=value)
+        if kind == "dtmf" and self.on_key is not None:
+            self.on_key(value)
         self.wake()
 
     async def pause(

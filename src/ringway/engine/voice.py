@@ -547,6 +547,30 @@ class VoiceEngine:
         leg.note(kind, event="stopped")
         return True
 
+    def report_keys(self, leg: CallLeg, url: str | None) -> None:
+        """Real-time DTMF: each key pressed on ``leg`` is posted to ``url`` as it comes, one
+        request a key, in order (``None``: no more)."""
+        leg.note("dtmf", event="subscribed" if url else "unsubscribed", url=url)
+        if url is None:
+            leg.on_key = None
+            return
+        target = self.action_target(leg, [url], "POST")
+        sent: list[asyncio.Task[None]] = []
+
+        def report(key: str) -> None:
+            before = sent.pop() if sent else None
+            fields = {**leg.fields(), "dtmf": {"digits": key, "timed_out": False},
+                      "timestamp": timestamp(leg.clock.now())}  # fmt: skip
+
+            async def post() -> None:
+                if before is not None:
+                    await asyncio.wait([before])
+                await self.post(leg, "input", target, fields)
+
+            sent.append(leg.session.spawn(post()))
+
+        leg.on_key = report
+
     def send_dtmf(self, leg: CallLeg, digits: str) -> None:
         """Keys sent into the call: the far end hears them (a ringway number's leg takes them
         as input)."""

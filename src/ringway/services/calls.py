@@ -233,6 +233,10 @@ class CallService:
     async def dtmf(self, account_id: str, uuid: str, digits: str) -> str:
         return await self._control(account_id, uuid, {"action": "dtmf", "digits": digits})
 
+    async def listen_for_keys(self, account_id: str, uuid: str, url: str | None) -> str:
+        """Post each key pressed on the leg to ``url`` (``None``: stop)."""
+        return await self._control(account_id, uuid, {"action": "keys-to", "url": url})
+
     async def _control(self, account_id: str, uuid: str, command: dict[str, Any]) -> str:
         leg = self._engine.legs.get(uuid)
         if leg is not None and leg.session.account_id == account_id:
@@ -275,6 +279,8 @@ class CallService:
             engine.silence(leg, command["audio"])
         elif op == "dtmf":
             engine.send_dtmf(leg, command["digits"])
+        elif op == "keys-to":
+            engine.report_keys(leg, command["url"])
 
     async def relay(self, interval: float = 0.05, sweep_every: int = 200) -> None:
         """Apply the commands other processes left for legs running here, until cancelled;
