@@ -301,3 +301,39 @@ def test_a_busy_app_user_leaves_once(server: LiveServer, hooks: Receiver) -> Non
     assert statuses[-2:] == ["busy", "completed"]
     kinds = [e["type"] for e in events]
     assert kinds.count("member:left") == 1 and "member:joined" not in kinds
+
+
+def test_a_member_without_a_channel_type_joins_on_the_app_channel(rtc: Rtc) -> None:
+    """What the Vonage CLI sends: ``channel.from.type`` and no ``channel.type``."""
+    rtc.user("carol")
+    cid = rtc.api("POST", "/v1/conversations", 201, json={})["id"]
+    members = f"/v1/conversations/{cid}/members"
+    body = {"state": "joined", "user": {"name": "carol"}, "channel": {"from": {"type": "app"}}}
+    member = rtc.api("POST", members, 201, json=body)
+    assert member["channel"] == {"type": "app", "from": {"type": "app"}}
+    assert rtc.api("GET", f"{members}/{member['id']}")["channel"]["type"] == "app"
+    joined = rtc.webhooks(2)[-1]
+    assert joined["type"] == "member:joined" and joined["body"]["channel"]["type"] == "app"
+    for channel in ({"type": "pigeon"}, "app", None):
+        bad = rtc.api("POST", members, 400, json={**body, "channel": channel})
+        assert bad["invalid_parameters"][0]["name"] == "channel"
+
+
+def test_an_event_is_deleted_from_the_history(rtc: Rtc) -> None:
+    rtc.user("dave")
+    cid = rtc.api("POST", "/v1/conversations", 201, json={})["id"]
+    member = rtc.api("POST", f"/v1/conversations/{cid}/members", 201, json={
+        "state": "joined", "user": {"name": "dave"}, "channel": {"type": "app"}})  # fmt: skip
+    events = f"/v1/conversations/{cid}/events"
+    first = rtc.api("POST", events, 201, json={"type": "custom:a", "from": member["id"]})
+    second = rtc.api("POST", events, 201, json={"type": "custom:b", "from": member["id"]})
+    assert rtc.api("DELETE", f"{events}/{first['id']}", 204) is None
+    assert rtc.api("GET", f"{events}/{first['id']}", 404)["code"] == "event:error:not-found"
+    left = [event["id"] for event in rtc.api("GET", events)["_embedded"]]
+    assert first["id"] not in left and second["id"] in left
+    assert rtc.api("DELETE", f"{events}/{first['id']}", 404)["code"] == "event:error:not-found"
+    assert rtc.api("DELETE", f"{events}/x", 400)["invalid_parameters"][0]["name"] == "event_id"
+    assert rtc.api("DELETE", "/v1/conversations/CON-nope/events/1", 404)["code"] == (
+        "conversation:error:not-found")  # fmt: skip
+    third = rtc.api("POST", events, 201, json={"type": "custom:c", "from": member["id"]})
+    assert third["id"] > second["id"]  # a deleted event's id is not given again

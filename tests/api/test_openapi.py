@@ -65,6 +65,7 @@ def test_the_document_lists_every_route(api: httpx.Client) -> None:
         "/_ringway/phones",
         "/_ringway/phones/{address}",
         "/v1/messages",
+        "/v1/messages/{uuid}",
         "/_ringway/messages",
         "/_ringway/messages/{uuid}",
         "/_ringway/recipients",

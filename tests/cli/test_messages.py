@@ -60,7 +60,19 @@ def test_recipients_set_list_reset(cli: Any) -> None:
     cli("recipients", "set", USER, "--behaviour", "read", "--read-after", "7")
     listed = json.loads(cli("recipients", "list", "--json").output)
     assert listed["recipients"][USER] == {"behaviour": "read", "delivered_after": 0.5,
-                                          "read_after": 7.0}  # fmt: skip
+                                          "read_after": 7.0, "channels": {}, "reaction": None,
+                                          "react_after": 1.0}  # fmt: skip
+    cli("recipients", "set", USER, "--channel", "rcs=undeliverable", "--channel", "sms=rejected",
+        "--reaction", "👍", "--react-after", "0")  # fmt: skip
+    listed = json.loads(cli("recipients", "list", "--json").output)
+    channels = {"rcs": "undeliverable", "sms": "rejected"}
+    assert listed["recipients"][USER] == {"behaviour": "delivered", "delivered_after": 0.5,
+                                          "read_after": 2.0, "reaction": "👍", "react_after": 0.0,
+                                          "channels": channels}  # fmt: skip
+    assert "CHANNEL=BEHAVIOUR" in cli("recipients", "set", USER, "--channel", "rcs",
+                                      expect=2).output  # fmt: skip
+    assert "channels" in cli("recipients", "set", USER, "--channel", "fax=rejected",
+                             expect=1).output  # fmt: skip
     assert "(any other)" in cli("recipients", "list").output
     cli("recipients", "reset", USER)
     assert json.loads(cli("recipients", "list", "--json").output)["recipients"] == {}

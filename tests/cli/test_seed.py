@@ -87,7 +87,8 @@ def test_the_example_applies_cleanly_and_a_second_time_changes_nothing(
     assert phones["sip:alice@example.com"]["behaviour"] == "no-answer"
     recipients = platform.messages.recipients.all(account.id)
     assert recipients["447700900950"] == {"behaviour": "read", "delivered_after": 0.5,
-                                          "read_after": 5.0}  # fmt: skip
+                                          "read_after": 5.0, "channels": {}, "reaction": None,
+                                          "react_after": 1.0}  # fmt: skip
     (fault,) = platform.faults.list(account.id)
     assert (fault.name, fault.match.kind, fault.action.status, fault.remaining) == (
         "first-answer-fails", "answer", 503, 1)  # fmt: skip

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, eventually
+from tests.receivers import Receiver
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXPECTED = ["private key received: true", "answer_url: http://localhost:3000/answer", "deleted"]
@@ -81,3 +83,30 @@ def test_a_node_test_suite_runs_through_ringway_run() -> None:
         folder,
     )
     assert "# pass 1" in output and "# fail 0" in output
+
+
+def test_node_sdk_messaging_example(server: LiveServer, hooks: Receiver) -> None:
+    """The Node habits: WhatsAppReaction, updateMessage, and the Vonage CLI's member (no
+    channel.type) and deleteEvent, with the webhooks they cause on a real receiver."""
+    node, folder = node_example()
+    credentials = server.account()
+    output = run_example(
+        [node, "messaging.mjs"],
+        {"RINGWAY_URL": server.url, "RINGWAY_HOOKS": hooks.url,
+         "RINGWAY_API_KEY": credentials.api_key,
+         "RINGWAY_API_SECRET": credentials.api_secret},
+        folder,
+    )  # fmt: skip
+    for line in ("reaction sent: true", "marked read: true", "member channel: app",
+                 "event deleted: true"):  # fmt: skip
+        assert line in output, output
+    sent = output.split("sent ", 1)[1].split()[0]
+    reactions = eventually(
+        lambda: [orjson.loads(r.body) for r in hooks.on("/inbound") if b'"reaction"' in r.body],
+        what="the user's reaction",
+    )
+    assert reactions[0]["reaction"] == {"action": "react", "emoji": "👍"}
+    assert reactions[0]["context"]["message_uuid"] == sent
+    rtc = eventually(lambda: [orjson.loads(r.body) for r in hooks.on("/rtc")
+                              if b"member:joined" in r.body], what="member:joined")  # fmt: skip
+    assert rtc[0]["body"]["channel"]["type"] == "app"

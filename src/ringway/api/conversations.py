@@ -234,13 +234,25 @@ async def create_event(request: Request) -> Response:
     return JSONResponse(event_wire(event, None), status_code=201)
 
 
-async def get_event(request: Request) -> Response:
-    platform, app = await _context(request)
-    cid, raw = path_param(request, "id"), path_param(request, "event_id")
+def _event_id(request: Request) -> int:
+    raw = path_param(request, "event_id")
     if not DIGITS.fullmatch(raw) or int(raw) >= 2**31:
         raise invalid("event_id", '"event_id" must be a positive integer')
-    event = await platform.db.run(platform.conversations.event, app, cid, int(raw))
+    return int(raw)
+
+
+async def get_event(request: Request) -> Response:
+    platform, app = await _context(request)
+    cid, event_id = path_param(request, "id"), _event_id(request)
+    event = await platform.db.run(platform.conversations.event, app, cid, event_id)
     return JSONResponse(event_wire(event, None))
+
+
+async def delete_event(request: Request) -> Response:
+    platform, app = await _context(request)
+    cid, event_id = path_param(request, "id"), _event_id(request)
+    await platform.db.run(platform.conversations.delete_event, app, cid, event_id)
+    return Response(status_code=204)
 
 
 routes: list[Route] = [
@@ -256,5 +268,5 @@ routes: list[Route] = [
     resource(CONVERSATIONS + "/{id}/members", GET=list_members, POST=create_member),
     resource(CONVERSATIONS + "/{id}/members/{member_id}", GET=get_member, PATCH=update_member),
     resource(CONVERSATIONS + "/{id}/events", GET=list_events, POST=create_event),
-    resource(CONVERSATIONS + "/{id}/events/{event_id}", GET=get_event),
+    resource(CONVERSATIONS + "/{id}/events/{event_id}", GET=get_event, DELETE=delete_event),
 ]

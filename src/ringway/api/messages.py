@@ -23,6 +23,7 @@ from ringway.api.http import (
 )
 from ringway.api.params import one_of, record_page, record_paging
 from ringway.api.parties import party_routes
+from ringway.domain.applications import Application
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.messages import invalid_json, reached
 from ringway.services.deliveries import DeliveryLog
@@ -34,7 +35,9 @@ RECIPIENTS = "/_ringway/recipients"
 DELIVERIES = "/_ringway/deliveries"
 
 
-async def send_message(request: Request) -> Response:
+async def _sender(request: Request) -> tuple[str, Application | None, Any]:
+    """The account (and application, with a Bearer JWT) of a Messages API request, and its
+    JSON body."""
     platform = platform_of(request)
     application = None
     if request.headers.get("authorization", "").lower().startswith("bearer "):
@@ -48,8 +51,27 @@ async def send_message(request: Request) -> Response:
     except orjson.JSONDecodeError as exc:
         raise invalid_json(str(exc)) from None
     reject_unstorable(body)
-    record = await platform.db.run(platform.messages.send, account_id, application, body)
-    return JSONResponse({"message_uuid": record.uuid}, status_code=202)
+    return account_id, application, body
+
+
+async def send_message(request: Request) -> Response:
+    platform = platform_of(request)
+    account_id, application, body = await _sender(request)
+    record, workflow_id = await platform.db.run(platform.messages.send, account_id, application,
+                                                body)  # fmt: skip
+    answer = {"message_uuid": record.uuid}
+    if workflow_id is not None:
+        answer["workflow_id"] = workflow_id
+    return JSONResponse(answer, status_code=202)
+
+
+async def update_message(request: Request) -> Response:
+    """``PATCH /v1/messages/{uuid}``: 202 with no body (the SDKs read none)."""
+    platform = platform_of(request)
+    account_id, _application, body = await _sender(request)
+    uuid = path_param(request, "uuid")
+    await platform.db.run(platform.messages.update, account_id, uuid, body)
+    return Response(status_code=202)
 
 
 async def receive_message(request: Request) -> Response:
@@ -139,6 +161,7 @@ async def retry_delivery(request: Request) -> Response:
 
 routes: list[Route] = [
     resource("/v1/messages", POST=send_message),
+    resource("/v1/messages/{uuid}", PATCH=update_message),
     resource(MESSAGES, GET=list_messages, POST=receive_message),
     resource(MESSAGES + "/{uuid}", GET=get_message),
     *party_routes(RECIPIENTS, "recipients", lambda platform: platform.messages.recipients),

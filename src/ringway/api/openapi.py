@@ -15,7 +15,7 @@ from ringway.domain.applications_v1 import ApplicationV1In
 from ringway.domain.calls import Status
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.faults import FaultSpec
-from ringway.domain.messages import CHANNELS, MEDIA, Recipient
+from ringway.domain.messages import CHANNELS, MAX_TTL, MEDIA, Recipient
 from ringway.domain.simulation import Phone
 from ringway.domain.voice import (
     CallRequest,
@@ -347,8 +347,47 @@ HAND_WRITTEN: dict[str, Any] = {
             "webhook_url": _STRING,
             "webhook_version": {"type": "string", "enum": ["v1", "v0.1"]},
             **{kind: {"type": "object"} for kind in (*MEDIA, "template", "sticker", "custom")},
+            "reaction": {
+                "type": "object",
+                "properties": {
+                    "action": {"type": "string", "enum": ["react", "unreact"]},
+                    "emoji": _STRING,
+                },
+                "required": ["action"],
+            },
+            "context": {
+                "type": "object",
+                "properties": {"message_uuid": _STRING},
+                "required": ["message_uuid"],
+            },
+            "ttl": {"type": "integer", "minimum": 1, "maximum": MAX_TTL},
         },
         "required": ["channel", "message_type", "to", "from"],
+    },
+    "MessageWithFailover": {
+        "allOf": [
+            _ref("Message"),
+            {
+                "type": "object",
+                "properties": {
+                    "failover": {"type": "array", "minItems": 1, "items": _ref("Message")}
+                },
+            },
+        ]
+    },
+    "MessageUpdate": {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "enum": ["read", "revoked"]},
+            "replying_indicator": {
+                "type": "object",
+                "properties": {
+                    "show": {"type": "boolean"},
+                    "type": {"type": "string", "enum": ["text"]},
+                },
+            },
+        },
+        "required": ["status"],
     },
     "InboundMessage": {
         "type": "object",
@@ -364,7 +403,7 @@ HAND_WRITTEN: dict[str, Any] = {
     },
     "MessageAccepted": {
         "type": "object",
-        "properties": {"message_uuid": _STRING},
+        "properties": {"message_uuid": _STRING, "workflow_id": _STRING},
         "required": ["message_uuid"],
     },
     "MessageOut": {
@@ -508,7 +547,7 @@ HAND_WRITTEN: dict[str, Any] = {
         "properties": {
             "state": {"type": "string", "enum": ["invited", "joined", "INVITED", "JOINED"]},
             "user": {"type": "object", "properties": {"id": _STRING, "name": _STRING}},
-            "channel": {"type": "object", "properties": {"type": _STRING}, "required": ["type"]},
+            "channel": {"type": "object", "properties": {"type": _STRING}},
         },
         "required": ["state", "user", "channel"],
     },
@@ -952,7 +991,18 @@ def _messaging_paths() -> dict[str, Any]:
                 "Send a message", "202", _ref("MessageAccepted"),
                 {**_errors("400", "403", "413", accept=False),
                  "422": _problem("Invalid message, or not JSON")},
-                body=_ref("Message"), security=[{"bearerAuth": []}, {"basicAuth": []}],
+                body=_ref("MessageWithFailover"),
+                security=[{"bearerAuth": []}, {"basicAuth": []}],
+            ),
+        },
+        "/v1/messages/{uuid}": {
+            "parameters": _UUID,
+            "patch": _operation(
+                "Mark an inbound WhatsApp message read, or revoke an outbound RCS message",
+                "202", None,
+                {**_errors("400", "403", "404", "413", accept=False),
+                 "422": _problem("Not an update this message takes, or not JSON")},
+                body=_ref("MessageUpdate"), security=[{"bearerAuth": []}, {"basicAuth": []}],
             ),
         },
         "/_ringway/messages": {
@@ -1100,6 +1150,7 @@ def _conversation_paths() -> dict[str, Any]:
         "/v1/conversations/{id}/events/{event_id}": {
             "parameters": event,
             "get": op("An event", "200", "Event", "400", "404"),
+            "delete": op("Delete an event", "204", None, "400", "404"),
         },
     }  # fmt: skip
 

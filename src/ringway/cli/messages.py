@@ -123,6 +123,15 @@ def recipients_list(client: Client, as_json: bool) -> None:
 @click.option("--behaviour", type=click.Choice(BEHAVIOURS), default="delivered", show_default=True)
 @click.option("--delivered-after", type=click.FloatRange(0, 86_400), help="Seconds [0.5].")
 @click.option("--read-after", type=click.FloatRange(0, 86_400), help="Seconds [2].")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    metavar="CHANNEL=BEHAVIOUR",
+    help="A channel's own behaviour, e.g. rcs=undeliverable (repeatable).",
+)
+@click.option("--reaction", help="An emoji it reacts with to each WhatsApp message.")
+@click.option("--react-after", type=click.FloatRange(0, 86_400), help="Seconds [1].")
 @json_option
 def recipients_set(
     client: Client,
@@ -130,14 +139,21 @@ def recipients_set(
     behaviour: str,
     delivered_after: float | None,
     read_after: float | None,
+    channels: tuple[str, ...],
+    reaction: str | None,
+    react_after: float | None,
     as_json: bool,
-) -> None:
+) -> None:  # fmt: skip
     """Give an address its behaviour; what is left out takes its default."""
     settings: dict[str, Any] = {"behaviour": behaviour}
-    if delivered_after is not None:
-        settings["delivered_after"] = delivered_after
-    if read_after is not None:
-        settings["read_after"] = read_after
+    given = {"delivered_after": delivered_after, "read_after": read_after, "reaction": reaction,
+             "react_after": react_after}  # fmt: skip
+    settings |= {name: value for name, value in given.items() if value is not None}
+    if channels:
+        pairs = [channel.partition("=") for channel in channels]
+        if any(not sep for _, sep, _ in pairs):
+            raise click.BadParameter("write CHANNEL=BEHAVIOUR", param_hint="--channel")
+        settings["channels"] = {channel: kind for channel, _, kind in pairs}
     print_fields(client.recipients.set(address, **settings), as_json)
 
 

@@ -317,7 +317,8 @@ class Behaviours:
         """Set how ``address`` behaves; what is left out takes its default. Phones:
         ``behaviour`` (answer, busy, no-answer, reject, fail, machine), ``answer_after``,
         ``dtmf``, ``speech``, ``hangup_after``, ``message_seconds``. Recipients: ``behaviour``
-        (delivered, read, rejected, undeliverable), ``delivered_after``, ``read_after``."""
+        (delivered, read, rejected, undeliverable), ``delivered_after``, ``read_after``,
+        ``channels`` (a channel's own behaviour), ``reaction`` and ``react_after``."""
         result: dict[str, Any] = _call(self._http, "PUT", self._address(address), json=behaviour)
         return result
 

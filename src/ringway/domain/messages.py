@@ -21,7 +21,17 @@ MEDIA = ("image", "audio", "video", "file", "vcard")
 CHANNELS: dict[str, tuple[str, ...]] = {
     "sms": ("text",),
     "mms": ("text", "image", "vcard", "audio", "video", "file"),
-    "whatsapp": ("text", "image", "audio", "video", "file", "template", "sticker", "custom"),
+    "whatsapp": (
+        "text",
+        "image",
+        "audio",
+        "video",
+        "file",
+        "template",
+        "sticker",
+        "custom",
+        "reaction",
+    ),
     "messenger": ("text", "image", "audio", "video", "file"),
     "viber_service": ("text", "image", "video", "file"),
     "rcs": ("text", "image", "video", "file", "custom"),
@@ -40,6 +50,8 @@ FAILURES = {
     "rejected": (1170, "Invalid recipient", "The recipient refused the message."),
     "undeliverable": (1260, "Destination unreachable", "The message could not be delivered."),
 }
+EXPIRED = (1360, "TTL was activated", "The message was not delivered within its ttl.")
+MAX_TTL = 2_592_000  # RCS's ceiling (JAVA); each SDK checks its channel's own range
 
 _NUMBER = re.compile(r"[1-9]\d{6,14}")
 _ALPHANUMERIC = re.compile(r"[A-Za-z0-9 ]{1,11}")
@@ -69,7 +81,8 @@ def invalid_params(params: list[InvalidParameter]) -> ProblemError:
 
 @dataclass(frozen=True)
 class Message:
-    """A message as sent or received: ``content`` holds its type's field(s) as on the wire."""
+    """A message as sent or received: ``content`` holds its type's field and its ``context``
+    (WhatsApp) as on the wire; ``ttl`` is how long it may wait to be delivered, in seconds."""
 
     channel: str
     message_type: str
@@ -80,6 +93,7 @@ class Message:
     options: dict[str, Any] = field(default_factory=dict)  # the channel's own object
     webhook_url: str | None = None
     webhook_version: str | None = None
+    ttl: int | None = None
 
 
 def parse_message(body: Any, inbound: bool = False) -> Message:
@@ -108,18 +122,38 @@ def parse_message(body: Any, inbound: bool = False) -> Message:
         raise _problem(1060, "Invalid client reference",
                        f"The client reference can be a string of up to {MAX_CLIENT_REF} "
                        "characters.")  # fmt: skip
-    problems = _content_problems(channel, message_type, body)
-    problems += _webhook_problems(body)
-    if problems:
-        raise invalid_params(problems)
     found = body.get(channel)
     options: dict[str, Any] = found if isinstance(found, dict) else {}
+    ttl = body.get("ttl", options.get("ttl") if channel == "viber_service" else None)
+    problems = _content_problems(channel, message_type, body)
+    problems += _context_problems(channel, message_type, body.get("context"))
+    problems += _webhook_problems(body)
+    if ttl is not None and not (type(ttl) is int and 0 < ttl <= MAX_TTL):
+        problems.append(InvalidParameter("ttl", f"must be whole seconds, 1 to {MAX_TTL}."))
+    if problems:
+        raise invalid_params(problems)
     _check_options(channel, message_type, options)
     content = {message_type: body[message_type]}
+    if channel == "whatsapp" and "context" in body:
+        content["context"] = body["context"]
     return Message(
         channel, message_type, str(body["to"]), str(body["from"]), content, client_ref,
-        options, body.get("webhook_url"), body.get("webhook_version"),
+        options, body.get("webhook_url"), body.get("webhook_version"), ttl,
     )  # fmt: skip
+
+
+def parse_failover(body: Any) -> list[Message]:
+    """The messages of ``failover``, tried in order (none of them has a failover of its own)."""
+    entries = body.get("failover") if isinstance(body, dict) else None
+    if entries is None:
+        return []
+    if not (isinstance(entries, list) and entries):
+        raise invalid_params([InvalidParameter("failover", "must be a non-empty list of "
+                                               "messages.")])  # fmt: skip
+    if any(isinstance(entry, dict) and "failover" in entry for entry in entries):
+        raise invalid_params([InvalidParameter("failover", "a failover message cannot have a "
+                                               "failover of its own.")])  # fmt: skip
+    return [parse_message(entry) for entry in entries]
 
 
 def _user_address(channel: str, value: Any) -> bool:
@@ -151,6 +185,8 @@ def _content_problems(channel: str, kind: str, body: dict[str, Any]) -> list[Inv
         return []
     if not isinstance(value, dict):
         return [InvalidParameter(kind, "is required: an object.")]
+    if kind == "reaction":
+        return _reaction_problems(value)
     problems = []
     needs_url = kind in MEDIA or (kind == "sticker" and "id" not in value)
     if needs_url and not (isinstance(value.get("url"), str) and _URL.fullmatch(value["url"])):
@@ -167,6 +203,25 @@ def _content_problems(channel: str, kind: str, body: dict[str, Any]) -> list[Inv
         if not (isinstance(parameters, list) and all(isinstance(p, str) for p in parameters)):
             problems.append(InvalidParameter("template.parameters", "must be a list of strings."))
     return problems
+
+
+def _context_problems(channel: str, kind: str, context: Any) -> list[InvalidParameter]:
+    """A WhatsApp message may answer one (``context.message_uuid``); a reaction must."""
+    if channel != "whatsapp" or (context is None and kind != "reaction"):
+        return []
+    target = context.get("message_uuid") if isinstance(context, dict) else None
+    if not (isinstance(target, str) and 0 < len(target) <= 100):
+        return [InvalidParameter("context.message_uuid", "is required: the message's UUID.")]
+    return []
+
+
+def _reaction_problems(reaction: dict[str, Any]) -> list[InvalidParameter]:
+    action, emoji = reaction.get("action"), reaction.get("emoji")
+    if action not in ("react", "unreact"):
+        return [InvalidParameter("reaction.action", "must be react or unreact.")]
+    if action == "react" and not (isinstance(emoji, str) and 0 < len(emoji) <= 20):
+        return [InvalidParameter("reaction.emoji", "is required to react: an emoji.")]
+    return []
 
 
 def _webhook_problems(body: dict[str, Any]) -> list[InvalidParameter]:
@@ -201,6 +256,41 @@ def _check_options(channel: str, kind: str, options: dict[str, Any]) -> None:
                        "The value of one or more parameters is invalid.", problems)  # fmt: skip
 
 
+# PATCH /v1/messages/{uuid}: the status it sets -> (channel, direction of the message).
+UPDATES = {"read": ("whatsapp", "inbound"), "revoked": ("rcs", "outbound")}
+SETTLED = frozenset({"delivered", "read", "rejected", "undeliverable", "revoked"})
+
+
+def parse_update(channel: str, direction: str, body: Any) -> str:
+    """The status a ``PATCH /v1/messages/{uuid}`` body sets on a message, or the problem:
+    ``read`` marks an inbound WhatsApp message read, ``revoked`` withdraws an outbound RCS
+    message not yet delivered."""
+    status = body.get("status") if isinstance(body, dict) else None
+    if status not in UPDATES:
+        raise invalid_params([InvalidParameter("status", "must be read or revoked.")])
+    assert isinstance(body, dict)
+    wanted_channel, wanted_direction = UPDATES[status]
+    if channel != wanted_channel:
+        detail = f"Setting the status {status} is supported on {wanted_channel} only."
+        raise _problem(1100, "Unsupported channel", detail)
+    if direction != wanted_direction:
+        reason = f"{status} applies to {wanted_direction} messages only."
+        raise invalid_params([InvalidParameter("status", reason)])
+    indicator = body.get("replying_indicator")
+    if indicator is not None and not (
+        status == "read" and isinstance(indicator, dict)
+        and isinstance(indicator.get("show"), bool) and indicator.get("type", "text") == "text"
+    ):  # fmt: skip
+        raise invalid_params([InvalidParameter("replying_indicator", "must be {show: true|false, "
+                                               'type: "text"}, with read.')])  # fmt: skip
+    return str(status)
+
+
+def already_delivered(status: str) -> ProblemError:
+    return _problem(1320, "Message already sent",
+                    f"The message is already {status}: it can no longer be revoked.")  # fmt: skip
+
+
 def segments(text: str) -> int:
     """SMS parts a text takes: 160 GSM characters in one (153 each when split), 70 in UCS-2
     (67 each when split)."""
@@ -211,15 +301,24 @@ def segments(text: str) -> int:
 # -- simulated recipients ------------------------------------------------------------------
 
 
+Behaviour = Literal["delivered", "read", "rejected", "undeliverable"]
+Channel = Literal["sms", "mms", "whatsapp", "messenger", "viber_service", "rcs"]
+
+
 class Recipient(BaseModel):
     """How a simulated recipient treats messages sent to it. ``read`` reads them
-    ``read_after`` seconds after delivery, on channels with read receipts."""
+    ``read_after`` seconds after delivery, on channels with read receipts; ``channels`` gives
+    some channels a behaviour of their own (to make one fail over); with a ``reaction`` it
+    reacts to each WhatsApp message ``react_after`` seconds after delivery."""
 
     model_config = ConfigDict(extra="forbid")
 
-    behaviour: Literal["delivered", "read", "rejected", "undeliverable"] = "delivered"
+    behaviour: Behaviour = "delivered"
     delivered_after: StrictFloat = Field(default=0.5, ge=0, le=86_400)
     read_after: StrictFloat = Field(default=2.0, ge=0, le=86_400)
+    channels: dict[Channel, Behaviour] = Field(default_factory=dict)
+    reaction: str | None = Field(default=None, min_length=1, max_length=20)
+    react_after: StrictFloat = Field(default=1.0, ge=0, le=86_400)
 
 
 @dataclass(frozen=True)
@@ -229,15 +328,22 @@ class StatusStep:
     error: int | None = None
 
 
-def status_steps(channel: str, recipient: Recipient, start: datetime) -> list[StatusStep]:
-    """What a message goes through: submitted, then delivered (and read), or a failure."""
+def status_steps(
+    channel: str, recipient: Recipient, start: datetime, ttl: int | None = None
+) -> list[StatusStep]:
+    """What a message goes through: submitted, then delivered (and read), or a failure; a
+    message whose ``ttl`` runs out before it would be delivered is rejected then."""
     steps = [StatusStep("submitted", start)]
+    if ttl is not None and recipient.delivered_after > ttl:
+        steps.append(StatusStep("rejected", start + timedelta(seconds=ttl), EXPIRED[0]))
+        return steps
+    behaviour = recipient.channels.get(channel, recipient.behaviour)  # type: ignore[call-overload]
     reached = start + timedelta(seconds=recipient.delivered_after)
-    if recipient.behaviour in FAILURES:
-        steps.append(StatusStep(recipient.behaviour, reached, FAILURES[recipient.behaviour][0]))
+    if behaviour in FAILURES:
+        steps.append(StatusStep(behaviour, reached, FAILURES[behaviour][0]))
         return steps
     steps.append(StatusStep("delivered", reached))
-    if recipient.behaviour == "read" and channel in READ_RECEIPTS:
+    if behaviour == "read" and channel in READ_RECEIPTS:
         steps.append(StatusStep("read", reached + timedelta(seconds=recipient.read_after)))
     return steps
 
@@ -268,8 +374,10 @@ def _party(channel: str, address: str) -> dict[str, str]:
 
 
 def status_body(
-    message_uuid: str, message: Message, step: StatusStep, version: str
-) -> dict[str, Any]:
+    message_uuid: str, message: Message, step: StatusStep, version: str,
+    workflow: dict[str, str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A status webhook's body; a failover step's carries its ``workflow``."""
     charged = step.status == ("submitted" if message.channel in ("sms", "mms") else "delivered")
     if version == "v0.1":
         body: dict[str, Any] = {
@@ -294,11 +402,13 @@ def status_body(
         body["usage"] = dict(PRICE)
     if message.client_ref is not None:
         body["client_ref"] = message.client_ref
+    if workflow is not None:
+        body["workflow"] = workflow
     return body
 
 
 def _failure(code: int) -> tuple[int, str, str]:
-    return next(f for f in FAILURES.values() if f[0] == code)
+    return next(f for f in (*FAILURES.values(), EXPIRED) if f[0] == code)
 
 
 def inbound_body(message_uuid: str, message: Message, at: datetime, version: str) -> dict[str, Any]:
@@ -313,12 +423,12 @@ def inbound_body(message_uuid: str, message: Message, at: datetime, version: str
     body: dict[str, Any] = {
         "channel": message.channel, "message_uuid": message_uuid, "to": message.to,
         "from": message.from_, "timestamp": wire_time(at, version), "message_type": kind,
-        kind: value,
+        **message.content,
     }  # fmt: skip
     if message.channel == "sms":
         body["sms"] = {"num_messages": str(segments(value))}
     if message.channel in ("whatsapp", "rcs"):
-        body["context_status"] = "none"
+        body["context_status"] = "available" if "context" in message.content else "none"
     if message.channel == "whatsapp":
         body["profile"] = {"name": message.from_}
     if message.client_ref is not None:

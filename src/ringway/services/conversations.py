@@ -190,9 +190,7 @@ class ConversationService:
         ):
             raise invalid("user", '"user" must have an "id" or a "name"')
         user = self.user(app, user_ref.get("id") or user_ref["name"])
-        channel = body.get("channel")
-        if not isinstance(channel, dict) or channel.get("type") not in CHANNEL_TYPES:
-            raise invalid("channel", f'"channel.type" must be one of [{", ".join(CHANNEL_TYPES)}]')
+        channel = _channel(body.get("channel"))
         member = _new_member(conversation.id, user.id, channel, state)
         event = self._member_event(member, f"member:{state}")
         # The user's membership is unique while active (an index): a second one is refused.
@@ -264,6 +262,12 @@ class ConversationService:
         if found is None:
             raise not_found("event")
         return found
+
+    def delete_event(self, app: Application, cid: str, event_id: int) -> None:
+        """The event leaves the conversation's history (its id is not used again)."""
+        self.conversation(app, cid)
+        if not self._store.delete_event(cid, event_id):
+            raise not_found("event")
 
     def events(
         self, app: Application, cid: str, offset: int, limit: int, newest: bool = False
@@ -389,6 +393,17 @@ def _still_there(joining: bool = False) -> Iterator[None]:
 def _already_joined() -> ProblemError:
     return problem(400, "conversation:error:member-already-joined", "Bad request.",
                    "The user already has a member in this conversation.")  # fmt: skip
+
+
+def _channel(channel: Any) -> dict[str, Any]:
+    """A member's channel. ``type`` may be left out, as the Vonage CLI does (the Conversation
+    spec requires ``channel`` but not its ``type``): the member is then on the ``app`` channel."""
+    if not isinstance(channel, dict):
+        raise invalid("channel", '"channel" must be an object')
+    found: dict[str, Any] = {"type": "app", **channel}
+    if found["type"] not in CHANNEL_TYPES:
+        raise invalid("channel", f'"channel.type" must be one of [{", ".join(CHANNEL_TYPES)}]')
+    return found
 
 
 def _state(body: dict[str, Any], allowed: tuple[str, ...]) -> str:

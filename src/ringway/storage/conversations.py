@@ -276,6 +276,12 @@ class ConversationRepository:
             ).all()
         return [record_of(Event, r._mapping) for r in rows]
 
+    def delete_event(self, conversation_id: str, event_id: int) -> bool:
+        with self._db.engine.begin() as conn:
+            return conn.execute(sa.delete(rtc_events).where(
+                rtc_events.c.conversation_id == conversation_id, rtc_events.c.id == event_id,
+            )).rowcount == 1  # fmt: skip
+
     def event(self, conversation_id: str, event_id: int) -> Event | None:
         with self._db.read() as conn:
             row = conn.execute(

@@ -89,6 +89,14 @@ class DeliveryRepository:
         if rows:
             conn.execute(sa.insert(deliveries), rows)
 
+    def drop_pending(self, conn: sa.Connection, ids: list[int]) -> None:
+        """Drop those of the deliveries that nobody has tried yet (the statuses a revoked
+        message never reaches), inside the caller's transaction."""
+        if ids:
+            conn.execute(sa.delete(deliveries).where(
+                deliveries.c.id.in_(ids), deliveries.c.state == PENDING,
+                deliveries.c.attempts == 0, deliveries.c.lease_until.is_(None)))  # fmt: skip
+
     def claim(self, now: dt.datetime, lease: dt.timedelta, limit: int) -> list[Delivery]:
         """Lease up to ``limit`` due deliveries: the first pending one of each subject, and only
         if no process holds it."""

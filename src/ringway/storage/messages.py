@@ -44,6 +44,15 @@ class MessageRepository:
             conn.execute(sa.insert(messages), [columns_of(r) for r in records])
             self._deliveries.enqueue(conn, deliveries)
 
+    def set_history(
+        self, record: MessageRecord, history: list[dict[str, Any]], drop: list[int]
+    ) -> None:
+        """A message's new history, and the deliveries of its statuses that no longer come."""
+        with self._db.engine.begin() as conn:
+            conn.execute(sa.update(messages).where(messages.c.uuid == record.uuid)
+                         .values(history=history))  # fmt: skip
+            self._deliveries.drop_pending(conn, drop)
+
     def get(self, account_id: str, uuid: str) -> MessageRecord | None:
         with self._db.read() as conn:
             row = conn.execute(
