@@ -344,6 +344,8 @@ def test_messages_deliveries_and_account(
     page.get_by_role("button", name="Show").click()
     expect(secret).to_have_text(account.signature_secret)
     shoot(page, "account")
+    page.get_by_role("link", name="Rotate API secret").click()
+    expect(page.get_by_role("heading", name="Rotate the API secret?")).to_be_visible()
     page.get_by_role("button", name="Rotate API secret").click()
     new_secret = page.locator("#new-secret").inner_text()
     assert new_secret and new_secret != account.api_secret

@@ -8,6 +8,9 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from ringway.dashboard import account, activity, applications, numbers
+from ringway.dashboard.pages import page_not_found, wants_page
+
+__all__ = ["page_not_found", "routes", "wants_page"]
 
 routes: list[BaseRoute] = [
     *account.routes,

@@ -51,6 +51,12 @@ async def account_page(view: View) -> Response:
     return view.render("account.html")
 
 
+async def confirm_rotate(view: View) -> Response:
+    return view.confirm("Rotate the API secret?", "ringway makes a new secret and shows it once. "
+                        "The current secret stops working at once, for the API and for every "
+                        "other signed-in session.", "Rotate API secret", "/account")  # fmt: skip
+
+
 async def rotate_secret(view: View) -> Response:
     """A new API secret, shown once; the browser gets a new session (every other ends)."""
     platform = view.platform
@@ -74,5 +80,5 @@ routes = [
     page("/sign-in", public=True, GET=sign_in_form, POST=sign_in_submit),
     page("/sign-out", public=True, POST=sign_out_submit),
     page("/account", GET=account_page),
-    page("/account/rotate-secret", POST=rotate_secret),
+    page("/account/rotate-secret", GET=confirm_rotate, POST=rotate_secret),
 ]

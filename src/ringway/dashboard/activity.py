@@ -106,7 +106,7 @@ async def caller_input(view: View) -> Response:
         value = caller_gives(kind, {k: v for k, v in view.form.items() if k != "csrf"})
         await view.platform.calls.caller(view.account.id, uuid, kind, value)
     except ProblemError as error:
-        reasons = "; ".join(f"{p.name} {p.reason}" for p in error.invalid_parameters)
+        reasons = ". ".join(field_errors(error).values()) if error.invalid_parameters else ""
         return view.redirect(back, reasons or error.detail, kind="error")
     done = {"dtmf": f"The caller pressed {value}.", "speech": f"The caller said: {value}",
             "hangup": "The caller hung up."}  # fmt: skip

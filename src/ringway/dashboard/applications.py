@@ -25,7 +25,7 @@ async def list_applications(view: View) -> Response:
 
 
 async def new_application(view: View) -> Response:
-    return _form(view, None, {"capability.voice": "on"})
+    return _form(view, None, application_values(None))
 
 
 async def create_application(view: View) -> Response:
@@ -56,13 +56,24 @@ async def update_application(view: View) -> Response:
 
 
 async def confirm_delete(view: View) -> Response:
-    return view.render("application_delete.html", app=await _application(view))
+    app = await _application(view)
+    return view.confirm(f"Delete {app.name}?", "Its numbers are unlinked and its webhooks stop "
+                        "receiving traffic. This cannot be undone.", "Delete application",
+                        f"/applications/{app.id}")  # fmt: skip
 
 
 async def delete_application(view: View) -> Response:
     platform, app = view.platform, await _application(view)
     await platform.db.run(platform.applications.delete, view.account.id, app.id)
     return view.redirect("/applications", f"Application {app.name} deleted.")
+
+
+async def confirm_key_pair(view: View) -> Response:
+    app = await _application(view)
+    return view.confirm(f"Replace the key pair of {app.name}?", "ringway makes a new key pair "
+                        "and offers its private key once. The current private key stops working "
+                        "at once: JWTs signed with it are refused.", "Generate a new key pair",
+                        f"/applications/{app.id}")  # fmt: skip
 
 
 async def new_key_pair(view: View) -> Response:
@@ -113,6 +124,6 @@ routes = [
     page("/applications/new", GET=new_application, POST=create_application),
     page("/applications/{id}", GET=edit_application, POST=update_application),
     page("/applications/{id}/delete", GET=confirm_delete, POST=delete_application),
-    page("/applications/{id}/key-pair", POST=new_key_pair),
+    page("/applications/{id}/key-pair", GET=confirm_key_pair, POST=new_key_pair),
     page("/applications/{id}/public-key", POST=upload_public_key),
 ]

@@ -47,6 +47,15 @@ async def cancel(view: View) -> Response:
     return await _change(view, f"Cancelled {msisdn}.", view.platform.numbers.cancel)
 
 
+async def confirm_cancel(view: View) -> Response:
+    params = view.request.query_params
+    msisdn = params.get("msisdn", "")
+    return view.confirm(f"Cancel {msisdn}?", "The number goes back on sale and its routing is "
+                        "forgotten; calls and messages to it no longer reach your applications.",
+                        "Cancel number", "/numbers",
+                        {"country": params.get("country", ""), "msisdn": msisdn})  # fmt: skip
+
+
 async def link(view: View) -> Response:
     app_id = view.form.get("app_id") or None
     msisdn = view.form.get("msisdn", "")
@@ -71,6 +80,6 @@ async def _change(
 routes = [
     page("/numbers", GET=numbers_page),
     page("/numbers/buy", POST=buy),
-    page("/numbers/cancel", POST=cancel),
+    page("/numbers/cancel", GET=confirm_cancel, POST=cancel),
     page("/numbers/link", POST=link),
 ]
