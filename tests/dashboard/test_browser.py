@@ -74,7 +74,7 @@ def sign_in(page: Page, account: Credentials) -> None:
     page.get_by_label("API key").fill(account.api_key)
     page.get_by_label("API secret").fill(account.api_secret)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Applications")).to_be_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
 UNLABELLED = """() => [...document.querySelectorAll(
@@ -167,6 +167,8 @@ def test_create_download_key_edit_and_delete_an_application(
     page: Page, account: Credentials, hooks: Receiver, tmp_path: Path, api: httpx.Client
 ) -> None:
     sign_in(page, account)
+    shoot(page, "overview-empty")
+    page.get_by_role("link", name="Applications").click()
     shoot(page, "applications-empty")
     page.goto("/applications/new")
     page.get_by_label("Name", exact=True).fill("Support line")

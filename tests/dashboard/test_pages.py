@@ -45,7 +45,7 @@ def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
     signed = browser.post("/sign-in", {"api_key": account.api_key,
                                        "api_secret": account.api_secret,
                                        "next": "//example.invalid/steal"})  # fmt: skip
-    assert signed.headers["location"] == "/applications"
+    assert signed.headers["location"] == "/"
     cookie = signed.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert account.api_secret not in cookie

@@ -11,11 +11,13 @@ from typing import Any
 from ringway.domain.applications import Application
 from ringway.domain.errors import not_found, not_routed
 from ringway.domain.messages import (
+    FAILURES,
     Message,
     Recipient,
     StatusStep,
     inbound_body,
     parse_message,
+    reached,
     status_body,
     status_steps,
 )
@@ -137,6 +139,15 @@ class MessageService:
         if record is None:
             raise not_found("message", message_uuid)
         return record, self._deliveries.of_subjects(account_id, [message_uuid])[message_uuid]
+
+    def since(self, account_id: str, moment: datetime) -> tuple[int, int]:
+        """How many messages the account sent and received from ``moment`` on, and how many of
+        them failed (rejected or undeliverable so far)."""
+        histories = self._messages.histories_since(account_id, moment)
+        now = utcnow()
+        failed = sum(any(step["status"] in FAILURES for step in reached(history, now))
+                     for history in histories)  # fmt: skip
+        return len(histories), failed
 
     def page(
         self, account_id: str, offset: int, limit: int
