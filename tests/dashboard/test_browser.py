@@ -84,15 +84,17 @@ UNLABELLED = """() => [...document.querySelectorAll(
 ).map((control) => control.outerHTML)"""
 
 
-def shoot(page: Page, name: str) -> None:
-    """Screenshots of the page as it is, on a laptop and on a phone; every control on it must
-    have a label."""
+def shoot(page: Page, name: str, phone_first: bool = False) -> None:
+    """Screenshots of the page as it is, on a laptop and on a phone (leaving it at the width it
+    had); every control on it must have a label."""
     assert page.evaluate(UNLABELLED) == [], f"controls without a label on {name}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
-    page.set_viewport_size(LAPTOP)
+    first, second = (PHONE, LAPTOP) if phone_first else (LAPTOP, PHONE)
+    for viewport in (first, second):
+        page.set_viewport_size(viewport)
+        suffix = "-phone" if viewport is PHONE else ""
+        page.screenshot(path=SCREENSHOTS / f"{name}{suffix}.png", full_page=True)
+    page.set_viewport_size(first)
 
 
 def webhook(scope: Page | Locator, name: str) -> Locator:
@@ -168,7 +170,7 @@ def test_create_download_key_edit_and_delete_an_application(
 ) -> None:
     sign_in(page, account)
     shoot(page, "overview-empty")
-    page.get_by_role("link", name="Applications").click()
+    page.get_by_role("link", name="Applications", exact=True).click()
     shoot(page, "applications-empty")
     page.goto("/applications/new")
     page.get_by_label("Name", exact=True).fill("Support line")
@@ -222,7 +224,7 @@ def test_create_download_key_edit_and_delete_an_application(
     assert voice["webhooks"]["event_url"]["http_method"] == "GET"
     shoot(page, "application-edit")
 
-    page.get_by_role("link", name="Applications").click()
+    page.get_by_role("link", name="Applications", exact=True).click()
     page.get_by_label("Search by name").fill("SUPPORT")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="Support line")).to_be_visible()
@@ -347,7 +349,9 @@ def test_messages_deliveries_and_account(
     page.get_by_role("button", name="Rotate API secret").click()
     new_secret = page.locator("#new-secret").inner_text()
     assert new_secret and new_secret != account.api_secret
-    page.get_by_role("link", name="Applications").click()  # this browser stays signed in
+    page.get_by_role(
+        "link", name="Applications", exact=True
+    ).click()  # this browser stays signed in
     expect(page.get_by_role("heading", name="Applications")).to_be_visible()
 
 
@@ -506,3 +510,67 @@ def test_the_form_makes_event_webhooks_post_and_destructive_actions_ask_first(
     shoot(page, "confirm-delete-application")
     page.get_by_role("button", name="Delete application").click()
     expect(page.get_by_role("status")).to_have_text("Application Events deleted.")
+
+
+NAV_FITS = """() => [...document.querySelectorAll("header.top nav a")].filter((link) => {
+    const box = link.getBoundingClientRect();
+    return box.left < 0 || box.right > window.innerWidth || box.height < 24;
+}).map((link) => link.textContent)"""
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+WIDE = """() => [...document.querySelectorAll("body *")].filter(
+    (node) => node.getBoundingClientRect().right > window.innerWidth + 1
+).map((node) => node.outerHTML.slice(0, 80))"""
+
+
+def test_every_page_at_phone_width(
+    chromium: Browser, server: LiveServer, account: Credentials, hooks: Receiver,
+    api: httpx.Client,
+) -> None:  # fmt: skip
+    """At 390 px every page fits the screen: the navigation's links all show, tap-sized, and
+    the timeline's lanes and requests stay on screen and open; each page is photographed."""
+    hooks.answer("/answer", Reply(body=[{"action": "talk", "text": "Welcome"}]))
+    context = chromium.new_context(base_url=server.url, viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in(page, account)
+        app_id = create_application(page, "Phone line", hooks)
+        number = own_number(page, "Phone line")
+        api.put("/_ringway/phones/447700900777", json={"behaviour": "busy"})
+        api.put("/_ringway/recipients/447700900555", json={"behaviour": "read"})
+        page.goto("/calls")
+        page.get_by_label("Your number to call").select_option(number)
+        page.get_by_label("Clock").select_option(label="As fast as possible")
+        page.get_by_role("button", name="Call").click()
+        expect(page.locator("#call-status")).to_have_text("completed", timeout=15_000)
+        diagram = page.locator("#timeline")
+        for lane in ("Caller", "ringway", "Application"):
+            box = diagram.locator(".lane", has_text=lane).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], lane
+        answer = request_row(page, diagram, "/answer")
+        answer.locator("summary").click()
+        expect(answer.locator(".exchange")).to_contain_text("Welcome")
+        assert page.evaluate(OVERFLOW) <= 0, "the timeline is wider than the screen"
+        call_path = page.url.removeprefix(server.url)
+        page.goto("/messages")
+        page.get_by_label("To (your number)").fill(number)
+        page.get_by_label("Text", exact=True).fill("Hello there")
+        page.get_by_role("button", name="Send").click()
+        message = page.get_by_role("link", name="Hello there").get_attribute("href")
+        assert message
+        pages = {"overview": "/", "applications": "/applications", "application-new":
+                 "/applications/new", "application": f"/applications/{app_id}",
+                 "numbers": "/numbers", "calls": "/calls", "call": call_path,
+                 "messages": "/messages", "message": message, "deliveries": "/deliveries",
+                 "conversations": "/conversations", "users": "/users", "phones": "/phones",
+                 "recipients": "/recipients", "account": "/account",
+                 "confirm-rotate": "/account/rotate-secret",
+                 "not-found": "/no-such-page"}  # fmt: skip
+        for name, path in pages.items():
+            page.goto(path)
+            shoot(page, f"all-{name}", phone_first=True)
+            assert page.evaluate(NAV_FITS) == [], f"navigation links off screen on {name}"
+            assert page.evaluate(OVERFLOW) <= 0, (name, page.evaluate(WIDE))
+        page.get_by_role("link", name="Deliveries").click()  # the navigation works by touch
+        expect(page.get_by_role("heading", name="Deliveries")).to_be_visible()
+    finally:
+        context.close()
