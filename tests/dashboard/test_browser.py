@@ -350,7 +350,9 @@ def test_messages_deliveries_and_account(
     new_secret = page.locator("#new-secret").inner_text()
     assert new_secret and new_secret != account.api_secret
     page.get_by_role(
-        "link", name="Applications", exact=True
+        "link",
+        name="Applications",
+        exact=True,  # still signed in
     ).click()  # this browser stays signed in
     expect(page.get_by_role("heading", name="Applications")).to_be_visible()
 
