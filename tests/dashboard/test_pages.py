@@ -30,7 +30,19 @@ def note(page: httpx.Response, field: str) -> str:
 
 
 def test_pages_send_a_browser_without_a_session_to_sign_in(browser: Browser) -> None:
-    for path in ("/applications", "/numbers", "/calls", "/account", "/calls/x/timeline.json"):
+    for path in (
+        "/",
+        "/applications",
+        "/numbers",
+        "/calls",
+        "/account",
+        "/calls/x/timeline.json",
+        "/phones",
+        "/recipients",
+        "/users",
+        "/conversations",
+        "/messages/x",
+    ):
         page = browser.get(path)
         assert page.status_code == 303
         assert page.headers["location"] == f"/sign-in?next={quote(path)}"

@@ -122,8 +122,11 @@ def test_users_and_conversations_of_an_application(
         event = {"type": "custom:greeting", "from": member["id"], "body": {"text": "hello"}}
         assert rtc.post(f"/v1/conversations/{cid}/events", json=event,
                         headers=bearer).status_code == 201  # fmt: skip
-    users = text(signed_in.get("/users"))  # the first application with rtc is chosen
-    assert f"alice Alice {user['id']}" in users
+        for index in range(20):
+            rtc.post("/v1/users", json={"name": f"user{index}"}, headers=bearer)
+    users = signed_in.get("/users")  # the first application with rtc is chosen
+    assert "Page 1" in text(users) and 'rel="next"' in users.text
+    assert f"alice Alice {user['id']}" in text(signed_in.get("/users?page=2"))  # the oldest
     listed = signed_in.get("/conversations", params={"application": app["id"]})
     assert f'href="/applications/{app["id"]}/conversations/{cid}"' in listed.text
     shown = text(signed_in.get(f"/applications/{app['id']}/conversations/{cid}"))
