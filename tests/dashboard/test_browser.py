@@ -23,6 +23,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from vonage_jwt import JwtClient
 
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer, eventually
@@ -537,6 +538,16 @@ def test_every_page_at_phone_width(
         sign_in(page, account)
         app_id = create_application(page, "Phone line", hooks)
         number = own_number(page, "Phone line")
+        rtc_app = api.post("/v2/applications", json={"name": "Chat", "capabilities": {"rtc": {
+            "webhooks": {"event_url": {"address": hooks.url + "/rtc"}}}}}).json()  # fmt: skip
+        token = JwtClient(rtc_app["id"], rtc_app["keys"]["private_key"])
+        bearer = {"Authorization": f"Bearer {token.generate_application_jwt().decode()}"}
+        with server.client() as rtc:
+            rtc.post("/v1/users", json={"name": "alice"}, headers=bearer)
+            chat = rtc.post("/v1/conversations", json={"name": "support"}, headers=bearer).json()
+            rtc.post(f"/v1/conversations/{chat['id']}/members", headers=bearer,
+                     json={"state": "joined", "user": {"name": "alice"},
+                           "channel": {"type": "app"}})  # fmt: skip
         api.put("/_ringway/phones/447700900777", json={"behaviour": "busy"})
         api.put("/_ringway/recipients/447700900555", json={"behaviour": "read"})
         page.goto("/calls")
@@ -564,6 +575,7 @@ def test_every_page_at_phone_width(
                  "numbers": "/numbers", "calls": "/calls", "call": call_path,
                  "messages": "/messages", "message": message, "deliveries": "/deliveries",
                  "conversations": "/conversations", "users": "/users", "phones": "/phones",
+                 "conversation": f"/applications/{rtc_app['id']}/conversations/{chat['id']}",
                  "recipients": "/recipients", "account": "/account",
                  "confirm-rotate": "/account/rotate-secret",
                  "not-found": "/no-such-page"}  # fmt: skip

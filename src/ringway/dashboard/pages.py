@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote, unquote
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -31,6 +32,7 @@ from ringway.dashboard.session import (
     set_cookie,
 )
 from ringway.dashboard.wording import context, sentence
+from ringway.domain.calls import timestamp
 from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
@@ -44,16 +46,18 @@ templates = Jinja2Templates(directory=str(resources.files("ringway.dashboard") /
 templates.env.filters["counted"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def shown_time(moment: dt.datetime | str | None) -> str:
-    """A time as every page shows it, in UTC and saying so: ``2026-11-27 18:00:00 UTC``. Takes
-    a datetime (naive ones are UTC, as storage keeps them) or a wire timestamp."""
+def shown_time(moment: dt.datetime | str | None) -> Markup:
+    """A time as every page shows it, in UTC and saying so: ``2026-11-27 18:00:00 UTC``, in a
+    ``<time>`` element. Takes a datetime (naive ones are UTC, as storage keeps them) or a wire
+    timestamp."""
     if not moment:
-        return ""
+        return Markup("")
     if isinstance(moment, str):
         moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Markup(f'<time datetime="{timestamp(moment)}">{shown}</time>')
 
 
 templates.env.filters["when"] = shown_time
