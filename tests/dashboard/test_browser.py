@@ -588,3 +588,19 @@ def test_every_page_at_phone_width(
         expect(page.get_by_role("heading", name="Deliveries")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_confirmation_works_without_javascript(
+    chromium: Browser, server: LiveServer, account: Credentials
+) -> None:
+    context = chromium.new_context(base_url=server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, account)
+        page.get_by_role("link", name="Account").click()
+        page.get_by_role("link", name="Rotate API secret").click()
+        page.get_by_role("button", name="Rotate API secret").click()
+        expect(page.locator("#new-secret")).not_to_be_empty()
+        assert page.locator("#new-secret").inner_text() != account.api_secret
+    finally:
+        context.close()

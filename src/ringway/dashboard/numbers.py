@@ -50,6 +50,8 @@ async def cancel(view: View) -> Response:
 async def confirm_cancel(view: View) -> Response:
     params = view.request.query_params
     msisdn = params.get("msisdn", "")
+    if not msisdn:
+        return view.redirect("/numbers")
     return view.confirm(f"Cancel {msisdn}?", "The number goes back on sale and its routing is "
                         "forgotten; calls and messages to it no longer reach your applications.",
                         "Cancel number", "/numbers",
