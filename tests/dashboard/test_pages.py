@@ -323,7 +323,7 @@ def test_numbers_buy_link_unlink_and_cancel(
         assert signed_in.post("/numbers/link", {**number, "app_id": ""}).status_code == 303
         assert "app_id" not in api.get("/account/numbers").json()["numbers"][0]
         again = signed_in.post("/numbers/buy", number)
-        assert "you already own 447700900123" in unquote(again.headers["set-cookie"])
+        assert "You already own 447700900123." in unquote(again.headers["set-cookie"])
         assert signed_in.post("/numbers/cancel", number).status_code == 303
         assert api.get("/account/numbers").json()["count"] == 0
 
@@ -365,7 +365,7 @@ def test_the_callers_keys_and_hang_up_are_refused_saying_why(
         missing = api.post(f"/_ringway/calls/{uuid}/hangup").json()
     for path, form, reason in (
         ("dtmf", {"digits": "abc"}, "Keys may hold only digits, * and #"),
-        ("hangup", {}, missing["detail"]),
+        ("hangup", {}, missing["detail"][0].upper() + missing["detail"][1:]),
     ):
         refused = signed_in.post(f"/calls/{uuid}/{path}", form)
         assert refused.headers["location"] == f"/calls/{uuid}"

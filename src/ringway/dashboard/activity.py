@@ -14,6 +14,7 @@ from ringway.api.messages import delivery_wire, message_wire
 from ringway.api.simulation import CALLER_INPUTS, entry_wire
 from ringway.api.voice import call_uuid, call_wire
 from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
+from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS
 from ringway.domain.deliveries import KINDS, STATES
@@ -116,7 +117,7 @@ async def caller_input(view: View) -> Response:
         await view.platform.calls.caller(view.account.id, uuid, kind, value)
     except ProblemError as error:
         reasons = ". ".join(field_errors(error).values()) if error.invalid_parameters else ""
-        return view.redirect(back, reasons or error.detail, kind="error")
+        return view.redirect(back, reasons or capitalized(error.detail), kind="error")
     done = {"dtmf": f"The caller pressed {value}.", "speech": f"The caller said: {value}",
             "hangup": "The caller hung up."}  # fmt: skip
     return view.redirect(back, done[kind])

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 
 from ringway.dashboard.pages import MENU, View, page
+from ringway.dashboard.wording import capitalized
 from ringway.domain.errors import LegacyError, ProblemError
 from ringway.domain.numbers import NumberQuery, normalize_country
 
@@ -75,7 +76,7 @@ async def _change(
             action, view.account.id, form.get("country", ""), form.get("msisdn", ""), *extra
         )
     except (ProblemError, LegacyError) as error:
-        return view.redirect("/numbers", str(error), kind="error")
+        return view.redirect("/numbers", capitalized(str(error)) + ".", kind="error")
     return view.redirect("/numbers", done)
 
 

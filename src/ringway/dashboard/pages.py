@@ -31,7 +31,7 @@ from ringway.dashboard.session import (
     remember_csrf,
     set_cookie,
 )
-from ringway.dashboard.wording import context, sentence
+from ringway.dashboard.wording import capitalized, context, sentence
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
@@ -174,7 +174,7 @@ def field_errors(error: ProblemError, about: str = "") -> dict[str, str]:
     """Each invalid parameter's reason, as a sentence, by the field it names (list items by
     their list), or the problem's detail beside the field it is ``about`` when it names none."""
     if not error.invalid_parameters:
-        return {about: error.detail[:1].upper() + error.detail[1:].rstrip(".")}
+        return {about: capitalized(error.detail)}
     errors: dict[str, str] = {}
     for param in error.invalid_parameters:
         parts = param.name.split(".")

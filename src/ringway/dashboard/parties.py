@@ -10,6 +10,7 @@ from typing import Any, get_args
 from starlette.responses import Response
 
 from ringway.dashboard.pages import View, field_errors, page
+from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
 from ringway.domain.errors import ProblemError
 from ringway.services.parties import Parties
@@ -126,7 +127,7 @@ async def reset_party(view: View) -> Response:
     try:
         await view.platform.db.run(kind.parties(view.platform).delete, view.account.id, address)
     except ProblemError as error:
-        return view.redirect(kind.path, error.detail, kind="error")
+        return view.redirect(kind.path, capitalized(error.detail), kind="error")
     return view.redirect(kind.path, f"{address} behaves as the default again.")
 
 

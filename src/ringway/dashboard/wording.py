@@ -43,6 +43,11 @@ PHRASES: list[tuple[str, str]] = [
 ]
 
 
+def capitalized(text: str) -> str:
+    """A message of the services (``you do not own 447700900123``) as a sentence."""
+    return text[:1].upper() + text[1:].rstrip(".")
+
+
 def label(name: str) -> str:
     """The field a dotted path names, as a person calls it: ``Address``, ``Connect timeout``."""
     last = name.rsplit(".", 1)[-1]
