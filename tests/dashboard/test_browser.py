@@ -23,6 +23,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from vonage_jwt import JwtClient
 
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer, eventually
@@ -74,7 +75,7 @@ def sign_in(page: Page, account: Credentials) -> None:
     page.get_by_label("API key").fill(account.api_key)
     page.get_by_label("API secret").fill(account.api_secret)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Applications")).to_be_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
 UNLABELLED = """() => [...document.querySelectorAll(
@@ -84,15 +85,17 @@ UNLABELLED = """() => [...document.querySelectorAll(
 ).map((control) => control.outerHTML)"""
 
 
-def shoot(page: Page, name: str) -> None:
-    """Screenshots of the page as it is, on a laptop and on a phone; every control on it must
-    have a label."""
+def shoot(page: Page, name: str, phone_first: bool = False) -> None:
+    """Screenshots of the page as it is, on a laptop and on a phone (leaving it at the width it
+    had); every control on it must have a label."""
     assert page.evaluate(UNLABELLED) == [], f"controls without a label on {name}"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=SCREENSHOTS / f"{name}-phone.png", full_page=True)
-    page.set_viewport_size(LAPTOP)
+    first, second = (PHONE, LAPTOP) if phone_first else (LAPTOP, PHONE)
+    for viewport in (first, second):
+        page.set_viewport_size(viewport)
+        suffix = "-phone" if viewport is PHONE else ""
+        page.screenshot(path=SCREENSHOTS / f"{name}{suffix}.png", full_page=True)
+    page.set_viewport_size(first)
 
 
 def webhook(scope: Page | Locator, name: str) -> Locator:
@@ -167,6 +170,8 @@ def test_create_download_key_edit_and_delete_an_application(
     page: Page, account: Credentials, hooks: Receiver, tmp_path: Path, api: httpx.Client
 ) -> None:
     sign_in(page, account)
+    shoot(page, "overview-empty")
+    page.get_by_role("link", name="Applications", exact=True).click()
     shoot(page, "applications-empty")
     page.goto("/applications/new")
     page.get_by_label("Name", exact=True).fill("Support line")
@@ -174,11 +179,11 @@ def test_create_download_key_edit_and_delete_an_application(
     page.get_by_role("button", name="Create").click()
     field = address(page, "Answer URL")
     expect(field).to_have_attribute("aria-invalid", "true")
-    body = {"name": "x", "capabilities": {"voice": {"webhooks": {"answer_url": {
-        "address": "localhost:3000"}}}}}  # fmt: skip
-    reason = api.post("/v2/applications", json=body).json()["invalid_parameters"][0]["reason"]
     expect(page.locator("#capabilities-voice-webhooks-answer_url-address-note")).to_have_text(
-        reason  # the API's wording, beside the field
+        "Address must be an http:// or https:// URL"  # a sentence, beside the field
+    )
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Voice answer URL: Address must be an http:// or https:// URL."
     )
     shoot(page, "application-invalid")
 
@@ -220,7 +225,7 @@ def test_create_download_key_edit_and_delete_an_application(
     assert voice["webhooks"]["event_url"]["http_method"] == "GET"
     shoot(page, "application-edit")
 
-    page.get_by_role("link", name="Applications").click()
+    page.get_by_role("link", name="Applications", exact=True).click()
     page.get_by_label("Search by name").fill("SUPPORT")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name="Support line")).to_be_visible()
@@ -304,11 +309,7 @@ def test_messages_deliveries_and_account(
     page.get_by_label("To (your number)").fill(number)
     page.get_by_label("Text", exact=True).fill("")
     page.get_by_role("button", name="Send").click()
-    refused = api.post("/_ringway/messages", json={"channel": "sms", "from": "447700900999",
-                                                   "to": number, "message_type": "text",
-                                                   "text": ""})  # fmt: skip
-    reason = refused.json()["invalid_parameters"][0]["reason"]
-    expect(page.locator("#text-note")).to_have_text(reason)  # the API's reason, beside the field
+    expect(page.locator("#text-note")).to_have_text("Text is required: 1 to 3200 characters")
     page.get_by_label("Text", exact=True).fill("Where is my order?")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_role("status")).to_have_text("Message sent to the application.")
@@ -344,10 +345,16 @@ def test_messages_deliveries_and_account(
     page.get_by_role("button", name="Show").click()
     expect(secret).to_have_text(account.signature_secret)
     shoot(page, "account")
+    page.get_by_role("link", name="Rotate API secret").click()
+    expect(page.get_by_role("heading", name="Rotate the API secret?")).to_be_visible()
     page.get_by_role("button", name="Rotate API secret").click()
     new_secret = page.locator("#new-secret").inner_text()
     assert new_secret and new_secret != account.api_secret
-    page.get_by_role("link", name="Applications").click()  # this browser stays signed in
+    page.get_by_role(
+        "link",
+        name="Applications",
+        exact=True,  # still signed in
+    ).click()  # this browser stays signed in
     expect(page.get_by_role("heading", name="Applications")).to_be_visible()
 
 
@@ -428,5 +435,172 @@ def test_a_page_on_another_port_cannot_make_the_browser_delete_an_application(
         assert [c["value"] for c in cookies if c["name"] == "ringway_csrf"] == ["planted"]
         expect(tab.get_by_role("heading")).to_have_text("This form came from another origin")
         assert api.get(f"/v2/applications/{app['id']}").status_code == 200
+    finally:
+        context.close()
+
+
+def is_red(locator: Locator) -> bool:
+    """Whether a control is styled as destructive (the dashboard's red)."""
+    colour = locator.evaluate("(node) => getComputedStyle(node).backgroundColor")
+    return bool(colour == "rgb(185, 28, 28)")
+
+
+def test_the_form_makes_event_webhooks_post_and_destructive_actions_ask_first(
+    page: Page, account: Credentials, hooks: Receiver, api: httpx.Client
+) -> None:
+    """A browser sends the selects as shown: the event URLs' methods must show POST, as the API
+    defaults them. Deleting, a new key pair, cancelling a number and rotating the secret each
+    go through a page that asks, whose red button acts and whose link goes back."""
+    sign_in(page, account)
+    page.goto("/applications/new")
+    page.get_by_label("Name", exact=True).fill("Events")
+    voice = page.locator(".capability", has=page.get_by_label("Voice", exact=True))
+    voice.get_by_label("Address").first.fill(hooks.url + "/answer")
+    address(voice, "Event URL").fill(hooks.url + "/event")
+    page.get_by_label("RTC (conversations)").check()
+    rtc = page.locator(".capability", has=page.get_by_label("RTC (conversations)"))
+    expect(webhook(rtc, "Event URL").get_by_label("Method")).to_have_value("POST")
+    address(rtc, "Event URL").fill(hooks.url + "/rtc")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("status")).to_have_text("Application created.")
+    app_id = re.search(r"Id ([0-9a-f-]{36})", page.locator(".meta").inner_text())
+    assert app_id
+    stored = api.get(f"/v2/applications/{app_id.group(1)}").json()
+    voice_hooks = stored["capabilities"]["voice"]["webhooks"]
+    assert voice_hooks["answer_url"]["http_method"] == "GET"
+    assert voice_hooks["event_url"]["http_method"] == "POST"
+    assert stored["capabilities"]["rtc"]["webhooks"]["event_url"]["http_method"] == "POST"
+    page.get_by_role("link", name="Continue to the application").click()
+
+    key = stored["keys"]["public_key"]
+    new_pair = page.get_by_role("link", name="Generate a new key pair")
+    assert is_red(new_pair)
+    new_pair.click()
+    expect(page.get_by_role("heading", name="Replace the key pair of Events?")).to_be_visible()
+    assert is_red(page.get_by_role("button", name="Generate a new key pair"))
+    shoot(page, "confirm-key-pair")
+    page.get_by_role("link", name="Keep it and go back").click()
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    assert api.get(f"/v2/applications/{app_id.group(1)}").json()["keys"]["public_key"] == key
+    page.get_by_role("link", name="Generate a new key pair").click()
+    page.get_by_role("button", name="Generate a new key pair").click()
+    expect(page.get_by_role("link", name="Download private key")).to_be_visible()
+    assert api.get(f"/v2/applications/{app_id.group(1)}").json()["keys"]["public_key"] != key
+
+    number = own_number(page, "Events")
+    cancel = page.get_by_role("link", name=f"Cancel {number}")
+    assert is_red(cancel)
+    cancel.click()
+    expect(page.get_by_role("heading", name=f"Cancel {number}?")).to_be_visible()
+    shoot(page, "confirm-cancel-number")
+    page.get_by_role("button", name="Cancel number").click()
+    expect(page.get_by_role("status")).to_have_text(f"Cancelled {number}.")
+    assert api.get("/account/numbers").json()["count"] == 0
+
+    page.get_by_role("link", name="Account").click()
+    rotate = page.get_by_role("link", name="Rotate API secret")
+    assert is_red(rotate)
+    rotate.click()
+    shoot(page, "confirm-rotate-secret")
+    page.get_by_role("link", name="Keep it and go back").click()
+    expect(page.get_by_role("heading", name="Account")).to_be_visible()
+    assert api.get("/v2/applications").status_code == 200  # the secret still works
+
+    page.goto(f"/applications/{app_id.group(1)}")
+    delete = page.get_by_role("link", name="Delete")
+    assert is_red(delete)
+    delete.click()
+    shoot(page, "confirm-delete-application")
+    page.get_by_role("button", name="Delete application").click()
+    expect(page.get_by_role("status")).to_have_text("Application Events deleted.")
+
+
+NAV_FITS = """() => [...document.querySelectorAll("header.top nav a")].filter((link) => {
+    const box = link.getBoundingClientRect();
+    return box.left < 0 || box.right > window.innerWidth || box.height < 24;
+}).map((link) => link.textContent)"""
+OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
+WIDE = """() => [...document.querySelectorAll("body *")].filter(
+    (node) => node.getBoundingClientRect().right > window.innerWidth + 1
+).map((node) => node.outerHTML.slice(0, 80))"""
+
+
+def test_every_page_at_phone_width(
+    chromium: Browser, server: LiveServer, account: Credentials, hooks: Receiver,
+    api: httpx.Client,
+) -> None:  # fmt: skip
+    """At 390 px every page fits the screen: the navigation's links all show, tap-sized, and
+    the timeline's lanes and requests stay on screen and open; each page is photographed."""
+    hooks.answer("/answer", Reply(body=[{"action": "talk", "text": "Welcome"}]))
+    context = chromium.new_context(base_url=server.url, viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in(page, account)
+        app_id = create_application(page, "Phone line", hooks)
+        number = own_number(page, "Phone line")
+        rtc_app = api.post("/v2/applications", json={"name": "Chat", "capabilities": {"rtc": {
+            "webhooks": {"event_url": {"address": hooks.url + "/rtc"}}}}}).json()  # fmt: skip
+        token = JwtClient(rtc_app["id"], rtc_app["keys"]["private_key"])
+        bearer = {"Authorization": f"Bearer {token.generate_application_jwt().decode()}"}
+        with server.client() as rtc:
+            rtc.post("/v1/users", json={"name": "alice"}, headers=bearer)
+            chat = rtc.post("/v1/conversations", json={"name": "support"}, headers=bearer).json()
+            rtc.post(f"/v1/conversations/{chat['id']}/members", headers=bearer,
+                     json={"state": "joined", "user": {"name": "alice"},
+                           "channel": {"type": "app"}})  # fmt: skip
+        api.put("/_ringway/phones/447700900777", json={"behaviour": "busy"})
+        api.put("/_ringway/recipients/447700900555", json={"behaviour": "read"})
+        page.goto("/calls")
+        page.get_by_label("Your number to call").select_option(number)
+        page.get_by_label("Clock").select_option(label="As fast as possible")
+        page.get_by_role("button", name="Call").click()
+        expect(page.locator("#call-status")).to_have_text("completed", timeout=15_000)
+        diagram = page.locator("#timeline")
+        for lane in ("Caller", "ringway", "Application"):
+            box = diagram.locator(".lane", has_text=lane).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], lane
+        answer = request_row(page, diagram, "/answer")
+        answer.locator("summary").click()
+        expect(answer.locator(".exchange")).to_contain_text("Welcome")
+        assert page.evaluate(OVERFLOW) <= 0, "the timeline is wider than the screen"
+        call_path = page.url.removeprefix(server.url)
+        page.goto("/messages")
+        page.get_by_label("To (your number)").fill(number)
+        page.get_by_label("Text", exact=True).fill("Hello there")
+        page.get_by_role("button", name="Send").click()
+        message = page.get_by_role("link", name="Hello there").get_attribute("href")
+        assert message
+        pages = {"overview": "/", "applications": "/applications", "application-new":
+                 "/applications/new", "application": f"/applications/{app_id}",
+                 "numbers": "/numbers", "calls": "/calls", "call": call_path,
+                 "messages": "/messages", "message": message, "deliveries": "/deliveries",
+                 "conversations": "/conversations", "users": "/users", "phones": "/phones",
+                 "conversation": f"/applications/{rtc_app['id']}/conversations/{chat['id']}",
+                 "recipients": "/recipients", "account": "/account",
+                 "confirm-rotate": "/account/rotate-secret",
+                 "not-found": "/no-such-page"}  # fmt: skip
+        for name, path in pages.items():
+            page.goto(path)
+            shoot(page, f"all-{name}", phone_first=True)
+            assert page.evaluate(NAV_FITS) == [], f"navigation links off screen on {name}"
+            assert page.evaluate(OVERFLOW) <= 0, (name, page.evaluate(WIDE))
+        page.get_by_role("link", name="Deliveries").click()  # the navigation works by touch
+        expect(page.get_by_role("heading", name="Deliveries")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_confirmation_works_without_javascript(
+    chromium: Browser, server: LiveServer, account: Credentials
+) -> None:
+    context = chromium.new_context(base_url=server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, account)
+        page.get_by_role("link", name="Account").click()
+        page.get_by_role("link", name="Rotate API secret").click()
+        page.get_by_role("button", name="Rotate API secret").click()
+        expect(page.locator("#new-secret")).not_to_be_empty()
+        assert page.locator("#new-secret").inner_text() != account.api_secret
     finally:
         context.close()

@@ -30,7 +30,19 @@ def note(page: httpx.Response, field: str) -> str:
 
 
 def test_pages_send_a_browser_without_a_session_to_sign_in(browser: Browser) -> None:
-    for path in ("/applications", "/numbers", "/calls", "/account", "/calls/x/timeline.json"):
+    for path in (
+        "/",
+        "/applications",
+        "/numbers",
+        "/calls",
+        "/account",
+        "/calls/x/timeline.json",
+        "/phones",
+        "/recipients",
+        "/users",
+        "/conversations",
+        "/messages/x",
+    ):
         page = browser.get(path)
         assert page.status_code == 303
         assert page.headers["location"] == f"/sign-in?next={quote(path)}"
@@ -45,7 +57,7 @@ def test_signing_in_sets_a_signed_http_only_cookie_and_goes_only_to_local_pages(
     signed = browser.post("/sign-in", {"api_key": account.api_key,
                                        "api_secret": account.api_secret,
                                        "next": "//example.invalid/steal"})  # fmt: skip
-    assert signed.headers["location"] == "/applications"
+    assert signed.headers["location"] == "/"
     cookie = signed.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert account.api_secret not in cookie
@@ -185,21 +197,27 @@ def test_rotating_the_secret_ends_every_other_session(
             assert api.get("/v2/applications", auth=(account.api_key, secret.group(1))).is_success
 
 
-def test_a_refused_form_shows_the_apis_reason_beside_each_field(
+def test_a_refused_form_says_why_beside_each_field_in_sentences(
     signed_in: Browser, server: LiveServer, account: Credentials
 ) -> None:
+    """The API's reasons (validator wording) read as sentences for people."""
     timeout = "capabilities.voice.webhooks.answer_url.connect_timeout"
     page = signed_in.post("/applications/new", {
         "name": "", "capability.voice": "on",
         "capabilities.voice.webhooks.answer_url.address": "http://localhost:3000/answer",
+        "capabilities.voice.webhooks.event_url.address": "localhost:3000/event",
+        "capabilities.voice.webhooks.event_url.socket_timeout": "soon",
         timeout: "50"})  # fmt: skip
-    body = {"name": "", "capabilities": {"voice": {"webhooks": {"answer_url": {
-        "address": "http://localhost:3000/answer", "connect_timeout": 50}}}}}  # fmt: skip
     with server.client(account) as api:
-        refused = api.post("/v2/applications", json=body).json()["invalid_parameters"]
-        reasons = {p["name"]: p["reason"] for p in refused}
-        assert note(page, "name") == reasons["name"]
-        assert note(page, timeout) == reasons[timeout]
+        assert note(page, "name") == "Name must not be empty"
+        assert note(page, timeout) == "Connect timeout must be at least 300"
+        event = "capabilities.voice.webhooks.event_url"
+        assert note(page, f"{event}.address") == "Address must be an http:// or https:// URL"
+        assert note(page, f"{event}.socket_timeout") == "Socket timeout must be a whole number"
+        summary = html.unescape(page.text.split('class="problems"')[1].split("</div>")[0])
+        assert "<li>Voice answer URL: Connect timeout must be at least 300.</li>" in summary
+        assert "<li>Name must not be empty.</li>" in summary
+        assert not re.search(r"should|`|<code>|\^https", summary)
         assert 'aria-invalid="true"' in page.text
         assert 'value="50"' in page.text  # what was typed stays in the form
         assert api.get("/v2/applications").json()["total_items"] == 0
@@ -305,7 +323,7 @@ def test_numbers_buy_link_unlink_and_cancel(
         assert signed_in.post("/numbers/link", {**number, "app_id": ""}).status_code == 303
         assert "app_id" not in api.get("/account/numbers").json()["numbers"][0]
         again = signed_in.post("/numbers/buy", number)
-        assert "you already own 447700900123" in unquote(again.headers["set-cookie"])
+        assert "You already own 447700900123." in unquote(again.headers["set-cookie"])
         assert signed_in.post("/numbers/cancel", number).status_code == 303
         assert api.get("/account/numbers").json()["count"] == 0
 
@@ -319,13 +337,11 @@ def test_a_refused_call_or_message_says_why_beside_the_field(
     message = {"channel": "sms", "from": "447700900999", "to": "447700900124", "text": ""}
     sent = signed_in.post("/messages", message)
     with server.client(account) as api:
-        refused = api.post("/_ringway/calls", json={**call, "caller": {"hangup_after": "soon"}})
-        reason = refused.json()["invalid_parameters"][0]["reason"]
-        assert note(page, "caller.hangup_after") == reason
+        assert note(page, "caller.hangup_after") == "Hang up after must be a number"
         page = signed_in.post("/calls", {**call, "speed": "0"})  # not linked to an application
-        assert note(page, "to") == api.post("/_ringway/calls", json=call).json()["detail"]
-        refused = api.post("/_ringway/messages", json={**message, "message_type": "text"})
-        assert note(sent, "text") == refused.json()["invalid_parameters"][0]["reason"]
+        detail = api.post("/_ringway/calls", json=call).json()["detail"]
+        assert note(page, "to") == detail[0].upper() + detail[1:]
+        assert note(sent, "text").startswith("Text is required: 1 to ")
         assert api.get("/_ringway/calls").json()["count"] == 0
 
 
@@ -341,16 +357,15 @@ def test_a_notice_carries_any_name(
     assert "ringway_notice" not in signed_in.http.cookies  # shown once
 
 
-def test_the_callers_keys_and_hang_up_are_refused_in_the_apis_words(
+def test_the_callers_keys_and_hang_up_are_refused_saying_why(
     signed_in: Browser, server: LiveServer, account: Credentials
 ) -> None:
     uuid = "00000000-0000-4000-8000-000000000000"
     with server.client(account) as api:
-        bad = api.post(f"/_ringway/calls/{uuid}/dtmf", json={"digits": "abc"}).json()
         missing = api.post(f"/_ringway/calls/{uuid}/hangup").json()
     for path, form, reason in (
-        ("dtmf", {"digits": "abc"}, bad["invalid_parameters"][0]["reason"]),
-        ("hangup", {}, missing["detail"]),
+        ("dtmf", {"digits": "abc"}, "Keys may hold only digits, * and #"),
+        ("hangup", {}, missing["detail"][0].upper() + missing["detail"][1:]),
     ):
         refused = signed_in.post(f"/calls/{uuid}/{path}", form)
         assert refused.headers["location"] == f"/calls/{uuid}"
@@ -412,19 +427,19 @@ def test_a_field_name_that_cannot_be_placed_is_a_form_error(
     answer = "capabilities.voice.webhooks.answer_url.address"
     with server.client(account) as api:
         app = api.post("/v2/applications", json={"name": "Deep", "capabilities": VOICE}).json()
-        for path, name, form in (
-            ("/applications/new", "capabilities.voice.webhooks",
+        for path, shown, form in (
+            ("/applications/new", "Voice: Webhooks must be a group of fields.",
              {"name": "Clash", "capability.voice": "on", "capabilities.voice.webhooks": "x"}),
-            (f"/applications/{app['id']}", f"{answer}.deeper",
+            (f"/applications/{app['id']}", "Voice answer URL: Deeper is not a field of this form.",
              {"name": "Deep", "capability.voice": "on", f"{answer}.deeper": "1"}),
-            (f"/applications/{app['id']}", f"{answer}.deeper",
+            (f"/applications/{app['id']}", "Voice answer URL: Deeper is not a field of this form.",
              {"name": "Deep", "capability.voice": "on", f"{answer}.deeper": "1",
               answer: "http://localhost:3000/other"}),
         ):  # fmt: skip
             page = signed_in.post(path, form)
             assert page.status_code == 200, page.text
             summary = re.search(r'<div class="problems" role="alert">(.*?)</div>', page.text, re.S)
-            assert summary and f"<code>{name}</code>" in summary.group(1)
+            assert summary and shown in summary.group(1)
         assert api.get("/v2/applications").json()["total_items"] == 1
         stored = api.get(f"/v2/applications/{app['id']}").json()["capabilities"]
         assert stored == app["capabilities"]  # the refused edits changed nothing

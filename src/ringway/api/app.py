@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 
 from ringway import dashboard
 from ringway.api import (
@@ -60,13 +62,21 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
         ],
         exception_handlers={
             ProblemError: on_problem,
-            HTTPException: on_http_error,
+            HTTPException: on_unrouted,
             Exception: on_server_error,
         },
         lifespan=lifespan,
     )
     framework.state.platform = platform
     return RingwayApp(framework, platform)
+
+
+async def on_unrouted(request: Request, exc: Exception) -> Response:
+    """The dashboard's 404 page for a browser's unknown page, else the API's problem."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and dashboard.wants_page(request):
+        return await dashboard.page_not_found(request)
+    return await on_http_error(request, exc)
 
 
 def create_worker_app() -> RingwayApp:

@@ -24,6 +24,7 @@ from ringway.api.http import (
 from ringway.api.params import one_of, record_page, record_paging
 from ringway.api.parties import party_routes
 from ringway.domain.applications import Application
+from ringway.domain.calls import timestamp
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.messages import invalid_json, reached
 from ringway.services.deliveries import DeliveryLog
@@ -119,10 +120,10 @@ def delivery_wire(log: DeliveryLog) -> dict[str, Any]:
     d = log.delivery
     return {
         "id": d.uuid, "kind": d.kind, "subject": d.subject, "url": d.url, "method": d.method,
-        "state": d.state, "attempts": d.attempts, "next_attempt": d.next_at.isoformat()
+        "state": d.state, "attempts": d.attempts, "next_attempt": timestamp(d.next_at)
         if d.state == "pending" else None, "outcome": d.outcome,
-        "created_at": d.created_at.isoformat(), "body": orjson.loads(d.body),
-        "log": [{"attempt": a.number, "at": a.at.isoformat(), "outcome": a.outcome,
+        "created_at": timestamp(d.created_at), "body": orjson.loads(d.body),
+        "log": [{"attempt": a.number, "at": timestamp(a.at), "outcome": a.outcome,
                  "status": a.status, "latency_ms": round(a.latency_ms, 1),
                  "response": a.response_body, "injected": a.injected} for a in log.attempts],
     }  # fmt: skip

@@ -7,13 +7,25 @@ from importlib import resources
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from ringway.dashboard import account, activity, applications, numbers
+from ringway.dashboard import (
+    account,
+    activity,
+    applications,
+    conversations,
+    numbers,
+    parties,
+)
+from ringway.dashboard.pages import page_not_found, wants_page
+
+__all__ = ["page_not_found", "routes", "wants_page"]
 
 routes: list[BaseRoute] = [
     *account.routes,
     *applications.routes,
     *numbers.routes,
     *activity.routes,
+    *conversations.routes,
+    *parties.routes,
     Mount(
         "/assets",
         StaticFiles(directory=str(resources.files("ringway.dashboard") / "static")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from starlette.responses import Response
@@ -9,11 +10,32 @@ from starlette.responses import Response
 from ringway.api.auth import address_of
 from ringway.dashboard.pages import View, page
 from ringway.dashboard.session import keep_session, sign_in, sign_out
+from ringway.domain.calls import EARLY_ENDS, Status
 from ringway.domain.errors import ProblemError, unauthorized
+from ringway.domain.numbers import NumberQuery
+from ringway.storage.calls import CallQuery
+
+# The statuses of calls that failed or did not connect.
+CALL_FAILURES = tuple(sorted(str(status) for status in EARLY_ENDS | {Status.REJECTED}))
 
 
-async def home(view: View) -> Response:
-    return view.redirect("/applications")
+async def overview(view: View) -> Response:
+    """What the account has and what happened today (UTC): the first page after signing in."""
+    platform, account_id = view.platform, view.account.id
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    apps = await platform.db.run(platform.applications.list, account_id, 1, 1)
+    numbers, _ = await platform.db.run(platform.numbers.owned, account_id, NumberQuery(), 1, 1)
+    calls, _ = await platform.calls.page(CallQuery(account_id, date_start=today), 0, 0)
+    failed_calls, _ = await platform.calls.page(
+        CallQuery(account_id, date_start=today, statuses=CALL_FAILURES), 0, 0
+    )
+    messages, failed_messages = await platform.db.run(platform.messages.since, account_id, today)
+    pending, _ = await platform.db.run(platform.deliveries.page, account_id, "pending", None, 0, 0)
+    failed, _ = await platform.db.run(platform.deliveries.page, account_id, "failed", None, 0, 0)
+    return view.render("overview.html", today=today, counts={
+        "applications": apps.total_items, "numbers": numbers, "calls": calls,
+        "failed_calls": failed_calls, "messages": messages, "failed_messages": failed_messages,
+        "pending": pending, "failed_deliveries": failed})  # fmt: skip
 
 
 async def sign_in_form(view: View) -> Response:
@@ -51,6 +73,12 @@ async def account_page(view: View) -> Response:
     return view.render("account.html")
 
 
+async def confirm_rotate(view: View) -> Response:
+    return view.confirm("Rotate the API secret?", "ringway makes a new secret and shows it once. "
+                        "The current secret stops working at once, for the API and for every "
+                        "other signed-in session.", "Rotate API secret", "/account")  # fmt: skip
+
+
 async def rotate_secret(view: View) -> Response:
     """A new API secret, shown once; the browser gets a new session (every other ends)."""
     platform = view.platform
@@ -66,13 +94,13 @@ def _next(target: str) -> str:
     """Where to go after signing in: a path on this site only, never another host."""
     parts = urlsplit(target)
     ok = target.startswith("/") and not target.startswith("//") and not parts.netloc
-    return target if ok and "\\" not in target else "/applications"
+    return target if ok and "\\" not in target else "/"
 
 
 routes = [
-    page("/", GET=home),
+    page("/", GET=overview),
     page("/sign-in", public=True, GET=sign_in_form, POST=sign_in_submit),
     page("/sign-out", public=True, POST=sign_out_submit),
     page("/account", GET=account_page),
-    page("/account/rotate-secret", POST=rotate_secret),
+    page("/account/rotate-secret", GET=confirm_rotate, POST=rotate_secret),
 ]

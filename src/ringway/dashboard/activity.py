@@ -3,8 +3,9 @@ log of asynchronous deliveries with replay."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
@@ -13,6 +14,7 @@ from ringway.api.messages import delivery_wire, message_wire
 from ringway.api.simulation import CALLER_INPUTS, entry_wire
 from ringway.api.voice import call_uuid, call_wire
 from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
+from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS
 from ringway.domain.deliveries import KINDS, STATES
@@ -22,6 +24,7 @@ from ringway.domain.numbers import Number, NumberQuery
 from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
+from ringway.services.deliveries import DeliveryLog
 from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
@@ -76,8 +79,15 @@ async def place_call(view: View) -> Response:
 
 
 async def call_page(view: View) -> Response:
-    record = await view.platform.calls.get(view.account.id, call_uuid(view.request))
-    return view.render("call.html", call=call_wire(record), ended=record.status in ENDINGS)
+    platform = view.platform
+    record = await platform.calls.get(view.account.id, call_uuid(view.request))
+    app = None
+    if record.application_id:
+        with contextlib.suppress(ProblemError):  # deleted since
+            app = await platform.db.run(platform.applications.get, view.account.id,
+                                        record.application_id)  # fmt: skip
+    return view.render("call.html", call=call_wire(record), app=app,
+                       ended=record.status in ENDINGS)  # fmt: skip
 
 
 async def call_timeline(view: View) -> Response:
@@ -106,8 +116,8 @@ async def caller_input(view: View) -> Response:
         value = caller_gives(kind, {k: v for k, v in view.form.items() if k != "csrf"})
         await view.platform.calls.caller(view.account.id, uuid, kind, value)
     except ProblemError as error:
-        reasons = "; ".join(f"{p.name} {p.reason}" for p in error.invalid_parameters)
-        return view.redirect(back, reasons or error.detail, kind="error")
+        reasons = ". ".join(field_errors(error).values()) if error.invalid_parameters else ""
+        return view.redirect(back, reasons or capitalized(error.detail), kind="error")
     done = {"dtmf": f"The caller pressed {value}.", "speech": f"The caller said: {value}",
             "hangup": "The caller hung up."}  # fmt: skip
     return view.redirect(back, done[kind])
@@ -138,6 +148,14 @@ async def messages_page(
                        errors=errors or {})  # fmt: skip
 
 
+async def message_page(view: View) -> Response:
+    platform = view.platform
+    record, logs = await platform.db.run(platform.messages.get, view.account.id,
+                                         path_param(view.request, "uuid"))  # fmt: skip
+    return view.render("message.html", message=message_wire(record, logs),
+                       deliveries=[_shown(log) for log in logs])  # fmt: skip
+
+
 async def send_inbound(view: View) -> Response:
     form = view.form
     body = {"channel": form.get("channel", ""), "from": form.get("from", ""),
@@ -161,13 +179,25 @@ async def deliveries_page(view: View) -> Response:
     number, offset = page_asked(view, PAGE_SIZE)
     total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
                                         offset, PAGE_SIZE)  # fmt: skip
-    return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
+    return view.render("deliveries.html", deliveries=[_shown(log) for log in logs],
                        state=state, kind=kind,
                        values={"state": state or "", "kind": kind or ""},
                        states=[("", "Any"), *((s, s) for s in STATES)],
                        kinds=[("", "Any"), *((k, k) for k in KINDS)],
                        number=number, pages=page_count(total, PAGE_SIZE),
                        query=urlencode({"state": state or "", "kind": kind or ""}))  # fmt: skip
+
+
+def _shown(log: DeliveryLog) -> dict[str, Any]:
+    """A delivery as its page shows it: with a link to what it reports (its message, or its
+    conversation) and where the replay form sends the browser back."""
+    wire, d = delivery_wire(log), log.delivery
+    if d.kind == "rtc" and d.application_id:
+        link = (f"/applications/{d.application_id}/conversations/{quote(d.subject)}",
+                "Conversation")  # fmt: skip
+    else:
+        link = (f"/messages/{quote(d.subject)}", "Message")
+    return {**wire, "link": link}
 
 
 async def replay(view: View) -> Response:
@@ -184,6 +214,7 @@ routes = [
     page("/calls/{uuid}/timeline.json", GET=call_timeline),
     *(page(f"/calls/{{uuid}}/{kind}", POST=caller_input) for kind in CALLER_INPUTS),
     page("/messages", GET=messages_page, POST=send_inbound),
+    page("/messages/{uuid}", GET=message_page),
     page("/deliveries", GET=deliveries_page),
     page("/deliveries/{id}/replay", POST=replay),
 ]

@@ -7,12 +7,16 @@ from typing import Any
 from starlette.responses import Response
 
 from ringway.api.http import path_param
+from ringway.api.voice import call_wire
 from ringway.dashboard.forms import LIMITS, application_body, application_values
-from ringway.dashboard.pages import View, field_errors, page, query_int
+from ringway.dashboard.pages import MENU, View, field_errors, page, query_int
 from ringway.domain.applications import Application, parse_application
 from ringway.domain.errors import ProblemError
+from ringway.domain.numbers import NumberQuery
+from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
+CALLS = 10  # the latest calls an application's page lists
 
 
 async def list_applications(view: View) -> Response:
@@ -25,7 +29,7 @@ async def list_applications(view: View) -> Response:
 
 
 async def new_application(view: View) -> Response:
-    return _form(view, None, {"capability.voice": "on"})
+    return await _form(view, None, application_values(None))
 
 
 async def create_application(view: View) -> Response:
@@ -36,13 +40,22 @@ async def create_application(view: View) -> Response:
             platform.applications.create, view.account.id, spec
         )
     except ProblemError as error:
-        return _form(view, None, view.form, field_errors(error))
+        return await _form(view, None, view.form, field_errors(error))
     return _key_page(view, app, private_key or "", "Application created.")
 
 
 async def edit_application(view: View) -> Response:
     app = await _application(view)
-    return _form(view, app, application_values(app))
+    return await _form(view, app, application_values(app))
+
+
+async def _usage(view: View, app: Application) -> dict[str, Any]:
+    """The numbers linked to ``app`` and its latest calls, for its page."""
+    platform, account_id = view.platform, view.account.id
+    _, numbers = await platform.db.run(platform.numbers.owned, account_id,
+                                       NumberQuery(application_id=app.id), 1, MENU)  # fmt: skip
+    _, calls = await platform.calls.page(CallQuery(account_id, application_id=app.id), 0, CALLS)
+    return {"numbers": numbers, "calls": [call_wire(record) for record in calls]}
 
 
 async def update_application(view: View) -> Response:
@@ -51,18 +64,29 @@ async def update_application(view: View) -> Response:
         spec = parse_application(application_body(view.form, app))
         await platform.db.run(platform.applications.replace, view.account.id, app.id, spec)
     except ProblemError as error:
-        return _form(view, app, view.form, field_errors(error))
+        return await _form(view, app, view.form, field_errors(error))
     return view.redirect(f"/applications/{app.id}", "Application saved.")
 
 
 async def confirm_delete(view: View) -> Response:
-    return view.render("application_delete.html", app=await _application(view))
+    app = await _application(view)
+    return view.confirm(f"Delete {app.name}?", "Its numbers are unlinked and its webhooks stop "
+                        "receiving traffic. This cannot be undone.", "Delete application",
+                        f"/applications/{app.id}")  # fmt: skip
 
 
 async def delete_application(view: View) -> Response:
     platform, app = view.platform, await _application(view)
     await platform.db.run(platform.applications.delete, view.account.id, app.id)
     return view.redirect("/applications", f"Application {app.name} deleted.")
+
+
+async def confirm_key_pair(view: View) -> Response:
+    app = await _application(view)
+    return view.confirm(f"Replace the key pair of {app.name}?", "ringway makes a new key pair "
+                        "and offers its private key once. The current private key stops working "
+                        "at once: JWTs signed with it are refused.", "Generate a new key pair",
+                        f"/applications/{app.id}")  # fmt: skip
 
 
 async def new_key_pair(view: View) -> Response:
@@ -79,19 +103,20 @@ async def upload_public_key(view: View) -> Response:
         await platform.db.run(platform.applications.set_public_key, view.account.id, app.id,
                               view.form.get("public_key", ""))  # fmt: skip
     except ProblemError as error:
-        return _form(view, app, application_values(app),
+        return await _form(view, app, application_values(app),
                      {"public_key": field_errors(error).get("keys.public_key", "")},
                      public_key=view.form.get("public_key", ""))  # fmt: skip
     return view.redirect(f"/applications/{app.id}", "Public key saved.")
 
 
-def _form(
+async def _form(
     view: View, app: Application | None, values: dict[str, str],
     errors: dict[str, str] | None = None, **extra: Any,
 ) -> Response:  # fmt: skip
-    """The application form, for a new application or ``app``."""
+    """The application form, for a new application or ``app`` (with its numbers and calls)."""
+    usage = await _usage(view, app) if app else {}
     return view.render("application_form.html", app=app, values=values, errors=errors or {},
-                       limits=LIMITS, **extra)  # fmt: skip
+                       limits=LIMITS, **usage, **extra)  # fmt: skip
 
 
 def _key_page(view: View, app: Application, private_key: str, notice: str) -> Response:
@@ -113,6 +138,6 @@ routes = [
     page("/applications/new", GET=new_application, POST=create_application),
     page("/applications/{id}", GET=edit_application, POST=update_application),
     page("/applications/{id}/delete", GET=confirm_delete, POST=delete_application),
-    page("/applications/{id}/key-pair", POST=new_key_pair),
+    page("/applications/{id}/key-pair", GET=confirm_key_pair, POST=new_key_pair),
     page("/applications/{id}/public-key", POST=upload_public_key),
 ]

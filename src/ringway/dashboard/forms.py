@@ -18,6 +18,7 @@ from ringway.domain.applications import (
     AnswerWebhook,
     Application,
     Messages,
+    RtcEventWebhook,
     Voice,
     VoiceEventWebhook,
 )
@@ -40,9 +41,12 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     return {prefix: "" if value is None else str(value)}
 
 
-def application_values(app: Application) -> dict[str, str]:
-    """An application as the form's fields: one per wire path, and a box per capability."""
-    values = flatten({"name": app.name, "capabilities": app.capabilities})
+def application_values(app: Application | None) -> dict[str, str]:
+    """An application as the form's fields (one per wire path, and a box per capability), over
+    each webhook's default method; a new application (``None``) has the voice box ticked."""
+    if app is None:
+        return {**METHODS, "capability.voice": "on"}
+    values = {**METHODS, **flatten({"name": app.name, "capabilities": app.capabilities})}
     values.update({f"capability.{name}": "on" for name in app.capabilities})
     return values
 
@@ -117,6 +121,13 @@ def _choices(model: type[BaseModel], name: str) -> list[tuple[str, str]]:
     return [(value, value) for value in get_args(model.model_fields[name].annotation)]
 
 
+# Each webhook's method as the API defaults it, shown until the form says otherwise (a select
+# with no choice made would send its first option, GET).
+METHODS = {f"capabilities.{path}.http_method": str(model.model_fields["http_method"].default)
+           for path, model in (("voice.webhooks.answer_url", AnswerWebhook),
+                               ("voice.webhooks.fallback_answer_url", AnswerWebhook),
+                               ("voice.webhooks.event_url", VoiceEventWebhook),
+                               ("rtc.webhooks.event_url", RtcEventWebhook))}  # fmt: skip
 _VOICE_HOOKS = {"answer_url": AnswerWebhook, "fallback_answer_url": AnswerWebhook,
                 "event_url": VoiceEventWebhook}  # fmt: skip
 # What the form says of its fields, read from the models that judge them.

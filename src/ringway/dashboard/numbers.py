@@ -7,6 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 
 from ringway.dashboard.pages import MENU, View, page
+from ringway.dashboard.wording import capitalized
 from ringway.domain.errors import LegacyError, ProblemError
 from ringway.domain.numbers import NumberQuery, normalize_country
 
@@ -47,6 +48,17 @@ async def cancel(view: View) -> Response:
     return await _change(view, f"Cancelled {msisdn}.", view.platform.numbers.cancel)
 
 
+async def confirm_cancel(view: View) -> Response:
+    params = view.request.query_params
+    msisdn = params.get("msisdn", "")
+    if not msisdn:
+        return view.redirect("/numbers")
+    return view.confirm(f"Cancel {msisdn}?", "The number goes back on sale and its routing is "
+                        "forgotten; calls and messages to it no longer reach your applications.",
+                        "Cancel number", "/numbers",
+                        {"country": params.get("country", ""), "msisdn": msisdn})  # fmt: skip
+
+
 async def link(view: View) -> Response:
     app_id = view.form.get("app_id") or None
     msisdn = view.form.get("msisdn", "")
@@ -64,13 +76,13 @@ async def _change(
             action, view.account.id, form.get("country", ""), form.get("msisdn", ""), *extra
         )
     except (ProblemError, LegacyError) as error:
-        return view.redirect("/numbers", str(error), kind="error")
+        return view.redirect("/numbers", capitalized(str(error)) + ".", kind="error")
     return view.redirect("/numbers", done)
 
 
 routes = [
     page("/numbers", GET=numbers_page),
     page("/numbers/buy", POST=buy),
-    page("/numbers/cancel", POST=cancel),
+    page("/numbers/cancel", GET=confirm_cancel, POST=cancel),
     page("/numbers/link", POST=link),
 ]

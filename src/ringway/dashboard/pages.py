@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 from urllib.parse import quote, unquote
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -15,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from ringway.api.auth import platform_of
 from ringway.api.http import form_body
+from ringway.api.problems import VONAGE_PATHS
 from ringway.dashboard.session import (
     BadToken,
     Session,
@@ -28,14 +31,37 @@ from ringway.dashboard.session import (
     remember_csrf,
     set_cookie,
 )
-from ringway.domain.errors import InvalidParameter, ProblemError
+from ringway.dashboard.wording import capitalized, context, sentence
+from ringway.domain.calls import timestamp
+from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
 
 NOTICE = "ringway_notice"
+# The wire APIs' paths: an unknown one is answered in the API's format, even to a browser.
+API_PATHS = (*(path for path in VONAGE_PATHS if path != "/account/"), "/account/numbers",
+             "/_ringway/")  # fmt: skip
 MENU = 1000  # the most choices a menu offers (applications, numbers)
 templates = Jinja2Templates(directory=str(resources.files("ringway.dashboard") / "templates"))
 templates.env.filters["counted"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def shown_time(moment: dt.datetime | str | None) -> Markup:
+    """A time as every page shows it, in UTC and saying so: ``2026-11-27 18:00:00 UTC``, in a
+    ``<time>`` element. Takes a datetime (naive ones are UTC, as storage keeps them) or a wire
+    timestamp."""
+    if not moment:
+        return Markup("")
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Markup(f'<time datetime="{timestamp(moment)}">{shown}</time>')
+
+
+templates.env.filters["when"] = shown_time
+templates.env.filters["context"] = context
 
 
 @dataclass
@@ -69,6 +95,13 @@ class View:
         if shown:
             drop_cookie(request, response, NOTICE)
         return response
+
+    def confirm(
+        self, title: str, text: str, button: str, back: str, fields: dict[str, str] | None = None
+    ) -> Response:
+        """The page that asks before a destructive form: its button posts back to this path."""
+        return self.render("confirm.html", title=title, text=text, button=button, back=back,
+                           action=self.request.url.path, fields=fields or {})  # fmt: skip
 
     def redirect(self, to: str, notice: str = "", kind: str = "ok") -> Response:
         """303 to ``to`` (after a form), with a notice shown once on the page it leads to."""
@@ -105,26 +138,50 @@ def page(path: str, public: bool = False, **handlers: Handler) -> Route:
         except ProblemError as error:
             response = view.render("problem.html", status=error.status, title=error.title,
                                    detail=error.detail)  # fmt: skip
-        remember_csrf(request, response)
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return _guarded(request, response)
 
     return Route(path, endpoint, methods=list(handlers))
 
 
+def _guarded(request: Request, response: Response) -> Response:
+    """Every dashboard answer's headers: the pre-session cookie, CSP, no caching."""
+    remember_csrf(request, response)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def wants_page(request: Request) -> bool:
+    """Whether a request no route took is a browser's, for a page: it accepts HTML and its
+    path is none of the APIs' (which answer in their wire format)."""
+    accepts = request.headers.get("accept", "")
+    return "text/html" in accepts and not request.url.path.startswith(API_PATHS)
+
+
+async def page_not_found(request: Request) -> Response:
+    """The dashboard's 404 page, with its navigation when the browser is signed in."""
+    platform = platform_of(request)
+    view = View(request, platform, await current_session(request, platform))
+    response = view.render("problem.html", status=404, title="Page not found",
+                           detail=f"The dashboard has no page at {request.url.path}.")  # fmt: skip
+    return _guarded(request, response)
+
+
 def field_errors(error: ProblemError, about: str = "") -> dict[str, str]:
-    """Each invalid parameter's reason by the field it names (list items by their list), or
-    the problem's detail beside the field it is ``about`` when it names none."""
+    """Each invalid parameter's reason, as a sentence, by the field it names (list items by
+    their list), or the problem's detail beside the field it is ``about`` when it names none."""
+    if not error.invalid_parameters:
+        return {about: capitalized(error.detail)}
     errors: dict[str, str] = {}
-    for param in error.invalid_parameters or [InvalidParameter(about, error.detail)]:
+    for param in error.invalid_parameters:
         parts = param.name.split(".")
         while parts and parts[-1].isdigit():
             parts.pop()
-        errors.setdefault(".".join(parts), param.reason)
+        name = ".".join(parts)
+        errors.setdefault(name, sentence(name, param.reason))
     return errors
 
 

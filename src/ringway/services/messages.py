@@ -24,6 +24,7 @@ from ringway.domain.messages import (
     parse_failover,
     parse_message,
     parse_update,
+    reached,
     status_body,
     status_steps,
 )
@@ -216,6 +217,15 @@ class MessageService:
         if record is None:
             raise not_found("message", message_uuid)
         return record, self._logs(account_id, [record])[message_uuid]
+
+    def since(self, account_id: str, moment: datetime) -> tuple[int, int]:
+        """How many messages the account sent and received from ``moment`` on, and how many of
+        them failed (rejected or undeliverable so far)."""
+        histories = self._messages.histories_since(account_id, moment)
+        now = utcnow()
+        failed = sum(any(step["status"] in FAILURES for step in reached(history, now))
+                     for history in histories)  # fmt: skip
+        return len(histories), failed
 
     def page(
         self, account_id: str, offset: int, limit: int

@@ -58,6 +58,8 @@ class CallQuery:
     account_id: str
     status: str | None = None
     conversation_uuid: str | None = None
+    application_id: str | None = None
+    statuses: tuple[str, ...] = ()  # any of these
     date_start: dt.datetime | None = None
     date_end: dt.datetime | None = None
     newest_first: bool = True
@@ -107,6 +109,10 @@ class CallRepository:
             where.append(calls.c.status == query.status)
         if query.conversation_uuid:
             where.append(calls.c.conversation_uuid == query.conversation_uuid)
+        if query.application_id:
+            where.append(calls.c.application_id == query.application_id)
+        if query.statuses:
+            where.append(calls.c.status.in_(query.statuses))
         if query.date_start:
             where.append(calls.c.created_at >= query.date_start)
         if query.date_end:

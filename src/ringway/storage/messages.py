@@ -62,6 +62,16 @@ class MessageRepository:
             ).first()
         return record_of(MessageRecord, row._mapping) if row else None
 
+    def histories_since(self, account_id: str, since: dt.datetime) -> list[list[dict[str, Any]]]:
+        """The status histories of the account's messages made at ``since`` or later."""
+        with self._db.read() as conn:
+            rows = conn.execute(
+                sa.select(messages.c.history).where(
+                    messages.c.account_id == account_id, messages.c.created_at >= since
+                )
+            ).all()
+        return [row[0] for row in rows]
+
     def page(self, account_id: str, offset: int, limit: int) -> tuple[int, list[MessageRecord]]:
         where = messages.c.account_id == account_id
         with self._db.read() as conn:

@@ -115,6 +115,7 @@ function draw(container, state, running) {
 function step(entry, from, to, open) {
   const item = element("li", `step kind-${entry.kind}`);
   const time = element("time", "at", String(entry.at || "").slice(11, 23));
+  time.dateTime = entry.at || "";
   if (entry.kind !== "request") {
     item.append(time, track(entry.label, from, to));
     return item;
