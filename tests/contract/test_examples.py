@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from tests.conftest import LiveServer, eventually
-from tests.receivers import Receiver
+from tests.receivers import Receiver, Reply, wav
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXPECTED = ["private key received: true", "answer_url: http://localhost:3000/answer", "deleted"]
@@ -110,3 +110,22 @@ def test_node_sdk_messaging_example(server: LiveServer, hooks: Receiver) -> None
     rtc = eventually(lambda: [orjson.loads(r.body) for r in hooks.on("/rtc")
                               if b"member:joined" in r.body], what="member:joined")  # fmt: skip
     assert rtc[0]["body"]["channel"]["type"] == "app"
+
+
+def test_node_sdk_controls_a_call_that_waits(server: LiveServer, hooks: Receiver) -> None:
+    """The everyday flow at the default clock speed: place a call into a conversation, then
+    subscribe to its keys, talk and stream into it (`level` as the SDK's strings), hang up."""
+    node, folder = node_example()
+    credentials = server.account()
+    hooks.answer("/hold.wav", Reply(body=wav(1.0)))
+    output = run_example(
+        [node, "voice.mjs"],
+        {"RINGWAY_URL": server.url, "RINGWAY_HOOKS": hooks.url,
+         "RINGWAY_API_KEY": credentials.api_key,
+         "RINGWAY_API_SECRET": credentials.api_secret},
+        folder,
+    )  # fmt: skip
+    for line in ("call answered", "talk: Talk started", "stream: Stream started", "hung up"):
+        assert line in output
+    keys = eventually(lambda: len(got := hooks.on("/keys")) == 2 and got, what="two keys")
+    assert [orjson.loads(k.body)["dtmf"]["digits"] for k in keys] == ["4", "2"]
