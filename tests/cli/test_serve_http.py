@@ -116,3 +116,10 @@ def test_a_malformed_request_is_still_a_400(served: Served) -> None:
         status, _ = read_response(sock)
         assert status.startswith(b"HTTP/1.1 400 "), status
         assert sock.recv(1) == b""
+    with connect(served) as sock:  # after a request without a body, a request that began
+        sock.sendall(request("GET", "/_ringway/health"))
+        assert read_response(sock)[0].startswith(b"HTTP/1.1 200 ")
+        sock.sendall(b"GET /_ringway/health HTTP/1.1\r\nBad header\r\n\r\n")
+        status, _ = read_response(sock)
+        assert status.startswith(b"HTTP/1.1 400 "), status
+        assert sock.recv(1) == b""

@@ -6,9 +6,9 @@ be held whole before any of ringway's code could refuse it. This protocol counts
 as they arrive and answers a 431 as soon as they pass the limit, which it takes from uvicorn's
 own setting for it (``h11_max_incomplete_event_size``, named for its other HTTP implementation).
 
-It also ignores an unframed body: bytes that follow a request with neither Content-Length nor
-Transfer-Encoding and cannot begin a request (``{}`` after a DELETE's head, as the Node SDK 2.x
-in the Vonage CLI 1.x sends it). httptools takes them for a malformed next request: uvicorn
+It also ignores an unframed body: bytes that follow a request without a body and cannot begin
+a request (``{}`` after a DELETE's head with neither Content-Length nor chunking, as the Node SDK
+2.x in the Vonage CLI 1.x sends it). httptools takes them for a malformed next request: uvicorn
 would answer 400 and close the connection, often before the request they follow is answered.
 """
 
@@ -27,7 +27,6 @@ from uvicorn.server import ServerState
 from ringway.domain.errors import header_too_large
 
 DEFAULT_MAX_HEAD = 65_536
-FRAMING = (b"content-length", b"transfer-encoding")
 INVALID = "Invalid HTTP request received."
 
 
@@ -42,7 +41,7 @@ class HttpProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self.max_head = config.h11_max_incomplete_event_size or DEFAULT_MAX_HEAD
         self.head_room: int | None = self.max_head  # None while a body comes
-        self.unframed = False  # the last request had no framing, and no request began since
+        self.no_body = False  # the last complete request had none
 
     def data_received(self, data: bytes) -> None:
         room = self.head_room
@@ -65,7 +64,7 @@ class HttpProtocol(HttpToolsProtocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
-            if self.unframed:
+            if self.no_body and not self.url:  # not even a request line began
                 self._skip_unframed_body()
             else:
                 self.logger.warning(INVALID)
@@ -86,10 +85,6 @@ class HttpProtocol(HttpToolsProtocol):
                 self.timeout_keep_alive, self.timeout_keep_alive_handler
             )
 
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self.unframed = False
-
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
         self.head_room = None
@@ -97,7 +92,7 @@ class HttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self.head_room = self.max_head
-        self.unframed = not any(name in FRAMING for name, _ in self.headers)
+        self.no_body = not self.cycle.body
 
     def _refuse(self) -> None:
         body = orjson.dumps(header_too_large(self.max_head).body(str(uuid.uuid4())))
