@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # Largest request line and headers accepted together, in bytes; larger get a 431.
     max_header_bytes: int = Field(default=65_536, ge=1024)
+    # Seconds an idle keep-alive connection is kept open (``serve``): longer than clients keep
+    # theirs, so that none reuses a connection the server is closing at that moment.
+    keep_alive: int = Field(default=75, ge=1, le=3600)
     # Failed sign-ins (API credentials, the dashboard) allowed per api_key and per client
     # address within a window of this many seconds; past the limit, 429 until the window ends.
     auth_failure_limit: int = Field(default=20, ge=1)

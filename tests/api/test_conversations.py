@@ -78,6 +78,8 @@ def test_users_are_created_read_updated_listed_and_deleted(rtc: Rtc) -> None:
         rtc.user(name)
     first = rtc.api("GET", "/v1/users", params={"page_size": 2})
     assert [u["name"] for u in first["_embedded"]["users"]] == ["alice", "bob"]
+    # absolute, at the public URL, as the platform writes them (the Node SDK needs it)
+    assert first["_links"]["next"]["href"].startswith(f"{rtc.server.url}/v1/users?page_size=2&")
     following = rtc.api("GET", first["_links"]["next"]["href"])
     assert [u["name"] for u in following["_embedded"]["users"]] == ["carol"]
     assert "next" not in following["_links"]
@@ -138,6 +140,7 @@ def test_each_member_transition_posts_its_event_in_order(rtc: Rtc) -> None:
     assert [e["id"] for e in rest] == [1]
     members = rtc.api("GET", f"/v1/conversations/{cid}/members")
     assert len(members["_embedded"]["members"]) == 1 and "next" not in members["_links"]
+    assert members["_links"]["self"]["href"] == f"{rtc.server.url}/v1/conversations/{cid}/members"
     assert members["_embedded"]["members"][0]["_embedded"]["user"]["name"] == "alice"
     assert rtc.api("GET", f"/v1/conversations/{cid}")["sequence_number"] == 4
 

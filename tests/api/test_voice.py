@@ -433,8 +433,9 @@ def test_list_and_get_calls(voice: Voice) -> None:
     assert {c["uuid"] for c in everything["_embedded"]["calls"]} == {
         first["uuid"], second["uuid"]}  # fmt: skip
     assert everything["page_size"] == 10 and everything["record_index"] == 0
+    # Absolute, at the public URL, as the platform writes them (the Node SDK needs it).
     assert everything["_links"]["self"]["href"] == (
-        "/v1/calls?page_size=10&record_index=0&status=completed")  # fmt: skip
+        f"{voice.server.url}/v1/calls?page_size=10&record_index=0&status=completed")  # fmt: skip
     assert listing(status="ringing")["count"] == 0
     one = listing(conversation_uuid=second["conversation_uuid"])
     assert one["count"] == 1
@@ -451,7 +452,7 @@ def test_list_and_get_calls(voice: Voice) -> None:
     following = voice.api("GET", first_page["_links"]["next"]["href"]).json()
     assert following == paged
     assert following["_links"]["prev"]["href"] == (
-        "/v1/calls?page_size=1&record_index=0&order=asc")  # fmt: skip
+        f"{voice.server.url}/v1/calls?page_size=1&record_index=0&order=asc")  # fmt: skip
     assert "next" not in following["_links"]
     assert problem(voice.api("GET", "/v1/calls", params={"page_size": 101}), 400)
     sideways = problem(voice.api("GET", "/v1/calls", params={"order": "sideways"}), 400)

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
 from ringway.api.http import JSONResponse, json_body, path_param, reject_unstorable, resource
+from ringway.api.params import public
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.services.conversations import (
@@ -69,7 +70,7 @@ def _listing(
     request: Request, name: str, items: list[dict[str, Any]], size: int, offset: int
 ) -> dict[str, Any]:
     kept = {k: v for k, v in request.query_params.items() if k in ("order", "name")}
-    base = f"{request.url.path}?{urlencode({'page_size': size, **kept})}"
+    base = public(request, f"{request.url.path}?{urlencode({'page_size': size, **kept})}")
 
     def at(position: int) -> dict[str, str]:
         cursor = base64.urlsafe_b64encode(str(position).encode()).decode()
@@ -199,7 +200,7 @@ async def delete_conversation(request: Request) -> Response:
 async def list_members(request: Request) -> Response:
     found = await _act(request, lambda c: c.members, "id")
     items = [member_wire(m, u) for m, u in found]
-    here = {"href": request.url.path}  # every member, on one page: no next
+    here = {"href": public(request, request.url.path)}  # every member, on one page: no next
     return JSONResponse({"page_size": len(items), "_embedded": {"members": items},
                          "_links": {"first": here, "self": here}})  # fmt: skip
 

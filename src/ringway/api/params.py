@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from ringway.api.auth import platform_of
 from ringway.api.http import reject_unstorable
 from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.pagination import record_links
@@ -58,12 +59,22 @@ def record_paging(request: Request, default_size: int) -> tuple[int, int]:
     return paging["page_size"], paging["record_index"]
 
 
+def public(request: Request, path: str) -> str:
+    """``path`` as an absolute URL at the server's public address, as the platform writes the
+    links of its calls, users and conversations lists (the Node SDK reads them with ``new
+    URL(href)``)."""
+    return platform_of(request).settings.public_url.rstrip("/") + path
+
+
 def record_page(
-    request: Request, total: int, index: int, size: int, name: str, items: list[Any]
-) -> dict[str, Any]:
+    request: Request, total: int, index: int, size: int, name: str, items: list[Any],
+    absolute: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """A page as ``GET /v1/calls`` answers: ``count``, ``page_size``, ``record_index``, links to
-    this page and its neighbours, and the items under ``_embedded.<name>``."""
+    this page and its neighbours (``absolute`` URLs, or paths), and the items under
+    ``_embedded.<name>``."""
     kept = {key: value for key, value in request.query_params.items() if key not in PAGING}
-    links = record_links(request.url.path, size, index, total, kept)
+    path = public(request, request.url.path) if absolute else request.url.path
+    links = record_links(path, size, index, total, kept)
     return {"count": total, "page_size": size, "record_index": index, "_links": links,
             "_embedded": {name: items}}  # fmt: skip

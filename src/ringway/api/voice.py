@@ -99,7 +99,8 @@ async def call_page(request: Request, account_id: str) -> dict[str, Any]:
         newest_first=order == "desc",
     )
     total, records = await platform_of(request).calls.page(query, index, size)
-    return record_page(request, total, index, size, "calls", [call_wire(r) for r in records])
+    calls = [call_wire(r) for r in records]
+    return record_page(request, total, index, size, "calls", calls, absolute=True)
 
 
 def _date(params: Any, name: str) -> datetime | None:

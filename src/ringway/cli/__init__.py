@@ -19,6 +19,7 @@ from ringway.cli.reset import reset
 from ringway.cli.run import run
 from ringway.cli.seed import seed
 from ringway.cli.serve import serve
+from ringway.cli.vonage import vonage
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -43,3 +44,4 @@ main.add_command(deliveries)
 main.add_command(reset)
 main.add_command(seed)
 main.add_command(faults)
+main.add_command(vonage)

@@ -6,6 +6,7 @@ import functools
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,18 @@ def read_config() -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 
 
-def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Adds --url/--api-key/--api-secret/--ca-file and passes a ready ``client`` instead.
+@dataclass(frozen=True)
+class Target:
+    """The ringway a command calls, and the account it calls as."""
+
+    url: str
+    api_key: str
+    api_secret: str
+    ca_file: str | None
+
+
+def target_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds --url/--api-key/--api-secret/--ca-file and passes a ``target`` instead.
 
     Each comes from the flag, else its environment variable, else the file ``ringway login``
     wrote.
@@ -62,15 +73,27 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 "no credentials: pass --api-key/--api-secret, set RINGWAY_API_KEY/"
                 "RINGWAY_API_SECRET, or run `ringway login`"
             )
-        base_url = url or saved.get("url") or DEFAULT_URL
-        ca = ca_file or saved.get("ca_file")
+        target = Target(url or saved.get("url") or DEFAULT_URL, api_key, api_secret,
+                        ca_file or saved.get("ca_file"))  # fmt: skip
+        return fn(target=target, **kwargs)
+
+    return wrapper
+
+
+def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``target_options``, but passes a ready ``client``."""
+
+    @target_options
+    @functools.wraps(fn)
+    def wrapper(target: Target, **kwargs: Any) -> Any:
         try:
-            with Client(base_url, api_key, api_secret, verify=ca or True) as client:
+            with Client(target.url, target.api_key, target.api_secret,
+                        verify=target.ca_file or True) as client:  # fmt: skip
                 return fn(client=client, **kwargs)
         except RingwayError as exc:
             raise click.ClickException(str(exc)) from None
         except httpx.HTTPError as exc:
-            raise click.ClickException(f"cannot reach ringway at {base_url}: {exc}") from None
+            raise click.ClickException(f"cannot reach ringway at {target.url}: {exc}") from None
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
 

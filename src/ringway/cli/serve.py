@@ -84,6 +84,7 @@ def serve(
         loop="uvloop",
         http=HttpProtocol,
         h11_max_incomplete_event_size=settings.max_header_bytes,
+        timeout_keep_alive=settings.keep_alive,
         access_log=False,
         log_level="warning",
         ssl_certfile=certfile,
