@@ -85,18 +85,23 @@ def test_a_node_test_suite_runs_through_ringway_run() -> None:
     assert "# pass 1" in output and "# fail 0" in output
 
 
-def test_node_sdk_messaging_example(server: LiveServer, hooks: Receiver) -> None:
-    """The Node habits: WhatsAppReaction, updateMessage, and the Vonage CLI's member (no
-    channel.type) and deleteEvent, with the webhooks they cause on a real receiver."""
+def run_node_script(script: str, server: LiveServer, hooks: Receiver) -> str:
+    """Run an example script of examples/node against ``server``, its webhooks to ``hooks``."""
     node, folder = node_example()
     credentials = server.account()
-    output = run_example(
-        [node, "messaging.mjs"],
+    return run_example(
+        [node, script],
         {"RINGWAY_URL": server.url, "RINGWAY_HOOKS": hooks.url,
          "RINGWAY_API_KEY": credentials.api_key,
          "RINGWAY_API_SECRET": credentials.api_secret},
         folder,
     )  # fmt: skip
+
+
+def test_node_sdk_messaging_example(server: LiveServer, hooks: Receiver) -> None:
+    """The Node habits: WhatsAppReaction, updateMessage, and the Vonage CLI's member (no
+    channel.type) and deleteEvent, with the webhooks they cause on a real receiver."""
+    output = run_node_script("messaging.mjs", server, hooks)
     for line in ("reaction sent: true", "marked read: true", "member channel: app",
                  "event deleted: true"):  # fmt: skip
         assert line in output, output
@@ -115,16 +120,8 @@ def test_node_sdk_messaging_example(server: LiveServer, hooks: Receiver) -> None
 def test_node_sdk_controls_a_call_that_waits(server: LiveServer, hooks: Receiver) -> None:
     """The everyday flow at the default clock speed: place a call into a conversation, then
     subscribe to its keys, talk and stream into it (`level` as the SDK's strings), hang up."""
-    node, folder = node_example()
-    credentials = server.account()
     hooks.answer("/hold.wav", Reply(body=wav(1.0)))
-    output = run_example(
-        [node, "voice.mjs"],
-        {"RINGWAY_URL": server.url, "RINGWAY_HOOKS": hooks.url,
-         "RINGWAY_API_KEY": credentials.api_key,
-         "RINGWAY_API_SECRET": credentials.api_secret},
-        folder,
-    )  # fmt: skip
+    output = run_node_script("voice.mjs", server, hooks)
     for line in ("call answered", "talk: Talk started", "stream: Stream started", "hung up"):
         assert line in output
     keys = eventually(lambda: len(got := hooks.on("/keys")) == 2 and got, what="two keys")
