@@ -74,6 +74,8 @@ def simulate(
               show_default=True, help="The message type; media take --media-url.")  # fmt: skip
 @click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
 @click.option("--client-ref", help="Your reference, echoed in status webhooks.")
+@click.option("--webhook-url", help="Where its status webhooks go (sent with the account's key, "
+              "a message has no application's status_url).")  # fmt: skip
 @json_option
 def send(
     client: Client,
@@ -84,13 +86,14 @@ def send(
     kind: str,
     media_url: str | None,
     client_ref: str | None,
+    webhook_url: str | None,
     as_json: bool,
 ) -> None:
     """Send a message through the Messages API (the simulated recipient answers with statuses
     to the application's status_url)."""
     body = _message(channel, from_, to, kind, text, media_url)
-    if client_ref:
-        body["client_ref"] = client_ref
+    body |= {name: value for name, value in (("client_ref", client_ref),
+             ("webhook_url", webhook_url)) if value}  # fmt: skip
     uuid = client.messages.send(**body)
     if as_json:
         print_json({"message_uuid": uuid})
