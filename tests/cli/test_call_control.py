@@ -75,7 +75,7 @@ def test_talk_stream_dtmf_transfer_and_hangup_by_the_start_of_the_uuid(
     ncco = tmp_path / "ncco.json"
     ncco.write_text(json.dumps([{"action": "talk", "text": "Moved along"}]))
     assert cli("calls", "transfer", short, "--ncco", str(ncco), *line.app).output == (
-        f"Transferred {uuid}\n"
+        f"Transferred: {uuid}\n"
     )
     eventually(lambda: status(line, uuid) == "completed", what="the end of the new NCCO")
     entries = kinds(line, uuid)
@@ -88,7 +88,8 @@ def test_talk_stream_dtmf_transfer_and_hangup_by_the_start_of_the_uuid(
 
     other = place(line)
     token = mint(line.app[1], Path(line.app[3]).read_text())
-    assert cli("calls", "hangup", other[-8:], "--jwt", token).output == f"Hung up {other}\n"
+    hung_up = cli("calls", "hangup", other[-8:], "--jwt", token, "--json").output
+    assert json.loads(hung_up) == {"message": "Hung up", "uuid": other}
     ambiguous = cli("calls", "dtmf", other[:4], "1", "--jwt", token, expect=1).output
     assert ambiguous.startswith(f"Error: '{other[:4]}' fits 2 call ids (")  # both of today
     eventually(lambda: status(line, other) == "completed", what="the hang-up")

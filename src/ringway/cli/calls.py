@@ -127,7 +127,8 @@ def list_(client: Client, status: str | None, page_size: int, as_json: bool) -> 
 
 
 def _voice_command(name: str, summary: str) -> Callable[[Callable[..., None]], click.Command]:
-    """``ringway calls NAME UUID …``: through the Voice API with the application's JWT."""
+    """``ringway calls NAME UUID …``: through the Voice API with the application's JWT; UUID
+    may be the start or end of the call's uuid."""
 
     def decorate(fn: Callable[..., None]) -> click.Command:
         return calls.command(name, help=summary)(voice_options(click.argument("uuid")(fn)))
@@ -135,18 +136,22 @@ def _voice_command(name: str, summary: str) -> Callable[[Callable[..., None]], c
     return decorate
 
 
-@_voice_command("hangup", "Hang up a running call (UUID or its start).")
-def hangup(voice: Voice, uuid: str) -> None:
+@_voice_command("hangup", "Hang up a running call.")
+@json_option
+def hangup(voice: Voice, uuid: str, as_json: bool) -> None:
     uuid = call_id(voice, uuid)
     voice.hangup(uuid)
-    click.echo(f"Hung up {uuid}")
+    _said({"message": "Hung up", "uuid": uuid}, as_json)
 
 
 @_voice_command("transfer", "Give a running call a new NCCO: from a file, or an answer URL.")
 @click.option("--ncco", "ncco_file", type=click.File(), help="A JSON file with the NCCO; - reads "
               "it from stdin.")  # fmt: skip
 @click.option("--answer-url", help="The URL that answers the NCCO.")
-def transfer(voice: Voice, uuid: str, ncco_file: TextIO | None, answer_url: str | None) -> None:
+@json_option
+def transfer(
+    voice: Voice, uuid: str, ncco_file: TextIO | None, answer_url: str | None, as_json: bool
+) -> None:
     if (ncco_file is None) == (answer_url is None):
         raise click.UsageError("give one of --ncco FILE and --answer-url URL")
     ncco = None
@@ -157,7 +162,7 @@ def transfer(voice: Voice, uuid: str, ncco_file: TextIO | None, answer_url: str 
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--ncco") from None
     uuid = call_id(voice, uuid)
     voice.transfer(uuid, ncco=ncco, url=answer_url)
-    click.echo(f"Transferred {uuid}")
+    _said({"message": "Transferred", "uuid": uuid}, as_json)
 
 
 @_voice_command("talk", "Speak TEXT into a running call (--stop: stop speaking).")

@@ -43,7 +43,7 @@ def serve(
     seed_file: Path | None,
 ) -> None:
     """Run the ringway server."""
-    sock = listen(host, port)
+    sock = click.get_current_context().with_resource(listen(host, port))  # closed on any error
     port = sock.getsockname()[1]
     settings = settings_from(data_dir.resolve(), database_url, key_pool_size=0)
     platform = Platform.open(settings)
