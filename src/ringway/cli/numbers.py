@@ -100,6 +100,7 @@ _number_command("unlink", "Unlinked", "Detach a number from its application (you
 @json_option
 def list_(client: Client, app_id: str | None, country: str | None, as_json: bool) -> None:
     """The account's numbers."""
+    app_id = app_id and find_app(client, app_id)
     show_owned(list(client.numbers.iter(application_id=app_id, country=country)), as_json)
 
 
