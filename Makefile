@@ -17,8 +17,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# make run PORT=8001 HOST=127.0.0.1 (else RINGWAY_PORT, RINGWAY_HOST, else 127.0.0.1:8000)
 run: $(VENV)/.installed-run
-	$(BIN)/ringway serve
+	$(BIN)/ringway serve$(if $(HOST), --host $(HOST))$(if $(PORT), --port $(PORT))
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench examples

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port
+from ringway.testing.server import listening_url
 
 RINGWAY = [sys.executable, "-m", "ringway.cli"]
 
@@ -33,28 +33,25 @@ class Served:
 def ringway_serve(
     data_dir: Path, *args: str, env: dict[str, str] | None = None
 ) -> Iterator[Served]:
-    """Start a server, yield its URL, process and output file; stop it afterwards."""
-    port = free_port()
+    """Start a server on a free port (``--port 0``: it says which), yield its URL, process and
+    output file; stop it afterwards."""
     full_env = {**os.environ, **(env or {})}
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir / f"serve-{port}.log"
+    log = data_dir / f"serve-{time.monotonic_ns()}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*RINGWAY, "serve", "--port", str(port), "--data-dir", str(data_dir), *args],
+            [*RINGWAY, "serve", "--port", "0", "--data-dir", str(data_dir), *args],
             env=full_env,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    scheme = "https" if "--tls" in args else "http"
-    url = f"{scheme}://127.0.0.1:{port}"
     ca = data_dir / "tls" / "ca.pem"
     try:
+        url = listening_url(process, log)
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"ringway serve exited: {process.stdout.read() if process.stdout else ''}"
-                )
+                raise RuntimeError(f"ringway serve exited: {log.read_text()}")
             try:
                 verify = ssl.create_default_context(cafile=str(ca)) if ca.exists() else True
                 if httpx.get(f"{url}/_ringway/health", verify=verify).status_code == 200:

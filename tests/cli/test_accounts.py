@@ -72,3 +72,21 @@ def test_secrets_are_stored_hashed(database_url: str, tmp_path: Path) -> None:
         row = conn.execute(sa.text("SELECT * FROM accounts")).mappings().one()
     engine.dispose()
     assert created["api_secret"] not in " ".join(str(v) for v in row.values())
+
+
+def test_without_a_database_they_say_where_they_looked_and_make_none(tmp_path: Path) -> None:
+    folder = tmp_path / "typo"
+    for args in (["accounts", "list"], ["accounts", "create"], ["numbers", "seed", "--country",
+                 "GB", "--type", "mobile-lvn", "--first", "447700900000"]):  # fmt: skip
+        result = CliRunner().invoke(main, [*args, "--data-dir", str(folder)])
+        assert result.exit_code == 1, result.output
+        assert result.output == (
+            f"Error: no ringway database in {folder}: name its folder with --data-dir DIR (or "
+            "RINGWAY_DATA_DIR), or the database with --database-url; `ringway serve` creates one\n"
+        )
+    missing = tmp_path / "gone.db"
+    result = CliRunner().invoke(
+        main, ["accounts", "list", "--database-url", f"sqlite:///{missing}"]
+    )
+    assert result.exit_code == 1 and f"no ringway database at {missing}:" in result.output
+    assert not folder.exists() and not missing.exists()

@@ -203,3 +203,22 @@ def test_login_refuses_wrong_credentials(server: LiveServer, tmp_path: Path) -> 
     )
     assert result.exit_code == 1
     assert not (tmp_path / "c.json").exists()
+
+
+def test_commands_take_the_start_or_end_of_an_application_id(cli: Any) -> None:
+    made = [json.loads(cli("apps", "create", "--name", f"app {n}", "--json").stdout)["id"]
+            for n in range(2)]  # fmt: skip
+    first, second = made
+    assert json.loads(cli("apps", "show", first[:8], "--json").stdout)["name"] == "app 0"
+    renamed = cli("apps", "update", second[-8:], "--name", "renamed", "--json").stdout
+    assert json.loads(renamed)["id"] == second
+    key = ["--private-key-file", f"{second}.key"]
+    token = CliRunner().invoke(main, ["jwt", "create", "--app-id", second, *key]).stdout.strip()
+    verified = cli("jwt", "verify", token, "--app-id", second[:8])
+    assert json.loads(verified.stdout)["application_id"] == second
+    assert json.loads(cli("numbers", "list", "--app-id", second[-8:], "--json").stdout) == []
+    assert cli("apps", "delete", first[:8]).stdout == f"Deleted application {first}\n"
+    assert "no application id starts or ends with" in cli("apps", "show", first[:8],
+                                                           expect=1).output  # fmt: skip
+    unknown = cli("numbers", "list", "--app-id", "zzzz", expect=1).output
+    assert unknown == "Error: no application id starts or ends with 'zzzz'\n"

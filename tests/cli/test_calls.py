@@ -8,7 +8,9 @@ import re
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from ringway.cli import main
 from ringway.services.accounts import Credentials
 from tests.conftest import LiveServer
 from tests.receivers import Receiver, Reply
@@ -157,3 +159,28 @@ def test_errors_are_one_line(cli: Any, number: str) -> None:
     never_set = cli("phones", "reset", "447700900556", expect=1)
     assert "does not exist" in never_set.output
     assert len(never_set.output.strip().splitlines()) == 1
+
+
+def test_tables_keep_ids_whole_in_a_pipe_and_on_a_narrow_terminal(
+    cli: Any, number: str, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as rest:
+        placed = rest.post("/_ringway/calls", json={"from": CALLER, "to": number, "speed": 0})
+        uuid = placed.json()["uuid"]
+    piped = CliRunner().invoke(main, ["calls", "list"], env={"COLUMNS": "40"}).stdout
+    (row,) = [line for line in piped.splitlines() if uuid in line]
+    assert CALLER in row and number in row and "…" not in piped  # one line, nothing cut
+    narrow = CliRunner().invoke(main, ["calls", "list"],
+                                env={"COLUMNS": "60", "TTY_COMPATIBLE": "1"}).stdout  # fmt: skip
+    (row,) = [line for line in narrow.splitlines() if uuid[:8] in line]
+    assert uuid in row and "…" in row  # the id whole, the other columns trimmed
+    assert len(narrow.splitlines()) == len(piped.splitlines())  # no line wrapped
+
+
+def test_phones_set_takes_every_behaviour_field(cli: Any) -> None:
+    flags = ["--behaviour", "machine", "--answer-after", "1.5", "--dtmf", "", "--dtmf", "9",
+             "--say", "hello", "--hangup-after", "20", "--message-seconds", "12"]  # fmt: skip
+    phone = json.loads(cli("phones", "set", "447700900557", *flags, "--json").stdout)
+    assert phone == {"behaviour": "machine", "answer_after": 1.5, "dtmf": ["", "9"],
+                     "speech": ["hello"], "hangup_after": 20.0,
+                     "message_seconds": 12.0}  # fmt: skip

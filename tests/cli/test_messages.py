@@ -97,3 +97,46 @@ def test_deliveries_list_failed_and_retry(cli: Any, number: str, hooks: Receiver
         what="the replay",
     )
     assert len(hooks.on("/inbound")) == 2
+
+
+def test_send_then_show_it_and_its_deliveries_by_the_start_of_their_ids(
+    cli: Any, number: str, hooks: Receiver
+) -> None:
+    sent = cli("messages", "send", "--from", number, "--to", USER, "--text", "Your code is 1234",
+               "--client-ref", "order-7", "--webhook-url", f"{hooks.url}/status",
+               "--json").output  # fmt: skip
+    uuid = json.loads(sent)["message_uuid"]
+    statuses = eventually(lambda: [orjson.loads(r.body) for r in hooks.on("/status")],
+                          what="a status webhook")  # fmt: skip
+    assert statuses[0]["message_uuid"] == uuid and statuses[0]["client_ref"] == "order-7"
+    said = cli("messages", "send", "--from", number, "--to", USER, "--text", "Again").output
+    again = said.split()[1]
+    assert said == f"Message {again} sent (ringway messages show {again[:8]} follows it)\n"
+    shown = json.loads(cli("messages", "show", uuid[:8], "--json").output)
+    assert shown["message_uuid"] == uuid and shown["text"] == "Your code is 1234"
+    delivery = shown["deliveries"][0]
+    table = cli("deliveries", "show", delivery["id"][:6]).output
+    assert delivery["id"] in table and delivery["url"] in table and "ok" in table
+    assert json.loads(cli("deliveries", "show", delivery["id"][-8:], "--json").output) == (
+        json.loads(cli("deliveries", "show", delivery["id"], "--json").output)
+    )
+
+
+def test_a_start_that_fits_several_ids_is_an_error_naming_them(
+    cli: Any, number: str, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as rest:
+        for n in range(17):  # two of 17 uuids share their first character
+            message = {"channel": "sms", "from": USER, "to": number, "text": f"Hi {n}"}
+            assert rest.post("/_ringway/messages", json=message).status_code == 201
+    uuids = [m["message_uuid"] for m in json.loads(cli("messages", "list", "--page-size", "20",
+                                                       "--json").output)]  # fmt: skip
+    shared = next(u[0] for u in uuids if sum(v[0] == u[0] for v in uuids) > 1)
+    fits = sorted(u for u in uuids if u.startswith(shared) or u.endswith(shared))
+    error = cli("messages", "show", shared, expect=1).output
+    assert error.startswith(f"Error: '{shared}' fits {len(fits)} message ids (")
+    assert error.endswith("; give more of it\n") and len(error.splitlines()) == 1
+    assert (
+        "no message id starts or ends with 'nothing'"
+        in cli("messages", "show", "nothing", expect=1).output
+    )

@@ -297,8 +297,8 @@ def test_the_commands_fail_with_every_problem_before_serving(
     output = seed_cli(database_url, tmp_path, str(seed), expect=1).output
     assert f"{seed}: accounts[0].applications[0]: give exactly one of" in output
     assert f"{seed}: accounts[0].numbers[0].msisdn: '12' has 2 digits" in output
-    served = CliRunner().invoke(main, ["serve", "--data-dir", str(tmp_path), "--database-url",
-                                       database_url, "--seed", str(seed)])  # fmt: skip
+    storage = ["--data-dir", str(tmp_path), "--database-url", database_url]
+    served = CliRunner().invoke(main, ["serve", "--port", "0", *storage, "--seed", str(seed)])
     assert served.exit_code == 1 and "give exactly one of" in served.output
     assert "listening" not in served.output
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
+import re
 import socket
 import ssl
+import subprocess
 import threading
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,7 +20,10 @@ import httpx
 import pytest
 from cryptography import x509
 
-from tests.servers import Served, ringway_serve
+from tests.api.test_messages import buy_number
+from tests.conftest import eventually
+from tests.receivers import Reply, threaded_receiver
+from tests.servers import RINGWAY, Served, ringway_serve
 
 ENV = {
     "RINGWAY_API_KEY": "5e7e0001",
@@ -40,8 +47,73 @@ def test_an_empty_database_gets_an_account_printed_once(tmp_path: Path) -> None:
     assert "api_key:" in first and "api_secret:" in first and "signature_secret:" in first
     assert f"dashboard: {served.url}/" in first
     assert (tmp_path / "ringway.db").exists()
+    api_key = re.search(r"api_key: +(\S+)", first)[1]  # type: ignore[index]
     with ringway_serve(tmp_path) as served:
-        assert "api_secret" not in served.output()
+        again = served.output()
+    assert "api_secret:" not in again and "signature_secret" not in again
+    assert f"Accounts (api_key): {api_key}\n" in again
+    assert f"ringway accounts rotate-secret API_KEY --data-dir {tmp_path}\n" in again
+
+
+def test_port_0_is_the_port_it_got_also_for_webhooks_and_stopping_says_what_it_ended(
+    tmp_path: Path,
+) -> None:
+    env = {**ENV, "RINGWAY_CLOCK_SPEED": "1"}
+    auth = (ENV["RINGWAY_API_KEY"], ENV["RINGWAY_API_SECRET"])
+    with threaded_receiver() as hooks:
+        hooks.answer("/answer", Reply(body=[{"action": "conversation", "name": "stays"}]))
+        with ringway_serve(tmp_path, env=env) as served:  # --port 0
+            port = urlsplit(served.url).port
+            assert port and f"ringway listening on http://127.0.0.1:{port}\n" in served.output()
+            with httpx.Client(base_url=served.url, auth=auth) as rest:
+                answer = {"address": hooks.url + "/answer", "http_method": "GET"}
+                voice = {"webhooks": {"answer_url": answer}}
+                app = rest.post("/v2/applications", json={"name": "ivr",
+                                "capabilities": {"voice": voice}})  # fmt: skip
+                number = buy_number(rest, app.json()["id"])
+                for caller in ("447700900001", "447700900002"):
+                    placed = rest.post("/_ringway/calls", json={"from": caller, "to": number})
+                    assert placed.status_code == 201, placed.text
+                asked = eventually(lambda: len(hooks.on("/answer")) == 2 and hooks.on("/answer"),
+                                   what="both answer requests")  # fmt: skip
+                for request in asked:
+                    assert request.query["region_url"] == served.url
+    assert served.output().rstrip().endswith("ringway stopped: ended 2 running calls")
+
+
+@pytest.fixture
+def busy() -> Iterator[int]:
+    """A port something else listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def serve_once(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*RINGWAY, "serve", *args], env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+def test_a_busy_port_is_one_line_saying_how_to_choose_another(busy: int, tmp_path: Path) -> None:
+    ran = serve_once("--port", str(busy), "--data-dir", str(tmp_path))
+    assert ran.returncode == 1 and ran.stdout == ""
+    assert ran.stderr == (f"Error: port {busy} on 127.0.0.1 is in use; choose another with "
+                          "--port N (or RINGWAY_PORT=N), or --port 0 for a free one\n")  # fmt: skip
+    assert not (tmp_path / "ringway.db").exists()  # it stopped before opening the database
+
+
+def test_host_and_port_come_from_the_environment(busy: int, tmp_path: Path) -> None:
+    ran = serve_once("--data-dir", str(tmp_path),
+                     env={"RINGWAY_HOST": "localhost", "RINGWAY_PORT": str(busy)})  # fmt: skip
+    assert f"port {busy} on localhost is in use" in ran.stderr
+
+
+def test_make_run_takes_the_port_and_host() -> None:
+    made = subprocess.run(["make", "-n", "run", "PORT=8001", "HOST=127.0.0.1"], text=True,
+                          capture_output=True, cwd=Path(__file__).parents[2],
+                          check=True)  # fmt: skip
+    assert made.stdout.splitlines()[-1].endswith("ringway serve --host 127.0.0.1 --port 8001")
 
 
 def test_environment_credentials_become_the_first_account(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from ringway import __version__
 from ringway.cli.accounts import accounts
 from ringway.cli.apps import apps
 from ringway.cli.calls import calls
+from ringway.cli.completion import completion
 from ringway.cli.faults import faults
 from ringway.cli.jwt import jwt_group
 from ringway.cli.login import login
@@ -45,3 +46,4 @@ main.add_command(reset)
 main.add_command(seed)
 main.add_command(faults)
 main.add_command(vonage)
+main.add_command(completion)

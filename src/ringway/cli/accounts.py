@@ -22,14 +22,34 @@ from ringway.services.platform import Platform
 
 
 @contextmanager
-def open_platform(data_dir: Path, database_url: str | None) -> Iterator[Platform]:
-    platform = Platform.open(settings_from(data_dir, database_url, key_pool_size=0))
+def open_platform(
+    data_dir: Path, database_url: str | None, *, create: bool = False
+) -> Iterator[Platform]:
+    """The platform on the database; one that does not exist yet is an error (an operator
+    command in the wrong folder would otherwise make an empty one) unless ``create``."""
+    settings = settings_from(data_dir, database_url, key_pool_size=0)
+    missing = None if create else missing_database(settings.resolved_database_url)
+    if missing is not None:
+        where = f"in {data_dir.resolve()}" if database_url is None else f"at {missing}"
+        raise click.ClickException(
+            f"no ringway database {where}: name its folder with --data-dir DIR (or "
+            "RINGWAY_DATA_DIR), or the database with --database-url; `ringway serve` creates one"
+        )
+    platform = Platform.open(settings)
     try:
         yield platform
     except (AccountError, LegacyError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         platform.close()
+
+
+def missing_database(url: str) -> Path | None:
+    """The file of a SQLite database URL when there is no such file."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])
+    return None if path.exists() else path
 
 
 @click.group()

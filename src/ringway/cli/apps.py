@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ringway.cli.ids import app_id as find_app
 from ringway.cli.login import client_options
 from ringway.cli.numbers import show_owned
 from ringway.cli.options import json_option, print_fields, print_json, print_table
@@ -126,8 +127,8 @@ def list_(client: Client, page_size: int, as_json: bool) -> None:
 @click.argument("app_id")
 @json_option
 def show(client: Client, app_id: str, as_json: bool) -> None:
-    """Show one application."""
-    _show(client.applications.get(app_id), as_json)
+    """Show one application (its id or the start of it)."""
+    _show(client.applications.get(find_app(client, app_id)), as_json)
 
 
 @apps.command("create")
@@ -167,7 +168,7 @@ def update(client: Client, app_id: str, name: str | None, as_json: bool, **flags
         changes["name"] = name
     if not changes:
         raise click.UsageError("nothing to change: name at least one setting")
-    _show(client.applications.update(app_id, changes), as_json)
+    _show(client.applications.update(find_app(client, app_id), changes), as_json)
 
 
 @apps.command("numbers")
@@ -176,13 +177,14 @@ def update(client: Client, app_id: str, name: str | None, as_json: bool, **flags
 @json_option
 def numbers_of(client: Client, app_id: str, as_json: bool) -> None:
     """The numbers linked to an application."""
-    show_owned(list(client.numbers.iter(application_id=app_id)), as_json)
+    show_owned(list(client.numbers.iter(application_id=find_app(client, app_id))), as_json)
 
 
 @apps.command("delete")
 @client_options
 @click.argument("app_id")
 def delete(client: Client, app_id: str) -> None:
-    """Delete an application."""
+    """Delete an application (its id or the start of it)."""
+    app_id = find_app(client, app_id)
     client.applications.delete(app_id)
     click.echo(f"Deleted application {app_id}")

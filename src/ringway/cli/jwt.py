@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ringway.cli.ids import app_id as find_app
 from ringway.cli.login import client_options
 from ringway.cli.options import print_json
 from ringway.client import Client
@@ -60,6 +61,7 @@ def create(
 @click.option("--app-id", required=True, help="The application whose public key must verify it.")
 def verify_command(client: Client, token: str, app_id: str) -> None:
     """Check a token against the application's stored public key; say why when it fails."""
+    app_id = find_app(client, app_id)
     application = client.applications.get(app_id)
     try:
         claims = verify(token, load_public_key(application.keys.public_key))

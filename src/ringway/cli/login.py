@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from typing import Any
 import click
 import httpx
 
-from ringway.client import Client, RingwayError
+from ringway.client import Client, RingwayError, Voice
+from ringway.security.jwt import mint
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -86,18 +88,65 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @target_options
     @functools.wraps(fn)
     def wrapper(target: Target, **kwargs: Any) -> Any:
-        try:
-            with Client(target.url, target.api_key, target.api_secret,
-                        verify=target.ca_file or True) as client:  # fmt: skip
-                return fn(client=client, **kwargs)
-        except RingwayError as exc:
-            raise click.ClickException(str(exc)) from None
-        except httpx.HTTPError as exc:
-            raise click.ClickException(f"cannot reach ringway at {target.url}: {exc}") from None
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
+        with _one_line(target.url), Client(target.url, target.api_key, target.api_secret,
+                                           verify=target.ca_file or True) as client:  # fmt: skip
+            return fn(client=client, **kwargs)
 
     return wrapper
+
+
+def voice_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds --url/--ca-file (as ``client_options``) and the application the Voice API is
+    called as: --app-id and --private-key-file (a JWT is made for the command), or --jwt;
+    passes a ready ``voice`` instead."""
+
+    @click.option("--url", envvar="RINGWAY_URL", help=f"ringway base URL [default: {DEFAULT_URL}]")
+    @click.option("--ca-file", envvar="RINGWAY_CA_FILE", help="CA bundle for an HTTPS ringway.")
+    @click.option("--app-id", envvar="RINGWAY_APP_ID", help="The application (RINGWAY_APP_ID).")
+    @click.option("--private-key-file", envvar="RINGWAY_PRIVATE_KEY_FILE",
+                  type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Its private key (RINGWAY_PRIVATE_KEY_FILE).")  # fmt: skip
+    @click.option("--jwt", "token", envvar="RINGWAY_JWT",
+                  help="A JWT of the application instead (RINGWAY_JWT).")  # fmt: skip
+    @functools.wraps(fn)
+    def wrapper(
+        url: str | None,
+        ca_file: str | None,
+        app_id: str | None,
+        private_key_file: Path | None,
+        token: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        if not token:
+            if not app_id or private_key_file is None:
+                raise click.UsageError(
+                    "the Voice API is called as an application: pass --app-id and "
+                    "--private-key-file (RINGWAY_APP_ID, RINGWAY_PRIVATE_KEY_FILE), or --jwt"
+                )
+            try:
+                token = mint(app_id, private_key_file.read_text())
+            except (ValueError, TypeError) as exc:
+                raise click.ClickException(f"cannot sign with {private_key_file}: {exc}") from None
+        saved = read_config()
+        base_url = url or saved.get("url") or DEFAULT_URL
+        ca = ca_file or saved.get("ca_file")
+        with _one_line(base_url), Voice(base_url, token, verify=ca or True) as voice:
+            return fn(voice=voice, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def _one_line(base_url: str) -> Iterator[None]:
+    """What goes wrong with a request, as one line."""
+    try:
+        yield
+    except RingwayError as exc:
+        raise click.ClickException(str(exc)) from None
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach ringway at {base_url}: {exc}") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command()

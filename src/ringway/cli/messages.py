@@ -7,6 +7,7 @@ from typing import Any, get_args
 
 import click
 
+from ringway.cli.ids import delivery_id, message_id
 from ringway.cli.login import client_options
 from ringway.cli.options import (
     json_option,
@@ -50,9 +51,7 @@ def simulate(
     as_json: bool,
 ) -> None:
     """Deliver an inbound message to the application's inbound_url."""
-    content = {"text": text or ""} if kind == "text" else {kind: {"url": media_url or ""}}
-    body: dict[str, Any] = {"channel": channel, "from": from_, "to": to, "message_type": kind,
-                            **content}  # fmt: skip
+    body = _message(channel, from_, to, kind, text, media_url)
     if application_id:
         body["application_id"] = application_id
     message = client.messages.simulate(**body)
@@ -63,6 +62,43 @@ def simulate(
             f"Message {message['message_uuid']} queued for the inbound URL "
             "(ringway deliveries list shows how it went)"
         )
+
+
+@messages.command("send")
+@client_options
+@click.option("--channel", type=click.Choice(list(CHANNELS)), default="sms", show_default=True)
+@click.option("--from", "from_", required=True, help="A number (or id) of the account.")
+@click.option("--to", required=True, help="The recipient's number (or id).")
+@click.option("--text", help="The text of a text message.")
+@click.option("--type", "kind", type=click.Choice(["text", *MEDIA]), default="text",
+              show_default=True, help="The message type; media take --media-url.")  # fmt: skip
+@click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
+@click.option("--client-ref", help="Your reference, echoed in status webhooks.")
+@click.option("--webhook-url", help="Where its status webhooks go (sent with the account's key, "
+              "a message has no application's status_url).")  # fmt: skip
+@json_option
+def send(
+    client: Client,
+    channel: str,
+    from_: str,
+    to: str,
+    text: str | None,
+    kind: str,
+    media_url: str | None,
+    client_ref: str | None,
+    webhook_url: str | None,
+    as_json: bool,
+) -> None:
+    """Send a message through the Messages API (the simulated recipient answers with statuses
+    to the application's status_url)."""
+    body = _message(channel, from_, to, kind, text, media_url)
+    body |= {name: value for name, value in (("client_ref", client_ref),
+             ("webhook_url", webhook_url)) if value}  # fmt: skip
+    uuid = client.messages.send(**body)
+    if as_json:
+        print_json({"message_uuid": uuid})
+    else:
+        click.echo(f"Message {uuid} sent (ringway messages show {uuid[:8]} follows it)")
 
 
 @messages.command("list")
@@ -88,8 +124,9 @@ def list_(client: Client, page_size: int, as_json: bool) -> None:
 @click.argument("message_uuid")
 @json_option
 def show(client: Client, message_uuid: str, as_json: bool) -> None:
-    """One message, its statuses so far, and every delivery attempt."""
-    message = client.messages.get(message_uuid)
+    """One message (its uuid or the start of it), its statuses so far, and every delivery
+    attempt."""
+    message = client.messages.get(message_id(client, message_uuid))
     if as_json:
         print_json(message)
         return
@@ -192,17 +229,35 @@ def deliveries_list(
                  for d in items])  # fmt: skip
 
 
+@deliveries.command("show")
+@client_options
+@click.argument("given", metavar="ID")
+@json_option
+def deliveries_show(client: Client, given: str, as_json: bool) -> None:
+    """One delivery (its id or the start of it): what it sends where, and every attempt."""
+    delivery = client.deliveries.get(delivery_id(client, given))
+    if as_json:
+        print_json(delivery)
+        return
+    fields = {k: v for k, v in delivery.items() if k not in ("body", "log")}
+    print_fields(fields, as_json=False)
+    print_table(["attempt", "at", "outcome", "status", "ms", "injected"],
+                [[a["attempt"], a["at"], a["outcome"], a["status"], a["latency_ms"],
+                  a["injected"]] for a in delivery["log"]])  # fmt: skip
+
+
 @deliveries.command("retry")
 @client_options
-@click.argument("delivery_id")
+@click.argument("given", metavar="ID")
 @json_option
-def deliveries_retry(client: Client, delivery_id: str, as_json: bool) -> None:
-    """Send a delivery again now, whatever became of it."""
-    delivery = client.deliveries.retry(delivery_id)
+def deliveries_retry(client: Client, given: str, as_json: bool) -> None:
+    """Send a delivery (its id or the start of it) again now, whatever became of it."""
+    found = delivery_id(client, given)
+    delivery = client.deliveries.retry(found)
     if as_json:
         print_json(delivery)
     else:
-        click.echo(f"Delivery {delivery_id} will be sent again now")
+        click.echo(f"Delivery {found} will be sent again now")
 
 
 def _summary(items: list[dict[str, Any]]) -> str:
@@ -216,3 +271,10 @@ def _attempts(items: list[dict[str, Any]]) -> None:
         [[d["id"], d["kind"], a["attempt"], a["at"], a["outcome"], a["status"], a["latency_ms"]]
          for d in items for a in d["log"]],
     )  # fmt: skip
+
+
+def _message(channel: str, from_: str, to: str, kind: str, text: str | None,
+             media_url: str | None) -> dict[str, Any]:  # fmt: skip
+    """A Messages API body: a text, or a medium at a URL."""
+    content = {"text": text or ""} if kind == "text" else {kind: {"url": media_url or ""}}
+    return {"channel": channel, "from": from_, "to": to, "message_type": kind, **content}

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ringway.cli.accounts import open_platform
+from ringway.cli.ids import app_id as find_app
 from ringway.cli.login import client_options
 from ringway.cli.options import json_option, print_json, print_table, storage_options
 from ringway.client import Client, OwnedNumber
@@ -69,7 +70,8 @@ def search(
 @click.argument("app_id")
 @COUNTRY
 def link(client: Client, msisdn: str, app_id: str, country: str | None) -> None:
-    """Route calls and messages for a number to an application."""
+    """Route calls and messages for a number to an application (its id or the start of it)."""
+    app_id = find_app(client, app_id)
     client.numbers.link(msisdn, app_id, country)
     click.echo(f"Linked {msisdn} to {app_id}")
 
@@ -98,6 +100,7 @@ _number_command("unlink", "Unlinked", "Detach a number from its application (you
 @json_option
 def list_(client: Client, app_id: str | None, country: str | None, as_json: bool) -> None:
     """The account's numbers."""
+    app_id = app_id and find_app(client, app_id)
     show_owned(list(client.numbers.iter(application_id=app_id, country=country)), as_json)
 
 

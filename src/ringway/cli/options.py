@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
 from ringway.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
+# Columns shown whole, whatever the width: what a user copies into the next command.
+WHOLE = {"id", "uuid", "message_uuid", "app_id", "delivery", "api_key", "msisdn", "address",
+         "name", "field", "value"}  # fmt: skip
+NARROWEST = 4  # a trimmed column keeps this many cells ("ab…" and a space)
 
 
 def storage_options(fn: F) -> F:
@@ -68,12 +72,37 @@ def print_json(data: Any) -> None:
 
 
 def print_table(columns: list[str], rows: list[list[Any]]) -> None:
+    """A table whose lines never wrap: ids (the ``WHOLE`` columns) are shown whole; on a
+    terminal too narrow for everything the other columns are trimmed (…); when stdout is no
+    terminal (a pipe, a file) nothing is trimmed."""
+    cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    natural = [max(cell_len(text) for text in [column, *(row[i] for row in cells)])
+               for i, column in enumerate(columns)]  # fmt: skip
+    console = Console()
+    frame = 3 * len(columns) + 1  # "│ " before each column, " " after, and the last "│"
+    widths = natural
+    if console.is_terminal:
+        whole = [i for i, column in enumerate(columns) if column in WHOLE]
+        widths = _fit(natural, whole, console.width - frame)
     table = Table(header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
-    console.print(table)
+    for column, width in zip(columns, widths, strict=True):
+        table.add_column(column, width=width, no_wrap=True, overflow="ellipsis")
+    for row in cells:
+        table.add_row(*row)
+    Console(width=max(console.width, sum(widths) + frame)).print(table)
+
+
+def _fit(natural: Sequence[int], whole: list[int], room: int) -> list[int]:
+    """Column widths within ``room`` cells: the ``whole`` columns keep their width, the others
+    share what is left, the narrowest first, none below ``NARROWEST`` (so the table may still
+    be wider than ``room``, but never by cutting an id)."""
+    widths = list(natural)
+    others = sorted((i for i in range(len(natural)) if i not in whole), key=lambda i: natural[i])
+    left = room - sum(natural[i] for i in whole)
+    for n, i in enumerate(others):
+        widths[i] = min(natural[i], max(NARROWEST, left // (len(others) - n)))
+        left -= widths[i]
+    return widths
 
 
 def print_fields(fields: dict[str, Any], as_json: bool) -> None:

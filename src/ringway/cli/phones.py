@@ -63,24 +63,22 @@ def show(client: Client, address: str, as_json: bool) -> None:
     help="Seconds it rings before it answers (or is busy, rejects…) [default: 3].",
 )
 @person_options("person")
+@click.option("--message-seconds", type=click.FloatRange(0, 7200),
+              help="Seconds of them a record hears (a voicemail left) [default: 5].")  # fmt: skip
 @json_option
 def set_(
     client: Client,
     address: str,
     behaviour: str,
-    answer_after: float | None,
     dtmf: tuple[str, ...],
     say: tuple[str, ...],
-    hangup_after: float | None,
     as_json: bool,
+    **numbers: float | None,
 ) -> None:
     """Give an address (a number, sip:…, wss://…) its behaviour; what is left out takes its
     default."""
     settings: dict[str, Any] = {"behaviour": behaviour, "dtmf": list(dtmf), "speech": list(say)}
-    if answer_after is not None:
-        settings["answer_after"] = answer_after
-    if hangup_after is not None:
-        settings["hangup_after"] = hangup_after
+    settings |= {name: value for name, value in numbers.items() if value is not None}
     phone = client.phones.set(address, **settings)
     if not as_json:
         click.echo(f"Set {address}")

@@ -66,7 +66,7 @@ def run(seed: Path | None, tls: bool, port: int, command: tuple[str, ...]) -> No
 def _seed(data_dir: Path, file: Path, account: Credentials) -> tuple[Credentials, dict[str, str]]:
     """Apply the seed file to the run's database before the server starts; the account to
     hand COMMAND (the file's first, if it has one) and the seeded applications' variables."""
-    with open_platform(data_dir, None) as platform:
+    with open_platform(data_dir, None, create=True) as platform:
         result = seed_or_fail(platform, file)
         accounts = load_seed(file).accounts
         if accounts:

@@ -9,15 +9,21 @@ import click
 import uvicorn
 
 from ringway.api.protocol import HttpProtocol
+from ringway.cli.listen import listen, serve_on
 from ringway.cli.options import settings_from, storage_options
 from ringway.cli.seed import seed_or_fail
 from ringway.security.tls import ensure_tls
 from ringway.services.platform import Platform
 
+SHOWN = 5  # api keys listed at start
+
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to bind.")
+@click.option("--host", envvar="RINGWAY_HOST", default="127.0.0.1", show_default=True,
+              help="Interface to bind (RINGWAY_HOST).")  # fmt: skip
+@click.option("--port", envvar="RINGWAY_PORT", default=8000, show_default=True,
+              type=click.IntRange(0, 65535),
+              help="Port to bind, 0 for a free one (RINGWAY_PORT).")  # fmt: skip
 @storage_options
 @click.option("--tls", is_flag=True, help="Serve HTTPS with a certificate from a local CA.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Processes.")
@@ -37,6 +43,8 @@ def serve(
     seed_file: Path | None,
 ) -> None:
     """Run the ringway server."""
+    sock = click.get_current_context().with_resource(listen(host, port))  # closed on any error
+    port = sock.getsockname()[1]
     settings = settings_from(data_dir.resolve(), database_url, key_pool_size=0)
     platform = Platform.open(settings)
     try:
@@ -52,6 +60,7 @@ def serve(
             settings.api_secret.get_secret_value() if settings.api_secret else None,
             settings.signature_secret.get_secret_value() if settings.signature_secret else None,
         )
+        keys = [] if first else [account.api_key for account in platform.accounts.list()]
     finally:
         platform.close()
     if first:
@@ -59,6 +68,8 @@ def serve(
         click.echo(f"  api_key:          {first.api_key}")
         click.echo(f"  api_secret:       {first.api_secret}")
         click.echo(f"  signature_secret: {first.signature_secret}")
+    else:
+        _existing(keys, settings.data_dir, database_url)
     certfile = keyfile = None
     scheme = "http"
     if tls:
@@ -70,16 +81,15 @@ def serve(
         click.echo(f"  export NODE_EXTRA_CA_CERTS={files.ca}  # Node.js")
     # Workers are separate processes: they read their settings from the environment.
     os.environ["RINGWAY_DATA_DIR"] = str(settings.data_dir)
-    os.environ.setdefault("RINGWAY_PUBLIC_URL", f"{scheme}://{host}:{port}")
+    url = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+    os.environ.setdefault("RINGWAY_PUBLIC_URL", url)
     if database_url:
         os.environ["RINGWAY_DATABASE_URL"] = database_url
-    click.echo(f"ringway listening on {scheme}://{host}:{port}", err=False)
-    click.echo(f"dashboard: {scheme}://{host}:{port}/ (sign in with the API key and secret)")
-    uvicorn.run(
+    click.echo(f"ringway listening on {url}")
+    click.echo(f"dashboard: {url}/ (sign in with the API key and secret)")
+    config = uvicorn.Config(
         "ringway.api.app:create_worker_app",
         factory=True,
-        host=host,
-        port=port,
         workers=workers,
         loop="uvloop",
         http=HttpProtocol,
@@ -91,3 +101,14 @@ def serve(
         ssl_keyfile=keyfile,
         timeout_graceful_shutdown=3,
     )
+    serve_on(sock, config)
+
+
+def _existing(keys: list[str], data_dir: Path, database_url: str | None) -> None:
+    """The accounts of an existing database, and how to get a new secret for one (the secrets
+    themselves are stored hashed)."""
+    more = len(keys) - SHOWN
+    shown = ", ".join(keys[:SHOWN]) + (f" and {more} more" if more > 0 else "")
+    click.echo(f"Accounts (api_key): {shown or 'none'}")
+    where = "with the same --database-url" if database_url else f"--data-dir {data_dir}"
+    click.echo(f"  a new api_secret for one: ringway accounts rotate-secret API_KEY {where}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -15,6 +15,7 @@ from ringway.domain.applications import ApplicationOut
 from ringway.domain.numbers import country_of, normalize_msisdn
 
 CALLS = "/_ringway/calls"
+VOICE = "/v1/calls"
 PHONES = "/_ringway/phones"
 RECIPIENTS = "/_ringway/recipients"
 MESSAGES = "/_ringway/messages"
@@ -224,14 +225,17 @@ class Calls:
         message_seconds: float | None = None,
         speed: float | None = None,
         custom_data: dict[str, Any] | None = None,
+        from_user: str | None = None,
     ) -> dict[str, Any]:
-        """A simulated person at ``from_`` calls the account's number ``to``: at each input
+        """A simulated person at ``from_`` (or the application's user ``from_user``, as from
+        the Client SDK) calls the account's number ``to``: at each input
         that asks for keys they key the next entry of ``dtmf``, at each that asks for speech
         they say the next entry of ``speech``. ``speed`` 0 runs the call as fast as possible,
         1 in real time (default: the server's). Returns the call as it starts."""
         caller: dict[str, Any] = {"dtmf": dtmf or [], "speech": speech or []}
         caller |= _present(hangup_after=hangup_after, message_seconds=message_seconds)
-        body: dict[str, Any] = {"from": from_, "to": to, "caller": caller, **_present(speed=speed)}
+        body: dict[str, Any] = {"from": from_, "to": to, "caller": caller,
+                                **_present(speed=speed, from_user=from_user)}  # fmt: skip
         if custom_data is not None:
             body["custom_data"] = custom_data
         result: dict[str, Any] = _call(self._http, "POST", CALLS, json=body)
@@ -256,6 +260,10 @@ class Calls:
         )  # fmt: skip
         result: dict[str, Any] = _call(self._http, "GET", CALLS, params=params)
         return result
+
+    def iter(self, **filters: str | None) -> Iterator[dict[str, Any]]:
+        """Every call of the account (that ``list``'s filters take), newest first."""
+        return _records(self._http, CALLS, "calls", **filters)
 
     def get(self, uuid: str) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", f"{CALLS}/{uuid}")
@@ -354,6 +362,10 @@ class Messages:
         result: dict[str, Any] = _call(self._http, "GET", MESSAGES, params=params)
         return result
 
+    def iter(self) -> Iterator[dict[str, Any]]:
+        """Every message, newest first."""
+        return _records(self._http, MESSAGES, "messages")
+
     def get(self, message_uuid: str) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", f"{MESSAGES}/{message_uuid}")
         return result
@@ -375,6 +387,10 @@ class Deliveries:
         params = _present(state=state, kind=kind, page_size=page_size, record_index=record_index)
         result: dict[str, Any] = _call(self._http, "GET", DELIVERIES, params=params)
         return result
+
+    def iter(self, state: str | None = None, kind: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every delivery (of this ``state`` and ``kind``), newest first."""
+        return _records(self._http, DELIVERIES, "deliveries", state=state, kind=kind)
 
     def get(self, delivery_id: str) -> dict[str, Any]:
         result: dict[str, Any] = _call(self._http, "GET", f"{DELIVERIES}/{delivery_id}")
@@ -438,6 +454,69 @@ class Faults:
         return f"{FAULTS}/{quote(name, safe='')}"
 
 
+class Voice:
+    """The Voice API (``/v1/calls``) as an application calls it, as the SDKs do: with a JWT
+    signed with the application's private key (``ringway.security.jwt.mint``).
+    ``Voice("http://127.0.0.1:8000", token)``; ``verify`` takes a CA path."""
+
+    def __init__(
+        self, base_url: str, token: str, *, verify: bool | str = True, timeout: float = 30.0
+    ) -> None:
+        self._http = _http_client(base_url, _Bearer(token), verify, timeout)
+
+    def iter(self) -> Iterator[dict[str, Any]]:
+        """Every call the token may see, newest first."""
+        return _records(self._http, VOICE, "calls")
+
+    def get(self, uuid: str) -> dict[str, Any]:
+        result: dict[str, Any] = _call(self._http, "GET", f"{VOICE}/{uuid}")
+        return result
+
+    def hangup(self, uuid: str) -> None:
+        _call(self._http, "PUT", f"{VOICE}/{uuid}", json={"action": "hangup"})
+
+    def transfer(
+        self, uuid: str, *, ncco: list[dict[str, Any]] | None = None, url: str | None = None
+    ) -> None:
+        """Give the call a new NCCO: ``ncco`` itself, or the one ``url`` answers."""
+        destination: dict[str, Any] = {"type": "ncco"}
+        destination |= {"ncco": ncco} if ncco is not None else {"url": [url]}
+        body = {"action": "transfer", "destination": destination}
+        _call(self._http, "PUT", f"{VOICE}/{uuid}", json=body)
+
+    def talk(self, uuid: str, text: str, **options: Any) -> dict[str, Any]:
+        """Speak ``text`` into the call (``loop``, ``level``, ``language``, ``style``, …)."""
+        body = {"text": text, **options}
+        result: dict[str, Any] = _call(self._http, "PUT", f"{VOICE}/{uuid}/talk", json=body)
+        return result
+
+    def stream(self, uuid: str, stream_url: str, **options: Any) -> dict[str, Any]:
+        """Play the audio at ``stream_url`` into the call (``loop``, ``level``)."""
+        body = {"stream_url": [stream_url], **options}
+        result: dict[str, Any] = _call(self._http, "PUT", f"{VOICE}/{uuid}/stream", json=body)
+        return result
+
+    def stop(self, uuid: str, kind: str) -> dict[str, Any]:
+        """Stop the ``talk`` or ``stream`` playing into the call."""
+        result: dict[str, Any] = _call(self._http, "DELETE", f"{VOICE}/{uuid}/{kind}")
+        return result
+
+    def dtmf(self, uuid: str, digits: str) -> dict[str, Any]:
+        """Send keys into the call (``p`` pauses half a second)."""
+        body = {"digits": digits}
+        result: dict[str, Any] = _call(self._http, "PUT", f"{VOICE}/{uuid}/dtmf", json=body)
+        return result
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Voice:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
 class Client:
     """``Client("http://127.0.0.1:8000", api_key, api_secret)``; ``verify`` takes a CA path."""
 
@@ -450,13 +529,7 @@ class Client:
         verify: bool | str = True,
         timeout: float = 30.0,
     ) -> None:
-        self._http = httpx.Client(
-            base_url=base_url,
-            auth=(api_key, api_secret),
-            verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
-            timeout=timeout,
-            headers={"Accept": "application/json"},
-        )
+        self._http = _http_client(base_url, httpx.BasicAuth(api_key, api_secret), verify, timeout)
         self.applications = Applications(self._http)
         self.numbers = Numbers(self._http)
         self.calls = Calls(self._http)
@@ -486,6 +559,40 @@ class Client:
 
 
 T = TypeVar("T")
+PAGE = 100  # records a page, when reading them all
+
+
+class _Bearer(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+
+def _http_client(
+    base_url: str, auth: httpx.Auth, verify: bool | str, timeout: float
+) -> httpx.Client:
+    return httpx.Client(
+        base_url=base_url,
+        auth=auth,
+        verify=ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify,
+        timeout=timeout,
+        headers={"Accept": "application/json"},
+    )
+
+
+def _records(http: httpx.Client, path: str, name: str, **params: str | None) -> Iterator[Any]:
+    """Every record of a ``record_index`` paged list (``_embedded.<name>``), page by page."""
+    index = 0
+    while True:
+        query = {**_present(**params), "page_size": PAGE, "record_index": index}
+        items = _call(http, "GET", path, params=query)["_embedded"][name]
+        yield from items
+        if len(items) < PAGE:
+            return
+        index += PAGE
 
 
 def _every(fetch: Callable[[int], tuple[list[T], int]], size: int) -> Iterator[T]:

@@ -11,10 +11,11 @@ TEXT_WIDTH = 40
 
 def timeline_line(entry: dict[str, Any]) -> str:
     """``HH:MM:SS.mmm  leg  summary``: the virtual time (UTC, as the webhooks' timestamps),
-    the first 8 characters of the leg's uuid, and what happened."""
+    the last 8 characters of the leg's uuid (the first ones of a call's uuid are its time, the
+    same for calls a minute apart; the CLI takes either), and what happened."""
     at = str(entry.get("at", ""))
     clock = at[11:23] if len(at) >= 23 else at
-    leg = (entry.get("leg") or "-")[:8]
+    leg = (entry.get("leg") or "-")[-8:]
     return f"{clock}  {leg:<8}  {summary(entry)}"
 
 

@@ -87,13 +87,16 @@ class VoiceEngine:
         self.sessions: dict[str, Session] = {}
         self._setups = SetupLimits(setups)
 
-    async def stop(self) -> None:
-        """Hang up every call still running, let them end, store everything."""
+    async def stop(self) -> int:
+        """Hang up every call still running, let them end, store everything; how many calls
+        were running."""
         # Calls whose last requests outlast 5 s are cut short; they are stored as they are,
         # and another process (or the next start) ends them (see ``engine/orphans``).
+        running = [session for session in self.sessions.values() if not session.done.is_set()]
         await self.end(list(self.sessions.values()), 5)
         await self.journal.stop()
         await self.webhooks.close()
+        return len(running)
 
     async def end(self, sessions: list[Session], grace: float) -> None:
         """Hang up every leg of these calls, give them ``grace`` seconds to end (their last

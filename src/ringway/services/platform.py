@@ -145,7 +145,8 @@ class Platform:
             self._pruner.start()
         return engine
 
-    async def stop_engine(self) -> None:
+    async def stop_engine(self) -> int:
+        """Stop what ``start_engine`` started; how many calls it ended."""
         pruner, self._pruner = self._pruner, None
         if pruner is not None:
             await pruner.stop()
@@ -162,10 +163,10 @@ class Platform:
         if orphans is not None:
             await orphans.stop()
         engine, self.calls.engine = self.calls.engine, None
-        if engine is not None:
-            await engine.stop()
+        ended = await engine.stop() if engine is not None else 0
         if orphans is not None:
             await orphans.leave()  # what the engine could not end is an orphan from now on
+        return ended
 
     def close(self) -> None:
         """Let go of everything; the database's connections before the change watcher (which

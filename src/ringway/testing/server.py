@@ -4,8 +4,8 @@ a free port and a data directory of its own), or one already running elsewhere."
 from __future__ import annotations
 
 import os
+import re
 import secrets
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 STARTUP_SECONDS = 30.0
+LISTENING = re.compile(r"^ringway listening on (\S+)$", re.MULTILINE)
 
 
 class ServerError(Exception):
@@ -99,8 +100,8 @@ def start(
     seed: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> TestServer:
-    """Start ``ringway serve`` and return once it answers its health check."""
-    port = port or free_port()
+    """Start ``ringway serve`` (on a free port unless ``port`` is given) and return once it
+    answers its health check."""
     token = secrets.token_urlsafe(24)
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "ringway.cli", "serve", "--port", str(port),
@@ -115,15 +116,31 @@ def start(
     full_env = {**os.environ, **(env or {}), "RINGWAY_OPERATOR_TOKEN": token}
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=full_env, stdout=sink, stderr=subprocess.STDOUT)
-    scheme = "https" if tls else "http"
     ca = data_dir / "tls" / "ca.pem" if tls else None
-    server = TestServer(f"{scheme}://127.0.0.1:{port}", token, ca, data_dir, process, log)
+    server = TestServer("", token, ca, data_dir, process, log)
     try:
+        server.url = listening_url(process, log)
         wait_until_ready(server)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def listening_url(
+    process: subprocess.Popen[bytes], log: Path, timeout: float = STARTUP_SECONDS
+) -> str:
+    """The URL ``ringway serve`` says it listens on, in its output ``log``, once it says so."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            return found[1]
+        if process.poll() is not None:
+            raise ServerError(f"ringway serve exited ({process.returncode}): {_tail_of(log)}")
+        if time.monotonic() > deadline:
+            raise ServerError(f"ringway serve did not say where it listens: {_tail_of(log)}")
+        time.sleep(0.02)
 
 
 def wait_until_ready(server: TestServer, timeout: float = STARTUP_SECONDS) -> None:
@@ -149,18 +166,15 @@ def wait_until_ready(server: TestServer, timeout: float = STARTUP_SECONDS) -> No
         time.sleep(0.05)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _context(verify: bool | str) -> Any:
     return ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
 
 
-def _tail(server: TestServer, lines: int = 20) -> str:
-    if server.log is None or not server.log.exists():
+def _tail(server: TestServer) -> str:
+    return "" if server.log is None else _tail_of(server.log)
+
+
+def _tail_of(log: Path, lines: int = 20) -> str:
+    if not log.exists():
         return ""
-    return "\n".join(server.log.read_text(errors="replace").splitlines()[-lines:])
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
