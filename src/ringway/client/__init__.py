@@ -350,8 +350,13 @@ class Messages:
         result: dict[str, Any] = _call(self._http, "POST", MESSAGES, json=message)
         return result
 
-    def list(self, page_size: int = 20, record_index: int = 0) -> dict[str, Any]:
-        params = {"page_size": page_size, "record_index": record_index}
+    def list(
+        self, page_size: int = 20, record_index: int = 0, failed: bool = False
+    ) -> dict[str, Any]:
+        """One page of messages, newest first, each with its ``outcome`` so far (only those
+        that ``failed``, if asked)."""
+        params = _present(page_size=page_size, record_index=record_index,
+                          failed="1" if failed else None)  # fmt: skip
         result: dict[str, Any] = _call(self._http, "GET", MESSAGES, params=params)
         return result
 

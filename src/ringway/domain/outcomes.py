@@ -12,6 +12,7 @@ application's webhooks or the platform let it down, not that the far end was bus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 COMPLETED = "completed"
 ORPHANED = "failed: the server running the call stopped"
@@ -51,8 +52,11 @@ ENDINGS = {
 
 @dataclass(frozen=True)
 class Outcome:
+    """``final`` is false for a failure that may yet be made good (a webhook to be retried)."""
+
     text: str
     failed: bool
+    final: bool = True
 
 
 def hook_name(purpose: str) -> str:
@@ -97,6 +101,17 @@ def of_call(
     return Outcome(COMPLETED, False)
 
 
+def of_message(
+    direction: str, last: dict[str, Any] | None, inbound: tuple[str, str | None, int] | None
+) -> Outcome | None:
+    """A message's outcome so far (``None`` while nothing is settled): an outbound one's from
+    its ``last`` status step (``status``, ``error``?), an inbound one's from the delivery to
+    the application's inbound_url (its state, its last attempt's outcome, its attempts)."""
+    if direction == "inbound":
+        return None if inbound is None else of_delivery("inbound_url", *inbound)
+    return None if last is None else of_message_status(last["status"], last.get("error"))
+
+
 def of_message_status(status: str | None, error: int | None) -> Outcome | None:
     """An outbound message's outcome from its last status so far (``None`` while it may still
     change)."""
@@ -109,17 +124,21 @@ def of_message_status(status: str | None, error: int | None) -> Outcome | None:
     return None
 
 
-def of_delivery(hook: str, state: str, outcome: str | None) -> Outcome | None:
-    """A webhook delivery's outcome once it is final (``None`` while it is pending): it
-    delivered, or why it failed (``outcome``: its last attempt's, ``http-404`` or ``refused``)."""
+def of_delivery(hook: str, state: str, outcome: str | None, attempts: int) -> Outcome | None:
+    """A webhook delivery's outcome: it delivered, or why it failed (``outcome``: its last
+    attempt's, ``http-404`` or ``refused``), finally or (while it is retried) so far; ``None``
+    before its first attempt."""
     if state == "delivered":
         return Outcome(f"delivered to {hook}", False)
-    if state != "failed":
+    if attempts == 0 or outcome is None:
         return None
-    if outcome and outcome.startswith("http-"):
-        return Outcome(f"failed: {hook} answered {outcome.removeprefix('http-')}", True)
-    words = UNREACHABLE.get(outcome or "", outcome or "unknown error")
-    return Outcome(f"failed: {hook} unreachable ({words})", True)
+    if outcome.startswith("http-"):
+        why = f"{hook} answered {outcome.removeprefix('http-')}"
+    else:
+        why = f"{hook} unreachable ({UNREACHABLE.get(outcome, outcome)})"
+    if state == "failed":
+        return Outcome(f"failed: {why}", True)
+    return Outcome(f"failing: {why}; ringway tries again", True, final=False)
 
 
 def _fit(text: str) -> str:

@@ -139,9 +139,9 @@ class MessageService:
         return record, self._deliveries.of_subjects(account_id, [message_uuid])[message_uuid]
 
     def page(
-        self, account_id: str, offset: int, limit: int
+        self, account_id: str, offset: int, limit: int, failed: bool = False
     ) -> tuple[int, list[tuple[MessageRecord, list[DeliveryLog]]]]:
-        total, records = self._messages.page(account_id, offset, limit)
+        total, records = self._messages.page(account_id, offset, limit, failed)
         logs = self._deliveries.of_subjects(account_id, [r.uuid for r in records])
         return total, [(r, logs[r.uuid]) for r in records]
 
@@ -160,7 +160,8 @@ def _record(
 ) -> MessageRecord:  # fmt: skip
     history = [{"status": s.status, "at": s.at.isoformat(),
                 **({"error": s.error} if s.error is not None else {})} for s in steps]  # fmt: skip
+    failed_at = next((s.at for s in steps if s.error is not None), None)
     return MessageRecord(
         message_uuid, account_id, app_id, direction, message.channel, message.message_type,
-        message.from_, message.to, message.client_ref, message.content, history, now,
+        message.from_, message.to, message.client_ref, message.content, history, now, failed_at,
     )  # fmt: skip
