@@ -4,13 +4,17 @@ receiver, run in an event loop of its own."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer, eventually, free_port
 from tests.receivers import Receiver, Reply
 
 CALLER = "447700900001"
@@ -213,3 +217,37 @@ def test_the_fallback_answer_url_in_the_outcome(
     rescued = cli("calls", "simulate", "--from", CALLER, "--to", number, "--speed", "0")
     assert re.search(r" completed \(answer_url answered 503; fallback_answer_url answered\), "
                      r"duration \d+ s$", rescued.stdout)  # fmt: skip
+
+
+@pytest.mark.parametrize("hang_up", [False, True])
+def test_ctrl_c_says_the_call_runs_on_or_hangs_it_up(
+    server: LiveServer, account: Credentials, number: str, hooks: Receiver, hang_up: bool
+) -> None:
+    hooks.script["/answer"].clear()
+    hooks.answer("/answer", Reply(body=[{"action": "conversation", "name": "hold"}]))
+    env = {**os.environ, "RINGWAY_URL": server.url, "RINGWAY_API_KEY": account.api_key,
+           "RINGWAY_API_SECRET": account.api_secret}  # fmt: skip
+    flags = ["--hang-up-on-interrupt"] if hang_up else []
+    command = [sys.executable, "-m", "ringway.cli", "calls", "simulate", "--from", CALLER,
+               "--to", number, "--speed", "1", *flags]  # fmt: skip
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:  # fmt: skip
+        assert process.stdout is not None
+        uuid = process.stdout.readline().split()[1]
+        with server.client(account) as rest:
+            eventually(lambda: rest.get(f"/_ringway/calls/{uuid}").json()["status"] == "answered",
+                       what="the call answered")  # fmt: skip
+            process.send_signal(signal.SIGINT)
+            _out, err = process.communicate(timeout=30)
+            assert process.returncode == 130, err
+            timeline = lambda: rest.get(f"/_ringway/calls/{uuid}/timeline").json()  # noqa: E731
+            if hang_up:
+                assert f"the caller hung up call {uuid}" in err
+                ended = eventually(lambda: not (t := timeline())["running"] and t,
+                                   what="the call ended")  # fmt: skip
+                assert ended["status"] == "completed" and ended["outcome"] == "completed"
+            else:
+                assert f"call {uuid} is still running" in err
+                assert f"ringway calls hangup {uuid}" in err
+                assert timeline()["running"] is True
+                assert rest.post(f"/_ringway/calls/{uuid}/hangup").status_code == 204
