@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from ringway.api.http import JSONResponse, path_param
 from ringway.api.messages import delivery_wire, message_wire
-from ringway.api.simulation import CALLER_INPUTS, entry_wire
-from ringway.api.voice import call_uuid, call_wire
+from ringway.api.simulation import CALLER_INPUTS, call_view, entry_wire
+from ringway.api.voice import call_uuid
 from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS
@@ -19,9 +19,11 @@ from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import Number, NumberQuery
+from ringway.domain.outcomes import DELIVERY_HOOKS, of_delivery
 from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
+from ringway.services.deliveries import DeliveryLog
 from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
@@ -41,8 +43,11 @@ async def calls_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
     platform, (number, offset) = view.platform, page_asked(view, PAGE_SIZE)
-    total, records = await platform.calls.page(CallQuery(view.account.id), offset, PAGE_SIZE)
-    return view.render("calls.html", calls=[call_wire(r) for r in records], total=total,
+    failed = failures_asked(view)
+    total, records = await platform.calls.page(CallQuery(view.account.id, failed=failed), offset,
+                                               PAGE_SIZE)  # fmt: skip
+    return view.render("calls.html", calls=[call_view(r) for r in records], total=total,
+                       failed=failed,
                        number=number, pages=page_count(total, PAGE_SIZE),
                        speeds=SPEEDS, errors=errors or {},
                        numbers=[(n.msisdn, n.msisdn if n.app_id else f"{n.msisdn} (not linked)")
@@ -77,7 +82,7 @@ async def place_call(view: View) -> Response:
 
 async def call_page(view: View) -> Response:
     record = await view.platform.calls.get(view.account.id, call_uuid(view.request))
-    return view.render("call.html", call=call_wire(record), ended=record.status in ENDINGS)
+    return view.render("call.html", call=call_view(record), ended=record.status in ENDINGS)
 
 
 async def call_timeline(view: View) -> Response:
@@ -95,7 +100,9 @@ async def call_timeline(view: View) -> Response:
         else:
             labels = {"label": summary(wire)}
         shown.append({**wire, **labels, "source": source, "target": target})
-    return JSONResponse({"status": record.status, "running": running, "entries": shown})
+    return JSONResponse({"status": record.status, "outcome": record.outcome,
+                         "failed": record.failed, "running": running,
+                         "entries": shown})  # fmt: skip
 
 
 async def caller_input(view: View) -> Response:
@@ -128,9 +135,11 @@ async def messages_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
     platform, (number, offset) = view.platform, page_asked(view, PAGE_SIZE)
+    failed = failures_asked(view)
     total, items = await platform.db.run(platform.messages.page, view.account.id, offset,
-                                         PAGE_SIZE)  # fmt: skip
+                                         PAGE_SIZE, failed)  # fmt: skip
     return view.render("messages.html", total=total, numbers=await _numbers(view), number=number,
+                       failed=failed,
                        pages=page_count(total, PAGE_SIZE),
                        messages=[message_wire(r, d) for r, d in items],
                        channels=[(channel, channel) for channel in CHANNELS],
@@ -161,13 +170,26 @@ async def deliveries_page(view: View) -> Response:
     number, offset = page_asked(view, PAGE_SIZE)
     total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
                                         offset, PAGE_SIZE)  # fmt: skip
-    return view.render("deliveries.html", deliveries=[delivery_wire(log) for log in logs],
+    return view.render("deliveries.html", deliveries=[_delivery(log) for log in logs],
                        state=state, kind=kind,
                        values={"state": state or "", "kind": kind or ""},
                        states=[("", "Any"), *((s, s) for s in STATES)],
                        kinds=[("", "Any"), *((k, k) for k in KINDS)],
                        number=number, pages=page_count(total, PAGE_SIZE),
                        query=urlencode({"state": state or "", "kind": kind or ""}))  # fmt: skip
+
+
+def _delivery(log: DeliveryLog) -> dict[str, Any]:
+    """A delivery, with what became of it in words (``result``) and whether it ``failed``."""
+    d = log.delivery
+    said = of_delivery(DELIVERY_HOOKS.get(d.kind, "url"), d.state, d.outcome, d.attempts)
+    return {**delivery_wire(log), "result": said.text if said else None,
+            "failed": bool(said and said.failed)}  # fmt: skip
+
+
+def failures_asked(view: View) -> bool:
+    """Whether the list is filtered to failures (``?failed=1``)."""
+    return view.request.query_params.get("failed") == "1"
 
 
 async def replay(view: View) -> Response:

@@ -39,6 +39,9 @@ HOOKS = {
     "transfer": "transfer url",
 }
 FALLBACK = "fallback_answer_url"
+# The URL each kind of outbox delivery goes to.
+DELIVERY_HOOKS = {"message-inbound": "inbound_url", "message-status": "status_url",
+                  "rtc": "event_url"}  # fmt: skip
 # How a leg's far end left it, by the status it ended with (and the event's ``detail``).
 ENDINGS = {
     "busy": "busy",
