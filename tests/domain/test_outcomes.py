@@ -68,7 +68,7 @@ def test_a_messages_outcome() -> None:
         "failed: inbound_url answered 404", True
     )
     assert of_message("inbound", None, ("pending", "refused", 2)) == Outcome(
-        "failing: inbound_url unreachable (connection refused); ringway tries again", True, False
+        "failing: inbound_url unreachable (connection refused); ringway tries again", True
     )
 
 

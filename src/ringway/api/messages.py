@@ -95,7 +95,6 @@ def message_wire(record: MessageRecord, logs: list[DeliveryLog]) -> dict[str, An
         "application_id": record.application_id, **record.content,
         "status": history[-1]["status"] if history else None, "history": history,
         "outcome": outcome.text if outcome else None, "failed": bool(outcome and outcome.failed),
-        "final": outcome is not None and outcome.final,
         "deliveries": [delivery_wire(log) for log in logs],
     }  # fmt: skip
 

@@ -397,11 +397,9 @@ HAND_WRITTEN: dict[str, Any] = {
             },
             "deliveries": {"type": "array", "items": _ref("Delivery")},
             **_OUTCOME,
-            "final": {"type": "boolean"},
         },
         "required": [
             *_OUTCOME,
-            "final",
             "message_uuid",
             "direction",
             "channel",

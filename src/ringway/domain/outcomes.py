@@ -16,7 +16,7 @@ from typing import Any
 
 COMPLETED = "completed"
 ORPHANED = "failed: the server running the call stopped"
-INTERNAL = "failed: internal error"
+INTERNAL = "internal error"  # a problem of a leg whose task broke: ``failed: internal error``
 MAX_LENGTH = 255  # what storage keeps
 
 # What each way a request can get no answer is called (the webhook client's outcomes).
@@ -55,11 +55,8 @@ ENDINGS = {
 
 @dataclass(frozen=True)
 class Outcome:
-    """``final`` is false for a failure that may yet be made good (a webhook to be retried)."""
-
     text: str
     failed: bool
-    final: bool = True
 
 
 def hook_name(purpose: str) -> str:
@@ -141,7 +138,7 @@ def of_delivery(hook: str, state: str, outcome: str | None, attempts: int) -> Ou
         why = f"{hook} unreachable ({UNREACHABLE.get(outcome, outcome)})"
     if state == "failed":
         return Outcome(f"failed: {why}", True)
-    return Outcome(f"failing: {why}; ringway tries again", True, final=False)
+    return Outcome(f"failing: {why}; ringway tries again", True)
 
 
 def _fit(text: str) -> str:

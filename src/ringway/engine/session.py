@@ -103,7 +103,7 @@ class Session:
             log.error("a task of call %s failed", self.uuid, exc_info=error)
             self.note("", "error", reason=f"internal error: {error!r}")
             for leg in self.legs.values():
-                leg.problems.append(INTERNAL.removeprefix("failed: "))
+                leg.problems.append(INTERNAL)
         if not self._tasks:
             self.done.set()
             self._on_done(self)
