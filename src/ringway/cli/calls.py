@@ -15,7 +15,7 @@ from ringway.cli.options import (
     print_table,
 )
 from ringway.cli.waiting import finish, interrupted
-from ringway.client import Client
+from ringway.client import Client, RingwayError
 from ringway.domain.timeline import address_of, outcome, status_and_outcome, timeline_line
 
 
@@ -70,7 +70,10 @@ def simulate(
             click.echo(json.dumps(entry, default=str) if as_json else timeline_line(entry))
     except KeyboardInterrupt:
         if hang_up_on_interrupt:
-            client.calls.hangup(uuid)
+            try:
+                client.calls.hangup(uuid)
+            except RingwayError:  # it ended meanwhile
+                interrupted(f"call {uuid} had already ended")
             interrupted(f"the caller hung up call {uuid}")
         interrupted(f"call {uuid} is still running; hang it up with "
                     f"`ringway calls hangup {uuid}`")  # fmt: skip
