@@ -160,6 +160,25 @@ def test_a_failing_recipient_gets_a_failure_with_its_error(
     assert failed["error"]["title"] == code and failed["error"]["detail"]
 
 
+def test_a_rejected_message_has_its_outcome_in_ringways_views(chat: Messaging) -> None:
+    chat.recipient(USER, behaviour="rejected", delivered_after=0)
+    rejected = chat.send().json()["message_uuid"]
+    chat.recipient("447700900124", delivered_after=0)
+    delivered = chat.send(to="447700900124").json()["message_uuid"]
+    chat.statuses(rejected, 2)
+    chat.statuses(delivered, 2)
+    shown = chat.rest.get(f"/_ringway/messages/{rejected}").json()
+    assert shown["status"] == "rejected"  # the platform's status, as the webhook said
+    assert shown["outcome"] == "recipient rejected (#1170)" and shown["failed"] is True
+    other = chat.rest.get(f"/_ringway/messages/{delivered}").json()
+    assert (other["outcome"], other["failed"]) == ("delivered", False)
+    failures = chat.rest.get("/_ringway/messages", params={"failed": "1"}).json()
+    assert [m["message_uuid"] for m in failures["_embedded"]["messages"]] == [rejected]
+    everything = chat.rest.get("/_ringway/messages").json()["_embedded"]["messages"]
+    assert {m["message_uuid"] for m in everything} == {rejected, delivered}
+    assert chat.rest.get("/_ringway/messages", params={"failed": "x"}).status_code == 400
+
+
 def test_webhook_url_and_version_of_the_message_override_the_application(
     chat: Messaging,
 ) -> None:

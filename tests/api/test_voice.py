@@ -23,7 +23,7 @@ from vonage_jwt.verify_jwt import verify_signature
 
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, eventually, run_server
+from tests.conftest import LiveServer, eventually, free_port, run_server
 from tests.receivers import Received, Receiver, Reply, wav
 
 T = TypeVar("T")
@@ -247,16 +247,17 @@ def test_the_answer_url_is_requested_once_the_callee_answers(voice: Voice, metho
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "statuses"),
+    ("behaviour", "statuses", "outcome"),
     [
-        ("busy", ["started", "ringing", "busy", "completed"]),
-        ("reject", ["started", "ringing", "rejected"]),
-        ("fail", ["started", "failed", "completed"]),
-        ("no-answer", ["started", "ringing", "timeout", "completed"]),
+        ("busy", ["started", "ringing", "busy", "completed"], ("busy", False)),
+        ("reject", ["started", "ringing", "rejected"], ("rejected (declined)", False)),
+        ("fail", ["started", "failed", "completed"], ("failed: cannot route", True)),
+        ("no-answer", ["started", "ringing", "timeout", "completed"],
+         ("not answered in time", False)),
     ],
-)
+)  # fmt: skip
 def test_a_call_that_is_not_answered_ends_as_the_phone_decides(
-    voice: Voice, behaviour: str, statuses: list[str]
+    voice: Voice, behaviour: str, statuses: list[str], outcome: tuple[str, bool]
 ) -> None:
     to = callee()
     voice.phone(to, behaviour=behaviour)
@@ -265,9 +266,35 @@ def test_a_call_that_is_not_answered_ends_as_the_phone_decides(
     stored = eventually(lambda: (c := voice.api("GET", f"/v1/calls/{uuid}").json())
                         and c["status"] == statuses[-1] and c)  # fmt: skip
     assert stored["duration"] == "0" and stored["start_time"] is None
+    assert "outcome" not in stored  # the wire keeps the platform's fields
     assert voice.entries(uuid, "action") == []
     time.sleep(0.1)
     assert voice.statuses(uuid) == statuses
+    ours = voice.rest.get(f"/_ringway/calls/{uuid}").json()
+    assert (ours["outcome"], ours["failed"]) == outcome
+
+
+def test_a_voice_api_call_whose_answer_url_is_unreachable_has_failed(voice: Voice) -> None:
+    to = callee()
+    voice.phone(to, answer_after=0)
+    body = {"to": [{"type": "phone", "number": to}], "from": {"type": "phone", "number": CALLER},
+            "answer_url": [f"http://127.0.0.1:{free_port()}/answer"],
+            "event_url": [voice.hooks.url + "/event"]}  # fmt: skip
+    response = voice.api("POST", "/v1/calls", json=body)
+    assert response.status_code == 201, response.text
+    uuid = response.json()["uuid"]
+    assert voice.ended(uuid)[-1] == "completed"  # as the platform says it
+    assert "outcome" not in voice.api("GET", f"/v1/calls/{uuid}").json()
+    timeline = eventually(lambda: (t := voice.timeline(uuid))["outcome"] and t)
+    assert timeline["outcome"] == "failed: answer_url unreachable (connection refused)"
+    assert timeline["failed"] is True and timeline["status"] == "completed"
+    fine = voice.call(callee(), [{"action": "talk", "text": "Hi"}])["uuid"]
+    voice.ended(fine)
+    listed = eventually(lambda: (c := voice.rest.get("/_ringway/calls").json())["count"] == 2 and c)
+    assert {c["uuid"]: c["outcome"] for c in listed["_embedded"]["calls"]}[fine] == "completed"
+    failed = voice.rest.get("/_ringway/calls", params={"failed": "1"}).json()
+    assert [c["uuid"] for c in failed["_embedded"]["calls"]] == [uuid]
+    assert voice.rest.get("/_ringway/calls", params={"failed": "yes"}).status_code == 400
 
 
 @pytest.mark.parametrize("behaviour", ["answer", "machine"])

@@ -4,7 +4,11 @@ receiver, run in an event loop of its own."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,7 +16,7 @@ from click.testing import CliRunner
 
 from ringway.cli import main
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, eventually, free_port
 from tests.receivers import Receiver, Reply
 
 CALLER = "447700900001"
@@ -27,11 +31,15 @@ LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3}  (?P<leg>[0-9a-f]{8})  (?P<what>.+)$"
 def number(server: LiveServer, account: Credentials, hooks: Receiver) -> str:
     """A number of the account, linked to an application whose voice webhooks reach ``hooks``."""
     hooks.answer("/answer", Reply(body=NCCO))
+    return linked_number(server, account, {
+        "answer_url": {"address": f"{hooks.url}/answer", "http_method": "GET"},
+        "event_url": {"address": f"{hooks.url}/event", "http_method": "POST"},
+    })  # fmt: skip
+
+
+def linked_number(server: LiveServer, account: Credentials, webhooks: dict[str, Any]) -> str:
+    """A number of the account, linked to a new application with these voice webhooks."""
     with server.client(account) as rest:
-        webhooks = {
-            "answer_url": {"address": f"{hooks.url}/answer", "http_method": "GET"},
-            "event_url": {"address": f"{hooks.url}/event", "http_method": "POST"},
-        }
         app = rest.post("/v2/applications", json={
             "name": "ivr", "capabilities": {"voice": {"webhooks": webhooks}}})  # fmt: skip
         assert app.status_code == 201, app.text
@@ -82,7 +90,11 @@ def test_simulate_prints_the_call_as_it_happens(cli: Any, number: str, hooks: Re
 def test_simulate_shows_a_failing_answer_url(cli: Any, number: str, hooks: Receiver) -> None:
     hooks.script["/answer"].clear()
     hooks.answer("/answer", Reply(status=500))
-    said = timeline(cli("calls", "simulate", "--from", CALLER, "--to", number).stdout)
+    output = cli("calls", "simulate", "--from", CALLER, "--to", number, expect=1).stdout
+    assert output.splitlines()[-1].endswith(
+        " failed: answer_url answered 500; status completed, duration 0 s"
+    )
+    said = timeline(output)
     assert any(line.startswith(f"→ GET {hooks.url}/answer answer 500 ") for line in said)
     assert "error answer: HTTP 500" in said
     error_event = f"→ POST {hooks.url}/event event error 'HTTP 500' 200 "
@@ -184,3 +196,85 @@ def test_phones_set_takes_every_behaviour_field(cli: Any) -> None:
     assert phone == {"behaviour": "machine", "answer_after": 1.5, "dtmf": ["", "9"],
                      "speech": ["hello"], "hangup_after": 20.0,
                      "message_seconds": 12.0}  # fmt: skip
+
+
+def test_an_unreachable_answer_url_fails_the_call_loudly(
+    cli: Any, server: LiveServer, account: Credentials
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/answer"
+    number = linked_number(server, account, {"answer_url": {"address": nowhere}})
+    result = cli("calls", "simulate", "--from", CALLER, "--to", number, expect=1)
+    last = result.stdout.splitlines()[-1]
+    uuid = last.split()[1]
+    assert last == (f"Call {uuid} failed: answer_url unreachable (connection refused); "
+                    "status completed, duration 0 s")  # fmt: skip
+    call = json.loads(cli("calls", "show", uuid, "--json").stdout)["call"]
+    assert call["outcome"] == "failed: answer_url unreachable (connection refused)"
+    assert call["failed"] is True and call["status"] == "completed"
+    shown = cli("calls", "show", uuid).stdout
+    assert "failed: answer_url unreachable (connection refused)" in shown
+    failed = json.loads(cli("calls", "list", "--failed", "--json").stdout)
+    assert [c["uuid"] for c in failed] == [uuid]
+    as_json = cli("calls", "simulate", "--from", CALLER, "--to", number, "--json", expect=1)
+    assert json.loads(as_json.stdout.splitlines()[-1])["failed"] is True
+
+
+def test_an_invalid_ncco_is_the_outcome(cli: Any, number: str, hooks: Receiver) -> None:
+    hooks.script["/answer"].clear()
+    hooks.answer("/answer", Reply(body=[{"action": "talk", "text": "Hi"}, {"action": "connect"}]))
+    last = cli("calls", "simulate", "--from", CALLER, "--to", number,
+               expect=1).stdout.splitlines()[-1]  # fmt: skip
+    assert " failed: invalid NCCO at [1].endpoint from answer_url (" in last, last
+
+
+def test_the_fallback_answer_url_in_the_outcome(
+    cli: Any, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    hooks.answer("/answer", Reply(status=503), Reply(status=503), Reply(status=503),
+                 Reply(status=503))  # fmt: skip
+    hooks.answer("/fallback", Reply(status=500), Reply(body=NCCO[:1]))
+    number = linked_number(server, account, {
+        "answer_url": {"address": f"{hooks.url}/answer"},
+        "fallback_answer_url": {"address": f"{hooks.url}/fallback"},
+    })  # fmt: skip
+    failed = cli("calls", "simulate", "--from", CALLER, "--to", number, expect=1)
+    assert (" failed: answer_url answered 503, then fallback_answer_url answered 500; status "
+            "completed") in failed.stdout.splitlines()[-1]  # fmt: skip
+    # The fallback answers the second call: it goes on, and says what the fallback made good.
+    rescued = cli("calls", "simulate", "--from", CALLER, "--to", number, "--speed", "0")
+    assert re.search(r" completed \(answer_url answered 503; fallback_answer_url answered\), "
+                     r"duration \d+ s$", rescued.stdout)  # fmt: skip
+
+
+@pytest.mark.parametrize("hang_up", [False, True])
+def test_ctrl_c_says_the_call_runs_on_or_hangs_it_up(
+    server: LiveServer, account: Credentials, number: str, hooks: Receiver, hang_up: bool
+) -> None:
+    hooks.script["/answer"].clear()
+    hooks.answer("/answer", Reply(body=[{"action": "conversation", "name": "hold"}]))
+    env = {**os.environ, "RINGWAY_URL": server.url, "RINGWAY_API_KEY": account.api_key,
+           "RINGWAY_API_SECRET": account.api_secret}  # fmt: skip
+    flags = ["--hang-up-on-interrupt"] if hang_up else []
+    command = [sys.executable, "-m", "ringway.cli", "calls", "simulate", "--from", CALLER,
+               "--to", number, "--speed", "1", *flags]  # fmt: skip
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as process:  # fmt: skip
+        assert process.stdout is not None
+        uuid = process.stdout.readline().split()[1]
+        with server.client(account) as rest:
+            eventually(lambda: rest.get(f"/_ringway/calls/{uuid}").json()["status"] == "answered",
+                       what="the call answered")  # fmt: skip
+            process.send_signal(signal.SIGINT)
+            _out, err = process.communicate(timeout=30)
+            assert process.returncode == 130, err
+            timeline = lambda: rest.get(f"/_ringway/calls/{uuid}/timeline").json()  # noqa: E731
+            if hang_up:
+                assert f"the caller hung up call {uuid}" in err
+                ended = eventually(lambda: not (t := timeline())["running"] and t,
+                                   what="the call ended")  # fmt: skip
+                assert ended["status"] == "completed" and ended["outcome"] == "completed"
+            else:
+                assert f"call {uuid} is still running" in err
+                assert f"ringway calls hangup {uuid}" in err
+                assert timeline()["running"] is True
+                assert rest.post(f"/_ringway/calls/{uuid}/hangup").status_code == 204

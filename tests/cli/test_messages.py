@@ -11,7 +11,7 @@ import pytest
 
 from ringway.services.accounts import Credentials
 from tests.api.test_messages import buy_number, messages_app
-from tests.conftest import LiveServer, eventually
+from tests.conftest import LiveServer, eventually, free_port
 from tests.receivers import Receiver, Reply
 
 USER = "447700900123"
@@ -27,12 +27,14 @@ def number(server: LiveServer, account: Credentials, hooks: Receiver) -> str:
 
 def test_simulate_then_list_and_show(cli: Any, number: str, hooks: Receiver) -> None:
     out = cli("messages", "simulate", "--from", USER, "--to", number, "--text", "Hi", "--json")
-    uuid = json.loads(out.output)["message_uuid"]
-    (inbound,) = eventually(lambda: hooks.on("/inbound"), what="the inbound message")
+    message = json.loads(out.stdout)
+    uuid = message["message_uuid"]
+    assert (message["outcome"], message["failed"]) == ("delivered to inbound_url", False)
+    (inbound,) = hooks.on("/inbound")  # waited for
     assert orjson.loads(inbound.body)["text"] == "Hi"
     image = cli("messages", "simulate", "--channel", "whatsapp", "--from", USER, "--to", number,
                 "--type", "image", "--media-url", "http://localhost:3000/cat.jpg")  # fmt: skip
-    assert "queued for the inbound URL" in image.output
+    assert image.stdout.splitlines()[-1].endswith(" delivered to inbound_url")
     listed = json.loads(cli("messages", "list", "--json").output)
     assert [m["channel"] for m in listed] == ["whatsapp", "sms"]
     shown = eventually(
@@ -81,7 +83,8 @@ def test_recipients_set_list_reset(cli: Any) -> None:
 
 def test_deliveries_list_failed_and_retry(cli: Any, number: str, hooks: Receiver) -> None:
     hooks.answer("/inbound", Reply(status=400), Reply(status=200))
-    cli("messages", "simulate", "--from", USER, "--to", number, "--text", "Hi")
+    said = cli("messages", "simulate", "--from", USER, "--to", number, "--text", "Hi", expect=1)
+    assert said.stdout.splitlines()[-1].endswith(" failed: inbound_url answered 400")
     failed = eventually(
         lambda: json.loads(cli("deliveries", "list", "--failed", "--json").output),
         what="a failed delivery",
@@ -140,3 +143,20 @@ def test_a_start_that_fits_several_ids_is_an_error_naming_them(
         "no message id starts or ends with 'nothing'"
         in cli("messages", "show", "nothing", expect=1).output
     )
+
+
+def test_simulate_no_wait_and_a_retried_failure(
+    cli: Any, server: LiveServer, account: Credentials
+) -> None:
+    with server.client(account) as rest:
+        app = messages_app(rest, f"http://127.0.0.1:{free_port()}")
+        number = buy_number(rest, app["id"])
+    queued = cli("messages", "simulate", "--from", USER, "--to", number, "--text", "Hi",
+                 "--no-wait", "--json")  # fmt: skip
+    assert json.loads(queued.stdout)["outcome"] is None  # returned at once, exit 0
+    said = cli("messages", "simulate", "--from", USER, "--to", number, "--text", "Hi", expect=1)
+    assert said.stdout.splitlines()[-1].endswith(
+        " failing: inbound_url unreachable (connection refused); ringway tries again"
+    )
+    failed = json.loads(cli("messages", "list", "--failed", "--json").stdout)
+    assert len(failed) >= 1 and all(m["failed"] for m in failed)

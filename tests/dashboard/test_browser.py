@@ -26,13 +26,15 @@ from playwright.sync_api import (
 from vonage_jwt import JwtClient
 
 from ringway.services.accounts import Credentials
-from tests.conftest import LiveServer, eventually
+from tests.cli.test_calls import linked_number
+from tests.conftest import LiveServer, eventually, free_port
 from tests.receivers import Receiver, Reply
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+RED = "rgb(185, 28, 28)"  # the stylesheet's --bad
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -604,3 +606,42 @@ def test_a_confirmation_works_without_javascript(
         assert page.locator("#new-secret").inner_text() != account.api_secret
     finally:
         context.close()
+
+
+def test_a_failed_call_is_red_with_its_outcome_and_calls_filter_to_failures(
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    hooks.answer("/answer", Reply(body=[{"action": "talk", "text": "Hello"}]))
+    nowhere = f"http://127.0.0.1:{free_port()}/answer"
+    broken = linked_number(server, account, {"answer_url": {"address": nowhere}})
+    working = linked_number(server, account, {"answer_url": {"address": hooks.url + "/answer"}})
+    with server.client(account) as rest:
+        body = {"from": "447700900001", "to": working, "speed": 0}
+        assert rest.post("/_ringway/calls", json=body).status_code == 201
+    sign_in(page, account)
+    page.goto("/calls")
+    page.get_by_label("Your number to call").select_option(broken)
+    page.get_by_role("button", name="Call").click()
+    said = page.locator("#call-outcome .outcome")
+    expect(said).to_have_text("failed: answer_url unreachable (connection refused)",
+                              timeout=15_000)  # fmt: skip
+    expect(said).to_have_class(re.compile(r"\bfailure\b"))
+    assert said.evaluate("e => getComputedStyle(e).color") == RED
+    expect(page.locator("#call-status")).to_have_class(re.compile(r"\bfailed\b"))
+    shoot(page, "failed-call")
+
+    page.get_by_role("link", name="All calls").click()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("tr.failure")).to_contain_text("answer_url unreachable")
+    toggle = page.get_by_role("link", name="Show failures only")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(page).to_have_url(re.compile(r"/calls\?failed=1$"))
+    expect(page.get_by_role("heading", name="Failed calls")).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(broken)
+    expect(page.get_by_role("link", name=re.compile("show all"))).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    shoot(page, "failed-calls")

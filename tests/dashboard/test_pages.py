@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
+from tests.api.test_messages import buy_number, messages_app
 from tests.conftest import LiveServer, eventually, run_server
 from tests.dashboard.conftest import Browser
 from tests.receivers import Receiver, Reply
@@ -452,3 +453,36 @@ def test_a_page_number_that_is_no_number_shows_the_first_page(
     for listing in ("/applications", "/calls", "/messages", "/deliveries"):
         shown = signed_in.get(listing, params={"page": page})
         assert shown.status_code == 200, (listing, shown.text[:200])
+
+
+def test_failed_messages_and_deliveries_are_red_with_their_outcome(
+    signed_in: Browser, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    hooks.answer("/inbound", Reply(status=404))  # final: no retry
+    with server.client(account) as api:
+        number = buy_number(api, messages_app(api, hooks.url)["id"])
+        for address, behaviour in (("447700900124", "rejected"), ("447700900126", "delivered")):
+            put = api.put(f"/_ringway/recipients/{address}",
+                          json={"behaviour": behaviour, "delivered_after": 0})  # fmt: skip
+            assert put.status_code == 200
+            sent = api.post("/v1/messages", json={"channel": "sms", "message_type": "text",
+                            "from": number, "to": address, "text": "Hi"})  # fmt: skip
+            assert sent.status_code == 202, sent.text
+        inbound = {"channel": "sms", "from": "447700900999", "to": number, "text": "Hello"}
+        assert api.post("/_ringway/messages", json=inbound).status_code == 201
+
+    def failures() -> str | None:  # the inbound delivery fails once it has been tried
+        page = signed_in.get("/messages?failed=1").text
+        return page if "2 failed messages" in page else None
+
+    page = eventually(failures, what="two failed messages")
+    assert page.count('<tr class="failure">') == 2
+    assert '<span class="outcome failure">recipient rejected (#1170)</span>' in page
+    assert '<span class="outcome failure">failed: inbound_url answered 404</span>' in page
+    assert "447700900126" not in page and 'aria-pressed="true"' in page
+    everything = signed_in.get("/messages").text
+    assert "3 messages" in everything and everything.count('<tr class="failure">') == 2
+    assert 'href="/messages?failed=1" aria-pressed="false"' in everything
+    deliveries = signed_in.get("/deliveries?state=failed").text
+    assert deliveries.count('class="delivery failure"') == 1
+    assert "failed: inbound_url answered 404" in deliveries

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import orjson
 
+from ringway.domain import outcomes
 from ringway.engine.orphans import ORPHANED, alive, machine
 from ringway.storage.processes import ProcessRow
 from tests.api.test_messages import buy_number
@@ -56,6 +57,7 @@ def test_a_call_running_in_a_killed_process_is_ended_by_the_next_one(tmp_path: P
                                                           "completed"]  # fmt: skip
             call = rest.get(f"/_ringway/calls/{uuid}").json()
             assert call["status"] == "completed" and call["end_time"] is not None
+            assert (call["outcome"], call["failed"]) == (outcomes.ORPHANED, True)
             timeline = rest.get(f"/_ringway/calls/{uuid}/timeline").json()
             assert {"kind": "error", "reason": ORPHANED}.items() <= next(
                 e for e in timeline["entries"] if e["kind"] == "error"

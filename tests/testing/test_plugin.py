@@ -32,7 +32,7 @@ def test_a_caller_keys_a_digit_into_the_ivr(ringway, webhook_receiver):
     assert app.keys.private_key.startswith("-----BEGIN PRIVATE KEY-----")
     number = ringway.buy_number(application_id=app.id)
     result = ringway.simulate_call(number, dtmf=["1"])
-    assert (result.status, result.outcome) == ("completed", "completed")
+    assert (result.status, result.outcome, result.failed) == ("completed", "completed", False)
     (keyed,) = webhook_receiver.wait_for("/input")
     assert keyed.json["dtmf"] == {"digits": "1", "timed_out": False}
     events = webhook_receiver.requests("/event")
@@ -42,7 +42,7 @@ def test_a_caller_keys_a_digit_into_the_ivr(ringway, webhook_receiver):
 def test_a_failing_answer_url_says_why(ringway, webhook_receiver):
     app = ringway.create_application(capabilities=voice(webhook_receiver, None, status=500))
     result = ringway.simulate_call(ringway.buy_number(application_id=app.id))
-    assert "HTTP 500" in result.outcome
+    assert result.outcome == "failed: answer_url answered 500" and result.failed
     assert any(line["kind"] == "error" for line in result.timeline)
 
 def test_an_inbound_message_reaches_the_inbound_url(ringway, webhook_receiver):

@@ -27,6 +27,7 @@ from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.messages import invalid_json, reached
+from ringway.domain.outcomes import of_message
 from ringway.services.deliveries import DeliveryLog
 from ringway.storage.messages import MessageRecord
 from ringway.storage.repositories import utcnow
@@ -88,8 +89,9 @@ async def list_messages(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     size, index = record_paging(request, 20)
+    failed = one_of(request, "failed", ("0", "1", "false", "true")) in ("1", "true")
     platform = platform_of(request)
-    total, items = await platform.db.run(platform.messages.page, account.id, index, size)
+    total, items = await platform.db.run(platform.messages.page, account.id, index, size, failed)
     messages = [message_wire(record, logs) for record, logs in items]
     return JSONResponse(record_page(request, total, index, size, "messages", messages))
 
@@ -106,12 +108,16 @@ async def get_message(request: Request) -> Response:
 def message_wire(record: MessageRecord, logs: list[DeliveryLog]) -> dict[str, Any]:
     """A message with the statuses it has reached so far and every delivery it caused."""
     history = reached(record.history, utcnow())
+    inbound = next(((d.state, d.outcome, d.attempts) for d in (log.delivery for log in logs)
+                    if d.kind == "message-inbound"), None)  # fmt: skip
+    outcome = of_message(record.direction, history[-1] if history else None, inbound)
     return {
         "message_uuid": record.uuid, "direction": record.direction, "channel": record.channel,
         "message_type": record.message_type, "from": record.from_address,
         "to": record.to_address, "client_ref": record.client_ref,
         "application_id": record.application_id, **record.content,
         "status": history[-1]["status"] if history else None, "history": history,
+        "outcome": outcome.text if outcome else None, "failed": bool(outcome and outcome.failed),
         "deliveries": [delivery_wire(log) for log in logs],
     }  # fmt: skip
 

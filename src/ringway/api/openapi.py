@@ -128,6 +128,10 @@ _OWNED_FIELDS = {
 
 
 _NULLABLE_STRING = {"anyOf": [_STRING, {"type": "null"}]}
+# What became of a call or message, in ringway's own views (README: Outcomes).
+_OUTCOME = {"outcome": _NULLABLE_STRING, "failed": {"type": "boolean"}}
+_FAILED_ONLY = {"name": "failed", "in": "query", "description": "1: only failures",
+                "schema": {"type": "string", "enum": ["0", "1", "false", "true"]}}  # fmt: skip
 _STATUS = {"type": "string", "enum": [status.value for status in Status]}
 _CALL_LINKS = {"type": "object", "properties": {"self": _LINK}, "required": ["self"]}
 _CALL_FIELDS: dict[str, Any] = {
@@ -273,7 +277,11 @@ HAND_WRITTEN: dict[str, Any] = {
     "SimulatedCallInfo": {
         "allOf": [
             _ref("CallInfo"),
-            {"type": "object", "properties": {"session": _STRING}, "required": ["session"]},
+            {
+                "type": "object",
+                "properties": {"session": _STRING, **_OUTCOME},
+                "required": ["session", *_OUTCOME],
+            },
         ]
     },
     "PlacedCall": {
@@ -297,6 +305,7 @@ HAND_WRITTEN: dict[str, Any] = {
             "uuid": _STRING,
             "session": _STRING,
             "status": _STATUS,
+            **_OUTCOME,
             "running": {"type": "boolean"},
             "entries": {
                 "type": "array",
@@ -307,7 +316,7 @@ HAND_WRITTEN: dict[str, Any] = {
                 },
             },
         },
-        "required": ["uuid", "session", "status", "running", "entries"],
+        "required": ["uuid", "session", "status", *_OUTCOME, "running", "entries"],
     },
     # A phone as ringway answers it: every setting, defaults filled in.
     "PhoneOut": {"allOf": [_ref("Phone"), {"required": list(Phone.model_fields)}]},
@@ -427,8 +436,10 @@ HAND_WRITTEN: dict[str, Any] = {
                 },
             },
             "deliveries": {"type": "array", "items": _ref("Delivery")},
+            **_OUTCOME,
         },
         "required": [
+            *_OUTCOME,
             "message_uuid",
             "direction",
             "channel",
@@ -923,7 +934,7 @@ def _simulation_paths() -> dict[str, Any]:
                 "200",
                 _ref("CallList"),
                 _errors("400"),
-                params=_CALL_FILTERS,
+                params=[*_CALL_FILTERS, _FAILED_ONLY],
             ),
             "post": _operation(
                 "A simulated person calls one of the account's numbers",
@@ -1007,7 +1018,7 @@ def _messaging_paths() -> dict[str, Any]:
         },
         "/_ringway/messages": {
             "get": _operation("Messages sent and received", "200", _ref("MessageList"),
-                              _errors("400"), params=paging),
+                              _errors("400"), params=[*paging, _FAILED_ONLY]),
             "post": _operation(
                 "A simulated user sends one of the account's numbers a message", "201",
                 _ref("MessageOut"),

@@ -11,14 +11,14 @@ from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
-from ringway.api.params import int_params
+from ringway.api.params import int_params, one_of
 from ringway.api.parties import party_routes
 from ringway.api.voice import call_page, call_uuid, call_wire
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import list_invalid
 from ringway.domain.voice import SimulatedCall, caller_gives
-from ringway.storage.calls import Entry
+from ringway.storage.calls import CallRecord, Entry
 
 PATH = "/_ringway/calls"
 CALLER_INPUTS = ("dtmf", "speech", "hangup")
@@ -31,7 +31,7 @@ async def place_call(request: Request) -> Response:
     body = parse_body(SimulatedCall, await json_body(request, platform.settings.max_body_bytes))
     leg = await platform.calls.simulate(account.id, body)
     return JSONResponse(
-        {**call_wire(leg.record()), "session": leg.session.uuid,
+        {**call_view(leg.record()),
          "_links": {"self": {"href": f"{PATH}/{leg.uuid}"},
                     "timeline": {"href": f"{PATH}/{leg.uuid}/timeline"}}},
         status_code=201,
@@ -41,14 +41,22 @@ async def place_call(request: Request) -> Response:
 async def list_calls(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
-    return JSONResponse(await call_page(request, account.id))
+    failed = one_of(request, "failed", ("0", "1", "false", "true")) in ("1", "true")
+    return JSONResponse(await call_page(request, account.id, call_view, failed))
 
 
 async def get_call(request: Request) -> Response:
     check_accept(request.headers.get("accept"))
     account = await basic_account(request)
     record = await platform_of(request).calls.get(account.id, call_uuid(request))
-    return JSONResponse({**call_wire(record), "session": record.session})
+    return JSONResponse(call_view(record))
+
+
+def call_view(record: CallRecord) -> dict[str, Any]:
+    """A call as ringway's own views show it: as the Voice API does, with the simulated call
+    (``session``) it belongs to and, once it has ended, its ``outcome`` in words."""
+    return {**call_wire(record), "session": record.session, "outcome": record.outcome,
+            "failed": record.failed}  # fmt: skip
 
 
 async def timeline(request: Request) -> Response:
@@ -62,7 +70,8 @@ async def timeline(request: Request) -> Response:
     )
     return JSONResponse(
         {"uuid": record.uuid, "session": record.session, "status": record.status,
-         "running": running, "entries": [entry_wire(e) for e in entries]}
+         "outcome": record.outcome, "failed": record.failed, "running": running,
+         "entries": [entry_wire(e) for e in entries]}
     )  # fmt: skip
 
 

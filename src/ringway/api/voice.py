@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,8 +86,14 @@ async def list_calls(request: Request) -> Response:
     return JSONResponse(await call_page(request, caller.application.account_id))
 
 
-async def call_page(request: Request, account_id: str) -> dict[str, Any]:
-    """A page of the account's calls, filtered as ``GET /v1/calls`` filters them."""
+async def call_page(
+    request: Request,
+    account_id: str,
+    view: Callable[[CallRecord], dict[str, Any]] | None = None,
+    failed: bool = False,
+) -> dict[str, Any]:
+    """A page of the account's calls, filtered as ``GET /v1/calls`` filters them (and to the
+    ``failed`` ones), each as ``view`` shows it (``call_wire``)."""
     params = request.query_params
     size, index = record_paging(request, 10)
     order = one_of(request, "order", ("asc", "desc")) or "desc"
@@ -97,10 +104,11 @@ async def call_page(request: Request, account_id: str) -> dict[str, Any]:
         date_start=_date(params, "date_start"),
         date_end=_date(params, "date_end"),
         newest_first=order == "desc",
+        failed=failed,
     )
     total, records = await platform_of(request).calls.page(query, index, size)
-    calls = [call_wire(r) for r in records]
-    return record_page(request, total, index, size, "calls", calls, absolute=True)
+    shown = [(view or call_wire)(r) for r in records]
+    return record_page(request, total, index, size, "calls", shown, absolute=True)
 
 
 def _date(params: Any, name: str) -> datetime | None:

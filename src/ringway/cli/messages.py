@@ -3,6 +3,7 @@ how simulated recipients treat what is sent to them, and the outbox's webhook lo
 
 from __future__ import annotations
 
+import time
 from typing import Any, get_args
 
 import click
@@ -16,11 +17,14 @@ from ringway.cli.options import (
     print_parties,
     print_table,
 )
+from ringway.cli.waiting import finish, interrupted
 from ringway.client import Client
 from ringway.domain.deliveries import KINDS
 from ringway.domain.messages import CHANNELS, MEDIA, Recipient
+from ringway.domain.timeline import status_and_outcome
 
 BEHAVIOURS = get_args(Recipient.model_fields["behaviour"].annotation)
+POLL = 0.1  # seconds between looks at a message whose outcome is awaited
 
 
 @click.group()
@@ -38,6 +42,7 @@ def messages() -> None:
               show_default=True, help="The message type; media take --media-url.")  # fmt: skip
 @click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
 @click.option("--app", "application_id", help="The application, for a `to` that is no number.")
+@click.option("--no-wait", is_flag=True, help="Return once queued, not waiting for the outcome.")
 @json_option
 def simulate(
     client: Client,
@@ -48,20 +53,41 @@ def simulate(
     kind: str,
     media_url: str | None,
     application_id: str | None,
+    no_wait: bool,
     as_json: bool,
 ) -> None:
-    """Deliver an inbound message to the application's inbound_url."""
+    """Deliver an inbound message to the application's inbound_url, wait for the outcome of
+    the first try (or the last, if the application answered) and print it.
+
+    Exits 0 when the application took the message, 1 when it failed (the outcome says why,
+    e.g. "failed: inbound_url answered 404", or "failing: …; ringway tries again" when the
+    outbox will retry it) or ringway refused it, 2 on bad usage, 130 when interrupted.
+    """
     body = _message(channel, from_, to, kind, text, media_url)
     if application_id:
         body["application_id"] = application_id
     message = client.messages.simulate(**body)
+    uuid = message["message_uuid"]
+    if no_wait:
+        if as_json:
+            print_json(message)
+        else:
+            click.echo(f"Message {uuid} queued for the inbound URL "
+                       f"(`ringway messages show {uuid}` shows how it went)")  # fmt: skip
+        return
+    click.echo(f"Message {uuid} from {from_} to {to}", err=as_json)
+    try:
+        while message["outcome"] is None:
+            time.sleep(POLL)
+            message = client.messages.get(uuid)
+    except KeyboardInterrupt:
+        interrupted(f"message {uuid} is still queued; `ringway messages show {uuid}` shows "
+                    "how it went")  # fmt: skip
     if as_json:
         print_json(message)
     else:
-        click.echo(
-            f"Message {message['message_uuid']} queued for the inbound URL "
-            "(ringway deliveries list shows how it went)"
-        )
+        click.echo(f"Message {uuid} {message['outcome']}")
+    finish(message["failed"])
 
 
 @messages.command("send")
@@ -103,19 +129,20 @@ def send(
 
 @messages.command("list")
 @client_options
+@click.option("--failed", is_flag=True, help="Only messages that failed.")
 @click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
 @json_option
-def list_(client: Client, page_size: int, as_json: bool) -> None:
-    """The newest messages, sent and received."""
-    found = client.messages.list(page_size=page_size)
+def list_(client: Client, failed: bool, page_size: int, as_json: bool) -> None:
+    """The newest messages, sent and received, each with its outcome so far."""
+    found = client.messages.list(page_size=page_size, failed=failed)
     items = found["_embedded"]["messages"]
     if as_json:
         print_json(items)
         return
     print_table(
         ["message_uuid", "direction", "channel", "from", "to", "status", "deliveries"],
-        [[m["message_uuid"], m["direction"], m["channel"], m["from"], m["to"], m["status"],
-          _summary(m["deliveries"])] for m in items],
+        [[m["message_uuid"], m["direction"], m["channel"], m["from"], m["to"],
+          status_and_outcome(m), _summary(m["deliveries"])] for m in items],
     )  # fmt: skip
 
 

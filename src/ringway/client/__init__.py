@@ -251,12 +251,14 @@ class Calls:
         date_start: str | None = None,
         date_end: str | None = None,
         order: str | None = None,
+        failed: bool = False,
     ) -> dict[str, Any]:
-        """One page of the account's calls: ``count``, and the calls in ``_embedded.calls``."""
+        """One page of the account's calls: ``count``, and the calls in ``_embedded.calls``,
+        each with its ``outcome`` once it has ended (only those that ``failed``, if asked)."""
         params = _present(
             page_size=page_size, record_index=record_index, status=status,
             conversation_uuid=conversation_uuid, date_start=date_start, date_end=date_end,
-            order=order,
+            order=order, failed="1" if failed else None,
         )  # fmt: skip
         result: dict[str, Any] = _call(self._http, "GET", CALLS, params=params)
         return result
@@ -357,8 +359,13 @@ class Messages:
         result: dict[str, Any] = _call(self._http, "POST", MESSAGES, json=message)
         return result
 
-    def list(self, page_size: int = 20, record_index: int = 0) -> dict[str, Any]:
-        params = {"page_size": page_size, "record_index": record_index}
+    def list(
+        self, page_size: int = 20, record_index: int = 0, failed: bool = False
+    ) -> dict[str, Any]:
+        """One page of messages, newest first, each with its ``outcome`` so far (only those
+        that ``failed``, if asked)."""
+        params = _present(page_size=page_size, record_index=record_index,
+                          failed="1" if failed else None)  # fmt: skip
         result: dict[str, Any] = _call(self._http, "GET", MESSAGES, params=params)
         return result
 

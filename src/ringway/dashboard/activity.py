@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from ringway.api.http import JSONResponse, path_param
 from ringway.api.messages import delivery_wire, message_wire
-from ringway.api.simulation import CALLER_INPUTS, entry_wire
-from ringway.api.voice import call_uuid, call_wire
+from ringway.api.simulation import CALLER_INPUTS, call_view, entry_wire
+from ringway.api.voice import call_uuid
 from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
 from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
@@ -21,6 +21,7 @@ from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import Number, NumberQuery
+from ringway.domain.outcomes import DELIVERY_HOOKS, of_delivery
 from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
@@ -44,8 +45,11 @@ async def calls_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
     platform, (number, offset) = view.platform, page_asked(view, PAGE_SIZE)
-    total, records = await platform.calls.page(CallQuery(view.account.id), offset, PAGE_SIZE)
-    return view.render("calls.html", calls=[call_wire(r) for r in records], total=total,
+    failed = failures_asked(view)
+    total, records = await platform.calls.page(CallQuery(view.account.id, failed=failed), offset,
+                                               PAGE_SIZE)  # fmt: skip
+    return view.render("calls.html", calls=[call_view(r) for r in records], total=total,
+                       failed=failed,
                        number=number, pages=page_count(total, PAGE_SIZE),
                        speeds=SPEEDS, errors=errors or {},
                        numbers=[(n.msisdn, n.msisdn if n.app_id else f"{n.msisdn} (not linked)")
@@ -86,7 +90,7 @@ async def call_page(view: View) -> Response:
         with contextlib.suppress(ProblemError):  # deleted since
             app = await platform.db.run(platform.applications.get, view.account.id,
                                         record.application_id)  # fmt: skip
-    return view.render("call.html", call=call_wire(record), app=app,
+    return view.render("call.html", call=call_view(record), app=app,
                        ended=record.status in ENDINGS)  # fmt: skip
 
 
@@ -105,7 +109,9 @@ async def call_timeline(view: View) -> Response:
         else:
             labels = {"label": summary(wire)}
         shown.append({**wire, **labels, "source": source, "target": target})
-    return JSONResponse({"status": record.status, "running": running, "entries": shown})
+    return JSONResponse({"status": record.status, "outcome": record.outcome,
+                         "failed": record.failed, "running": running,
+                         "entries": shown})  # fmt: skip
 
 
 async def caller_input(view: View) -> Response:
@@ -138,9 +144,11 @@ async def messages_page(
     view: View, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
     platform, (number, offset) = view.platform, page_asked(view, PAGE_SIZE)
+    failed = failures_asked(view)
     total, items = await platform.db.run(platform.messages.page, view.account.id, offset,
-                                         PAGE_SIZE)  # fmt: skip
+                                         PAGE_SIZE, failed)  # fmt: skip
     return view.render("messages.html", total=total, numbers=await _numbers(view), number=number,
+                       failed=failed,
                        pages=page_count(total, PAGE_SIZE),
                        messages=[message_wire(r, d) for r, d in items],
                        channels=[(channel, channel) for channel in CHANNELS],
@@ -153,7 +161,7 @@ async def message_page(view: View) -> Response:
     record, logs = await platform.db.run(platform.messages.get, view.account.id,
                                          path_param(view.request, "uuid"))  # fmt: skip
     return view.render("message.html", message=message_wire(record, logs),
-                       deliveries=[_shown(log) for log in logs])  # fmt: skip
+                       deliveries=[_delivery(log) for log in logs])  # fmt: skip
 
 
 async def send_inbound(view: View) -> Response:
@@ -179,7 +187,7 @@ async def deliveries_page(view: View) -> Response:
     number, offset = page_asked(view, PAGE_SIZE)
     total, logs = await platform.db.run(platform.deliveries.page, view.account.id, state, kind,
                                         offset, PAGE_SIZE)  # fmt: skip
-    return view.render("deliveries.html", deliveries=[_shown(log) for log in logs],
+    return view.render("deliveries.html", deliveries=[_delivery(log) for log in logs],
                        state=state, kind=kind,
                        values={"state": state or "", "kind": kind or ""},
                        states=[("", "Any"), *((s, s) for s in STATES)],
@@ -188,16 +196,23 @@ async def deliveries_page(view: View) -> Response:
                        query=urlencode({"state": state or "", "kind": kind or ""}))  # fmt: skip
 
 
-def _shown(log: DeliveryLog) -> dict[str, Any]:
-    """A delivery as its page shows it: with a link to what it reports (its message, or its
-    conversation) and where the replay form sends the browser back."""
-    wire, d = delivery_wire(log), log.delivery
+def _delivery(log: DeliveryLog) -> dict[str, Any]:
+    """A delivery as its page shows it: what became of it in words (``result``), whether it
+    ``failed``, and a link to what it reports (its message, or its conversation)."""
+    d = log.delivery
+    said = of_delivery(DELIVERY_HOOKS.get(d.kind, "url"), d.state, d.outcome, d.attempts)
     if d.kind == "rtc" and d.application_id:
         link = (f"/applications/{d.application_id}/conversations/{quote(d.subject)}",
                 "Conversation")  # fmt: skip
     else:
         link = (f"/messages/{quote(d.subject)}", "Message")
-    return {**wire, "link": link}
+    return {**delivery_wire(log), "result": said.text if said else None,
+            "failed": bool(said and said.failed), "link": link}  # fmt: skip
+
+
+def failures_asked(view: View) -> bool:
+    """Whether the list is filtered to failures (``?failed=1``)."""
+    return view.request.query_params.get("failed") == "1"
 
 
 async def replay(view: View) -> Response:

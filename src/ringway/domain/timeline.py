@@ -29,9 +29,20 @@ def summary(entry: dict[str, Any]) -> str:
 
 
 def outcome(call: dict[str, Any]) -> str:
+    """``Call … completed, duration 3 s``, or what else became of it and its status:
+    ``Call … failed: answer_url answered 500; status failed, duration 0 s``."""
     duration = call.get("duration")
     lasted = f", duration {duration} s" if duration not in (None, "") else ""
-    return f"Call {call['uuid']} {call['status']}{lasted}"
+    said, status = call.get("outcome") or call["status"], call["status"]
+    if not said.startswith(status):
+        lasted = f"; status {status}{lasted}"
+    return f"Call {call['uuid']} {said}{lasted}"
+
+
+def status_and_outcome(item: dict[str, Any]) -> str:
+    """The status, and the outcome beside it when it says more: ``completed (failed: …)``."""
+    status, said = str(item.get("status")), item.get("outcome")
+    return status if said in (None, status) else f"{status} ({said})"
 
 
 def address_of(endpoint: Any) -> str:

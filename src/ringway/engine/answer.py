@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from ringway.domain.ncco import Action, NccoInvalid, parse_ncco
+from ringway.domain.outcomes import FALLBACK, request_problem
 from ringway.engine.webhooks import (
     MAX_RESPONSE_BYTES,
     Attempt,
@@ -23,11 +24,13 @@ from ringway.engine.webhooks import (
 
 @dataclass
 class NccoFetch:
-    """The NCCO got, or ``None`` with the ``reason`` why not; every attempt made either way."""
+    """The NCCO got, or ``None`` with the ``reason`` why not; every attempt made either way;
+    what went wrong with each URL asked, in words (``answer_url answered 500``)."""
 
     ncco: list[Action] | None
     attempts: list[Attempt]
     reason: str | None = None
+    problems: tuple[str, ...] = ()
 
 
 async def fetch_ncco(
@@ -39,20 +42,29 @@ async def fetch_ncco(
     kind: str = "answer",
     observe: Observer | None = None,
     faults: Faults | None = None,
+    hook: str = "answer_url",
 ) -> NccoFetch:
     """For ``kind="event"`` an empty 2xx answer means "carry on": no NCCO, and no fallback.
-    The fallback's requests are of the kind ``fallback`` for ``faults``."""
+    The fallback's requests are of the kind ``fallback`` for ``faults``; ``hook`` names the
+    primary URL in ``problems``."""
     attempts = await client.deliver(primary, fields, signer, faults=faults, kind=kind)
     ncco, reason = read_ncco(attempts[-1], empty_ok=kind == "event")
     _show(attempts, observe)
+    problems: tuple[str, ...] = () if reason is None else (_problem(hook, attempts[-1], reason),)
     if ncco is not None or reason is None or fallback is None:
-        return NccoFetch(ncco, attempts, reason)
+        return NccoFetch(ncco, attempts, reason, problems)
     extra = {"reason": reason, "original_request": {"url": primary.url, "type": kind}}
     more = await client.deliver(fallback, {**fields, **extra}, signer, faults=faults,
                                 kind="fallback")  # fmt: skip
     ncco, reason = read_ncco(more[-1])
     _show(more, observe)
-    return NccoFetch(ncco, attempts + more, reason)
+    if reason is not None:
+        problems += (_problem(FALLBACK, more[-1], reason),)
+    return NccoFetch(ncco, attempts + more, reason, problems)
+
+
+def _problem(hook: str, attempt: Attempt, reason: str) -> str:
+    return request_problem(hook, attempt.outcome, attempt.status, reason)
 
 
 def _show(attempts: list[Attempt], observe: Observer | None) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from yarl import URL
 
+from ringway.domain import outcomes
 from ringway.domain.calls import Leg, Status
 from ringway.engine.periodic import Periodic
 from ringway.engine.voice import VoiceEngine, attempt_view
@@ -146,7 +147,8 @@ class Orphans:
                 events.append(leg.advance(Status.COMPLETED, now))
             seconds, price = leg.charges(now)
             ended = replace(record, status=str(leg.status), duration=seconds, end_time=now,
-                            price=f"{price:.8f}", owner=None)  # fmt: skip
+                            price=f"{price:.8f}", owner=None, outcome=outcomes.ORPHANED,
+                            failed=True)  # fmt: skip
             lines = [(now, "error", {"reason": ORPHANED})] + [
                 (now, "status", {"status": e["status"], "direction": leg.direction}) for e in events
             ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ringway.domain.applications import Application
 from ringway.domain.calls import Leg, Status
 from ringway.domain.ncco import Action
+from ringway.domain.outcomes import INTERNAL, of_call
 from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.webhooks import Signer, Target
@@ -101,6 +102,8 @@ class Session:
         if error is not None:
             log.error("a task of call %s failed", self.uuid, exc_info=error)
             self.note("", "error", reason=f"internal error: {error!r}")
+            for leg in self.legs.values():
+                leg.problems.append(INTERNAL)
         if not self._tasks:
             self.done.set()
             self._on_done(self)
@@ -144,6 +147,11 @@ class CallLeg:
         self.member: Member | None = None
         self.muted = self.earmuffed = False
         self.recordings: list[Recording] = []
+        # What its outcome is made of: how it ended early (status, detail), the requests for
+        # an NCCO that failed it, and a failure the fallback answer URL made good.
+        self.ending: tuple[str, str | None] | None = None
+        self.problems: list[str] = []
+        self.rescued: str | None = None
         self.playing: dict[str, asyncio.Task[None]] = {}  # talk or stream from the Voice API
         self.on_key: Callable[[str], None] | None = None  # real-time DTMF, when subscribed
         self.ended = asyncio.get_running_loop().create_future()
@@ -242,6 +250,8 @@ class CallLeg:
     def record(self) -> CallRecord:
         end = self.leg.ended_at
         seconds, price = self.leg.charges(end) if end else (0, None)
+        ending, detail = self.ending or (None, None)
+        outcome = of_call(ending, detail, self.problems, self.rescued) if end else None
         return CallRecord(
             uuid=self.uuid,
             session=self.session.uuid,
@@ -260,4 +270,6 @@ class CallLeg:
             end_time=end,
             created_at=self.created_at,
             owner=self.session.owner,
+            outcome=outcome.text if outcome else None,
+            failed=bool(outcome and outcome.failed),
         )

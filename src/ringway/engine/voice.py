@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from ringway.domain.applications import Application
-from ringway.domain.calls import Leg, Status, timestamp
+from ringway.domain.calls import EARLY_ENDS, Leg, Status, timestamp
 from ringway.domain.ncco import Action, Connect, Record, machine_detection
+from ringway.domain.outcomes import hook_name
 from ringway.domain.simulation import Person, Phone
 from ringway.engine.answer import NccoFetch, fetch_ncco
 from ringway.engine.clock import Clock
@@ -403,6 +404,8 @@ class VoiceEngine:
         in the answer is kept for the calling leg."""
         event = leg.leg.advance(status, leg.clock.now(), **extra)
         leg.note("status", status=str(status), direction=leg.leg.direction)
+        if status in EARLY_ENDS or status is Status.REJECTED:
+            leg.ending = (str(status), extra.get("detail"))
         if leg.endpoint_type == "app":
             await self.directory.app_leg(leg)
         leg.session.save(leg)
@@ -439,9 +442,13 @@ class VoiceEngine:
     ) -> NccoFetch:
         result = await fetch_ncco(self.webhooks, target, leg.hooks.fallback, fields,
                                   leg.hooks.signer, kind, self._observer(leg, purpose),
-                                  self.faults_of(leg.session.account_id))  # fmt: skip
+                                  self.faults_of(leg.session.account_id),
+                                  hook_name(purpose))  # fmt: skip
         if result.ncco is None and result.reason:
             leg.note("error", purpose=purpose, reason=result.reason)
+            leg.problems.extend(result.problems)
+        elif result.problems:
+            leg.rescued = leg.rescued or result.problems[0]
         return result
 
     def faults_of(self, account_id: str) -> Faults | None:

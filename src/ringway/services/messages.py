@@ -228,9 +228,9 @@ class MessageService:
         return len(histories), failed
 
     def page(
-        self, account_id: str, offset: int, limit: int
+        self, account_id: str, offset: int, limit: int, failed: bool = False
     ) -> tuple[int, list[tuple[MessageRecord, list[DeliveryLog]]]]:
-        total, records = self._messages.page(account_id, offset, limit)
+        total, records = self._messages.page(account_id, offset, limit, failed)
         logs = self._logs(account_id, records)
         return total, [(r, logs[r.uuid]) for r in records]
 
@@ -274,8 +274,9 @@ def _record(
     """``extra`` joins the stored content: a failover step's ``workflow``."""
     history = [{"status": s.status, "at": s.at.isoformat(),
                 **({"error": s.error} if s.error is not None else {})} for s in steps]  # fmt: skip
+    failed_at = next((s.at for s in steps if s.error is not None), None)
     return MessageRecord(
         message_uuid, account_id, app_id, direction, message.channel, message.message_type,
         message.from_, message.to, message.client_ref, {**message.content, **(extra or {})},
-        history, now,
+        history, now, failed_at,
     )  # fmt: skip

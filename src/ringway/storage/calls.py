@@ -35,6 +35,8 @@ class CallRecord:
     end_time: dt.datetime | None
     created_at: dt.datetime
     owner: str | None = None  # the process running it, while it runs
+    outcome: str | None = None  # what became of it, in words, once it has ended
+    failed: bool = False  # whether that outcome is a failure (see ``domain/outcomes``)
 
     def record(self) -> CallRecord:
         """A record is its own latest state (what the journal asks of a leg)."""
@@ -57,6 +59,7 @@ class Entry:
 class CallQuery:
     account_id: str
     status: str | None = None
+    failed: bool = False  # only failed calls
     conversation_uuid: str | None = None
     application_id: str | None = None
     statuses: tuple[str, ...] = ()  # any of these
@@ -107,6 +110,8 @@ class CallRepository:
         where = [calls.c.account_id == query.account_id]
         if query.status:
             where.append(calls.c.status == query.status)
+        if query.failed:
+            where.append(calls.c.failed.is_(True))
         if query.conversation_uuid:
             where.append(calls.c.conversation_uuid == query.conversation_uuid)
         if query.application_id:
@@ -238,7 +243,7 @@ class CallRepository:
 
 
 _COLUMNS = CallRecord.__slots__
-_CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate")
+_CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate", "outcome", "failed")
 
 
 def _sqlite_time(moment: dt.datetime) -> str:

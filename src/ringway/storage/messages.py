@@ -10,9 +10,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ringway.domain.deliveries import DELIVERED
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository, NewDelivery
-from ringway.storage.repositories import columns_of, record_of
+from ringway.storage.repositories import columns_of, record_of, utcnow
+from ringway.storage.tables import deliveries as outbox
 from ringway.storage.tables import messages
 
 
@@ -32,6 +34,7 @@ class MessageRecord:
     content: dict[str, Any]
     history: list[dict[str, Any]]
     created_at: dt.datetime
+    failed_at: dt.datetime | None = None  # when its history reaches a failure, if it does
 
 
 class MessageRepository:
@@ -72,8 +75,19 @@ class MessageRepository:
             ).all()
         return [row[0] for row in rows]
 
-    def page(self, account_id: str, offset: int, limit: int) -> tuple[int, list[MessageRecord]]:
+    def page(
+        self, account_id: str, offset: int, limit: int, failed: bool = False
+    ) -> tuple[int, list[MessageRecord]]:
+        """The newest messages (only those that have failed so far, if asked: an outbound one
+        whose history has reached its failure, an inbound one whose delivery to the
+        application failed)."""
         where = messages.c.account_id == account_id
+        if failed:
+            undelivered = sa.select(outbox.c.subject).where(
+                outbox.c.account_id == account_id, outbox.c.kind == "message-inbound",
+                outbox.c.state != DELIVERED, outbox.c.attempts > 0)  # fmt: skip
+            where = sa.and_(where, sa.or_(messages.c.failed_at <= utcnow(),
+                                          messages.c.uuid.in_(undelivered)))  # fmt: skip
         with self._db.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(messages).where(where))
             rows = conn.execute(

@@ -82,6 +82,8 @@ calls = sa.Table(
     sa.Column("end_time", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("owner", sa.String(36)),  # the process running the call
+    sa.Column("outcome", sa.String(255)),
+    sa.Column("failed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_calls_account_created", "account_id", "created_at"),
     sa.Index("ix_calls_end_time", "end_time"),  # retention, and the running calls
 )
@@ -212,6 +214,7 @@ messages = sa.Table(
     sa.Column("content", sa.JSON, nullable=False),
     sa.Column("history", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("failed_at", sa.DateTime(timezone=True)),  # when its history reaches a failure
     sa.Index("ix_messages_account_created", "account_id", "created_at"),
     sa.Index("ix_messages_created", "created_at", "uuid"),  # retention
 )

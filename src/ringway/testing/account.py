@@ -19,13 +19,15 @@ CALL_SECONDS = 60.0  # how long a simulated call may take, in real time, to end
 
 @dataclass(frozen=True)
 class CallResult:
-    """A simulated call once it has ended: its status, what went wrong if anything
-    (``outcome``), and every line of its timeline."""
+    """A simulated call once it has ended: its status, its outcome as ringway stores it
+    (``completed``, or what went wrong: ``failed: answer_url answered 500``), whether it
+    ``failed``, and every line of its timeline."""
 
     uuid: str
     status: str
     outcome: str
     timeline: list[dict[str, Any]]
+    failed: bool = False
 
 
 @dataclass
@@ -87,8 +89,8 @@ class RingwayAccount:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"call {call['uuid']} still runs after {CALL_SECONDS} s")
             time.sleep(0.02)
-        entries: list[dict[str, Any]] = page["entries"]
-        return CallResult(call["uuid"], page["status"], outcome(page["status"], entries), entries)
+        return CallResult(call["uuid"], page["status"], page["outcome"] or page["status"],
+                          page["entries"], page["failed"])  # fmt: skip
 
     def simulate_message(self, **message: Any) -> dict[str, Any]:
         """An inbound message from a simulated user (``channel``, ``from``, ``to``, ``text``
@@ -118,14 +120,3 @@ class RingwayAccount:
 
     def close(self) -> None:
         self.client.close()
-
-
-def outcome(status: str, entries: list[dict[str, Any]]) -> str:
-    """What became of a call, in words: its errors (which request failed and why), else its
-    status."""
-    errors = [
-        f"{e['purpose']}: {e['reason']}" if e.get("purpose") else str(e["reason"])
-        for e in entries
-        if e["kind"] == "error"
-    ]
-    return "; ".join(errors) or status

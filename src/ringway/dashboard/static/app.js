@@ -46,7 +46,18 @@ function follow(container) {
     }
     state.entries.push(...data.entries);
     const status = document.getElementById("call-status");
-    if (status) status.textContent = data.status;
+    if (status) {
+      status.textContent = data.status;
+      status.classList.toggle("failed", data.failed);
+    }
+    const outcome = document.getElementById("call-outcome");
+    if (outcome && data.outcome && data.outcome !== data.status) {
+      outcome.textContent = "· outcome ";
+      const said = document.createElement("span");
+      said.className = data.failed ? "outcome failure" : "outcome";
+      said.textContent = data.outcome;
+      outcome.append(said);
+    }
     const controls = document.getElementById("controls");
     if (controls) controls.hidden = !data.running;
     draw(container, state, data.running);
