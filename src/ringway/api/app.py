@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from ringway import dashboard
 from ringway.api import (
+    account,
     applications_v1,
     applications_v2,
     conversations,
@@ -19,6 +20,7 @@ from ringway.api import (
     numbers,
     ringway_routes,
     simulation,
+    sms,
     voice,
 )
 from ringway.api.hot import RingwayApp
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
             *applications_v2.routes,
             *applications_v1.routes,
             *numbers.routes,
+            *account.routes,
+            *sms.routes,
             *voice.routes,
             *messages.routes,
             *conversations.routes,

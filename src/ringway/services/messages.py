@@ -4,17 +4,21 @@ messages, and the record of both. Every webhook they cause goes through the outb
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from ringway.domain.applications import Application
-from ringway.domain.errors import not_found, not_routed
+from ringway.domain.errors import InvalidParameter, not_found, not_routed
 from ringway.domain.messages import (
+    PRICE,
     Message,
     Recipient,
     StatusStep,
     inbound_body,
+    invalid_params,
     parse_message,
     status_body,
     status_steps,
@@ -25,7 +29,7 @@ from ringway.storage.database import Database
 from ringway.storage.deliveries import NewDelivery
 from ringway.storage.messages import MessageRecord, MessageRepository
 from ringway.storage.numbers import NumberRepository
-from ringway.storage.repositories import ApplicationRepository, utcnow
+from ringway.storage.repositories import EURO, ApplicationRepository, utcnow
 from ringway.storage.tables import recipients
 
 
@@ -52,6 +56,9 @@ class MessageService:
         self._applications = applications
         self._deliveries = deliveries
         self.recipients = Parties(db, recipients, Recipient, "recipient")
+        # An SMS to a number no messages application takes goes through the SMS API (set by
+        # the platform): (account_id, from, to, text).
+        self.sms_inbound: Callable[[str, str, str, str], MessageRecord] | None = None
 
     # -- sending -------------------------------------------------------------------------
 
@@ -82,21 +89,26 @@ class MessageService:
                 for step in steps
             ]  # fmt: skip
         record = _record(message_uuid, account_id, app_id, "outbound", message, now, steps)
-        self._messages.add([record, *records], items)
+        self._messages.add([record, *records], items, cost=round(Decimal(PRICE["price"]) * EURO))
         self._deliveries.wake()
         return record
 
     def receive(self, account_id: str, body: Any) -> MessageRecord:
         """A simulated inbound message, to the application linked to its ``to`` number (or the
         one ``application_id`` names, for a channel address that is not a number)."""
+        api = body.get("api") if isinstance(body, dict) else None
+        if api not in (None, "sms", "messages"):
+            raise invalid_params([InvalidParameter("api", "must be sms or messages")])
         message = parse_message(body, inbound=True)
-        app = self._linked(message.to, account_id)
-        if app is None and isinstance(body, dict) and body.get("application_id"):
+        app = self._linked(message.to, account_id) if api != "sms" else None
+        if app is None and api != "sms" and isinstance(body, dict) and body.get("application_id"):
             app = self._applications.get(str(body["application_id"]))
             if app is None or app.account_id != account_id:
                 raise not_found("application", str(body["application_id"]))
             if _hook(app, "inbound_url") is None:
                 app = None
+        if app is None and message.channel == "sms" and api != "messages" and self.sms_inbound:
+            return self.sms_inbound(account_id, message.from_, message.to, message.content["text"])
         if app is None:
             raise not_routed(message.to, "is not linked to an application with a messages "
                              "inbound_url")  # fmt: skip

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository, NewDelivery
-from ringway.storage.repositories import columns_of, record_of
+from ringway.storage.repositories import charge, columns_of, record_of
 from ringway.storage.tables import messages
 
 
@@ -39,10 +39,24 @@ class MessageRepository:
         self._db = db
         self._deliveries = deliveries
 
-    def add(self, records: Iterable[MessageRecord], deliveries: Iterable[NewDelivery]) -> None:
+    def add(
+        self,
+        records: Iterable[MessageRecord],
+        deliveries: Iterable[NewDelivery],
+        cost: int = 0,
+        covered: bool = False,
+    ) -> int | None:
+        """Store messages with their deliveries, and take ``cost`` (hundred-millionths of a
+        euro) from the first one's account: the balance left; ``None``, and nothing stored,
+        when ``covered`` and the balance is less than ``cost``."""
+        records = list(records)
         with self._db.engine.begin() as conn:
+            left = charge(conn, records[0].account_id, cost, covered=covered)
+            if left is None:
+                return None
             conn.execute(sa.insert(messages), [columns_of(r) for r in records])
             self._deliveries.enqueue(conn, deliveries)
+        return left
 
     def get(self, account_id: str, uuid: str) -> MessageRecord | None:
         with self._db.read() as conn:
