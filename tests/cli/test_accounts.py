@@ -72,3 +72,16 @@ def test_secrets_are_stored_hashed(database_url: str, tmp_path: Path) -> None:
         row = conn.execute(sa.text("SELECT * FROM accounts")).mappings().one()
     engine.dispose()
     assert created["api_secret"] not in " ".join(str(v) for v in row.values())
+
+
+def test_top_up_show_and_sms_signing(database_url: str, tmp_path: Path) -> None:
+    run(database_url, tmp_path, "create", "--api-key", "cafe0001")
+    assert json.loads(run(database_url, tmp_path, "show", "cafe0001", "--json"))["balance"] == (
+        "10.00 EUR"
+    )
+    assert "12.50 EUR" in run(database_url, tmp_path, "top-up", "cafe0001", "2.5")
+    shown = json.loads(run(database_url, tmp_path, "show", "cafe0001", "--json"))
+    assert shown["balance"] == "12.50 EUR" and shown["sms_signature_method"] == "none"
+    run(database_url, tmp_path, "sms-signing", "cafe0001", "sha512")
+    assert "sha512" in run(database_url, tmp_path, "show", "cafe0001")
+    assert "invalid" in run(database_url, tmp_path, "top-up", "cafe0001", "lots", expect=2).lower()

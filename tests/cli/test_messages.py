@@ -85,3 +85,18 @@ def test_deliveries_list_failed_and_retry(cli: Any, number: str, hooks: Receiver
         what="the replay",
     )
     assert len(hooks.on("/inbound")) == 2
+
+
+def test_simulate_with_api_sms_goes_to_the_mo_http_url(
+    cli: Any, server: LiveServer, account: Credentials, hooks: Receiver, number: str
+) -> None:
+    with server.client(account) as rest:
+        routing = {"country": "GB", "msisdn": number, "moHttpUrl": hooks.url + "/mo"}
+        assert rest.post("/number/update", data=routing).status_code == 200
+    out = cli("messages", "simulate", "--api", "sms", "--from", USER, "--to", number,
+              "--text", "Hi there")  # fmt: skip
+    assert "queued for the moHttpUrl" in out.output
+    (inbound,) = eventually(lambda: hooks.on("/mo"), what="the inbound SMS")
+    body = orjson.loads(inbound.body)
+    assert body["text"] == "Hi there" and body["keyword"] == "HI" and body["to"] == number
+    assert not hooks.on("/inbound")

@@ -37,6 +37,9 @@ def messages() -> None:
               show_default=True, help="The message type; media take --media-url.")  # fmt: skip
 @click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
 @click.option("--app", "application_id", help="The application, for a `to` that is no number.")
+@click.option("--api", type=click.Choice(["messages", "sms"]),
+              help="Deliver through this API [the Messages API if `to` is linked to a messages "
+              "application, else the SMS API].")  # fmt: skip
 @json_option
 def simulate(
     client: Client,
@@ -47,20 +50,25 @@ def simulate(
     kind: str,
     media_url: str | None,
     application_id: str | None,
+    api: str | None,
     as_json: bool,
 ) -> None:
-    """Deliver an inbound message to the application's inbound_url."""
+    """Deliver an inbound message to the application's inbound_url (an SMS through the SMS API
+    to the number's moHttpUrl, else the account's moCallBackUrl)."""
     content = {"text": text or ""} if kind == "text" else {kind: {"url": media_url or ""}}
     body: dict[str, Any] = {"channel": channel, "from": from_, "to": to, "message_type": kind,
                             **content}  # fmt: skip
     if application_id:
         body["application_id"] = application_id
+    if api:
+        body["api"] = api
     message = client.messages.simulate(**body)
     if as_json:
         print_json(message)
     else:
         click.echo(
-            f"Message {message['message_uuid']} queued for the inbound URL "
+            f"Message {message['message_uuid']} queued for the "
+            f"{'moHttpUrl' if message.get('api') == 'sms' else 'inbound URL'} "
             "(ringway deliveries list shows how it went)"
         )
 
