@@ -50,7 +50,8 @@ class MessageRepository:
         euro) from the first one's account: the balance left; ``None``, and nothing stored,
         when ``covered`` and the balance is less than ``cost``."""
         records = list(records)
-        with self._db.engine.begin() as conn:
+        # A charge changes a cached row (the account's): every process must hear of it.
+        with self._db.write() if cost else self._db.engine.begin() as conn:
             left = charge(conn, records[0].account_id, cost, covered=covered)
             if left is None:
                 return None
