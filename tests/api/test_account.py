@@ -131,7 +131,7 @@ def test_secrets_are_listed_created_and_revoked_two_at_most(
 WEAK = ["short1A", "nouppercase1", "NOLOWERCASE1", "NoDigitsHere", "A1" + "a" * 24]
 
 
-@pytest.mark.parametrize("body", [*({"secret": s} for s in WEAK), {}])
+@pytest.mark.parametrize("body", [*({"secret": s} for s in WEAK), {}, {"secret": ["Abcdefg1"]}])
 def test_a_weak_secret_is_a_validation_problem(
     account: Credentials, rest: httpx.Client, body: dict[str, str]
 ) -> None:

@@ -11,7 +11,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ringway.api.auth import basic_account, legacy_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, params_body, path_param, resource
+from ringway.api.http import (
+    JSONResponse,
+    check_accept,
+    json_body,
+    params_body,
+    path_param,
+    resource,
+)
 from ringway.api.numbers import legacy_errors
 from ringway.domain.errors import ERRORS, InvalidParameter, ProblemError, bad_parameter
 from ringway.storage.repositories import EURO, MAX_SECRETS, AccountRow, SecretRow
@@ -94,11 +101,11 @@ async def list_secrets(request: Request) -> Response:
 async def create_secret(request: Request) -> Response:
     account = await _owner(request)
     platform = platform_of(request)
-    body = await params_body(request, platform.settings.max_body_bytes)
-    secret = body.get("secret")
+    body = await json_body(request, platform.settings.max_body_bytes)
+    secret = body.get("secret") if isinstance(body, dict) else None
     reason = None
     if not isinstance(secret, str):
-        reason = "is required"
+        reason = "is required, a string"
     elif not _SECRET.fullmatch(secret):
         reason = ("must be 8 to 25 characters with at least one lower-case letter, one "
                   "upper-case letter and one digit")  # fmt: skip

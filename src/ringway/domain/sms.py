@@ -87,7 +87,9 @@ def parse_sms(params: Mapping[str, str]) -> Sms:
     if receipt is None:
         raise SmsError(INVALID, "status-report-req must be true or false")
     ttl = params.get("ttl")
-    if ttl is not None and not (ttl.isdigit() and TTL_RANGE[0] <= int(ttl) <= TTL_RANGE[1]):
+    if ttl is not None and not (
+        ttl.isascii() and ttl.isdigit() and TTL_RANGE[0] <= int(ttl) <= TTL_RANGE[1]
+    ):
         raise SmsError(TTL, f"ttl must be {TTL_RANGE[0]} to {TTL_RANGE[1]} milliseconds")
     if params.get("message-class", "0") not in ("0", "1", "2", "3"):
         raise SmsError(INVALID, "message-class must be 0 to 3")
