@@ -437,3 +437,7 @@ def test_a_page_number_that_is_no_number_shows_the_first_page(
     for listing in ("/applications", "/calls", "/messages", "/deliveries"):
         shown = signed_in.get(listing, params={"page": page})
         assert shown.status_code == 200, (listing, shown.text[:200])
+
+
+def test_the_account_page_shows_the_balance(signed_in: Browser) -> None:
+    assert '<p id="balance">€10.00</p>' in signed_in.get("/account").text
