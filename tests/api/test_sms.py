@@ -236,6 +236,11 @@ def test_a_signed_send_is_accepted_with_every_method(texting: Texting, method: s
     assert good["status"] == "0", good
     assert bad == {"status": "14", "error-text": "Invalid Signature"}
     assert old["status"] == "14"
+    unknown = {**params, "api_key": "unknown0"}
+    unknown["sig"] = sign({k: v for k, v in unknown.items() if k != "sig"}, secret, method)
+    with texting.server.client() as client:
+        nobody = client.post("/sms/json", data=unknown).json()["messages"][0]
+    assert nobody["status"] == "14"
 
 
 def test_receipts_are_signed_when_the_account_signs(texting: Texting) -> None:

@@ -66,10 +66,8 @@ async def _account(request: Request, params: Mapping[str, str]) -> AccountRow:
         if not key:
             raise SmsError(MISSING, "api_key")
         account = await platform.db.run(platform.accounts.find, key)
-        if account is None:
-            raise SmsError(CREDENTIALS)
-        if not verify(params, account.signature_secret):
-            raise SmsError(SIGNATURE)
+        if account is None or not verify(params, account.signature_secret):
+            raise SmsError(SIGNATURE)  # an unknown key too: the answer tells no key exists
         return account
     if key is None or secret is None:
         credentials = basic_credentials(request.headers.get("authorization"))
