@@ -11,8 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from ringway.domain.messages import GSM7
+from ringway.domain.messages import PRICE as MESSAGE_PRICE
 
-PRICE = Decimal("0.0057")  # EUR a part, as the Messages API's SMS
+PRICE = Decimal(MESSAGE_PRICE["price"])  # EUR a part, as a message of the Messages API
 NETWORK = "00101"  # MCC 001 MNC 01: the test network, reached by every fictional number
 MAX_TEXT = 3200
 MAX_CLIENT_REF = 100
