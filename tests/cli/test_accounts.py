@@ -90,3 +90,16 @@ def test_without_a_database_they_say_where_they_looked_and_make_none(tmp_path: P
     )
     assert result.exit_code == 1 and f"no ringway database at {missing}:" in result.output
     assert not folder.exists() and not missing.exists()
+
+
+def test_top_up_show_and_sms_signing(database_url: str, tmp_path: Path) -> None:
+    run(database_url, tmp_path, "create", "--api-key", "cafe0001")
+    assert json.loads(run(database_url, tmp_path, "show", "cafe0001", "--json"))["balance"] == (
+        "10.00 EUR"
+    )
+    assert "12.50 EUR" in run(database_url, tmp_path, "top-up", "cafe0001", "2.5")
+    shown = json.loads(run(database_url, tmp_path, "show", "cafe0001", "--json"))
+    assert shown["balance"] == "12.50 EUR" and shown["sms_signature_method"] == "none"
+    run(database_url, tmp_path, "sms-signing", "cafe0001", "sha512")
+    assert "sha512" in run(database_url, tmp_path, "show", "cafe0001")
+    assert "invalid" in run(database_url, tmp_path, "top-up", "cafe0001", "lots", expect=2).lower()

@@ -160,3 +160,18 @@ def test_simulate_no_wait_and_a_retried_failure(
     )
     failed = json.loads(cli("messages", "list", "--failed", "--json").stdout)
     assert len(failed) >= 1 and all(m["failed"] for m in failed)
+
+
+def test_simulate_with_api_sms_goes_to_the_mo_http_url(
+    cli: Any, server: LiveServer, account: Credentials, hooks: Receiver, number: str
+) -> None:
+    with server.client(account) as rest:
+        routing = {"country": "GB", "msisdn": number, "moHttpUrl": hooks.url + "/mo"}
+        assert rest.post("/number/update", data=routing).status_code == 200
+    out = cli("messages", "simulate", "--api", "sms", "--from", USER, "--to", number,
+              "--text", "Hi there")  # fmt: skip
+    assert out.output.splitlines()[-1].endswith(" delivered to the inbound SMS URL")
+    (inbound,) = eventually(lambda: hooks.on("/mo"), what="the inbound SMS")
+    body = orjson.loads(inbound.body)
+    assert body["text"] == "Hi there" and body["keyword"] == "HI" and body["to"] == number
+    assert not hooks.on("/inbound")

@@ -75,6 +75,25 @@ def test_node_sdk_example(server: LiveServer) -> None:
     assert "renamed to: node example, renamed" in output
 
 
+def test_node_sdk_sms_example(server: LiveServer) -> None:
+    """The Node SDK sends the SMS API a JSON body, with Basic credentials."""
+    node, folder = node_example()
+    credentials = server.account()
+    output = run_example(
+        [node, "sms.mjs"],
+        {
+            "RINGWAY_URL": server.url,
+            "RINGWAY_API_KEY": credentials.api_key,
+            "RINGWAY_API_SECRET": credentials.api_secret,
+        },
+        folder,
+    )
+    assert "parts: 2" in output
+    assert output.count(": status 0, ref node-1") == 2
+    assert "balance: 9.9886 EUR, auto reload: false" in output
+    assert "receipts go to: http://localhost:3000/receipts" in output
+
+
 def test_a_node_test_suite_runs_through_ringway_run() -> None:
     node, folder = node_example()
     output = run_example(

@@ -486,3 +486,7 @@ def test_failed_messages_and_deliveries_are_red_with_their_outcome(
     deliveries = signed_in.get("/deliveries?state=failed").text
     assert deliveries.count('class="delivery failure"') == 1
     assert "failed: inbound_url answered 404" in deliveries
+
+
+def test_the_account_page_shows_the_balance(signed_in: Browser) -> None:
+    assert '<p id="balance">€10.00</p>' in signed_in.get("/account").text

@@ -60,14 +60,14 @@ def test_a_messages_outcome() -> None:
     assert of_message("outbound", {"status": "read"}, None) == Outcome("read", False)
     assert of_message("outbound", {"status": "submitted"}, None) is None
     assert of_message("inbound", {"status": "received"}, None) is None
-    assert of_message("inbound", None, ("pending", None, 0)) is None
-    assert of_message("inbound", None, ("delivered", "ok", 1)) == Outcome(
+    assert of_message("inbound", None, ("inbound_url", "pending", None, 0)) is None
+    assert of_message("inbound", None, ("inbound_url", "delivered", "ok", 1)) == Outcome(
         "delivered to inbound_url", False
     )
-    assert of_message("inbound", None, ("failed", "http-404", 1)) == Outcome(
+    assert of_message("inbound", None, ("inbound_url", "failed", "http-404", 1)) == Outcome(
         "failed: inbound_url answered 404", True
     )
-    assert of_message("inbound", None, ("pending", "refused", 2)) == Outcome(
+    assert of_message("inbound", None, ("inbound_url", "pending", "refused", 2)) == Outcome(
         "failing: inbound_url unreachable (connection refused); ringway tries again", True
     )
 

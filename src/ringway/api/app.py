@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from ringway import dashboard
 from ringway.api import (
+    account,
     applications_v1,
     applications_v2,
     conversations,
@@ -21,6 +22,7 @@ from ringway.api import (
     numbers,
     ringway_routes,
     simulation,
+    sms,
     voice,
 )
 from ringway.api.hot import RingwayApp
@@ -60,6 +62,8 @@ def create_app(
             *applications_v2.routes,
             *applications_v1.routes,
             *numbers.routes,
+            *account.routes,
+            *sms.routes,
             *voice.routes,
             *messages.routes,
             *conversations.routes,

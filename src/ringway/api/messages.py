@@ -27,7 +27,7 @@ from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.messages import invalid_json, reached
-from ringway.domain.outcomes import of_message
+from ringway.domain.outcomes import DELIVERY_HOOKS, INBOUND, of_message
 from ringway.services.deliveries import DeliveryLog
 from ringway.storage.messages import MessageRecord
 from ringway.storage.repositories import utcnow
@@ -108,8 +108,9 @@ async def get_message(request: Request) -> Response:
 def message_wire(record: MessageRecord, logs: list[DeliveryLog]) -> dict[str, Any]:
     """A message with the statuses it has reached so far and every delivery it caused."""
     history = reached(record.history, utcnow())
-    inbound = next(((d.state, d.outcome, d.attempts) for d in (log.delivery for log in logs)
-                    if d.kind == "message-inbound"), None)  # fmt: skip
+    inbound = next(((DELIVERY_HOOKS[d.kind], d.state, d.outcome, d.attempts)
+                    for d in (log.delivery for log in logs) if d.kind in INBOUND),
+                   None)  # fmt: skip
     outcome = of_message(record.direction, history[-1] if history else None, inbound)
     return {
         "message_uuid": record.uuid, "direction": record.direction, "channel": record.channel,

@@ -806,6 +806,102 @@ def _numbers_paths() -> dict[str, Any]:
     }
 
 
+def _sms_and_account_paths() -> dict[str, Any]:
+    """The SMS API (always 200, statuses in the body) and the Account API."""
+    part = {"type": "object", "additionalProperties": _STRING, "required": ["status"]}
+    answer = {
+        "type": "object",
+        "properties": {"message-count": _STRING, "messages": {"type": "array", "items": part}},
+        "required": ["message-count", "messages"],
+    }
+    fields = ["api_key", "api_secret", "sig", "timestamp", "from", "to", "text", "type", "body",
+              "udh", "client-ref", "callback", "status-report-req", "ttl", "message-class",
+              "account-ref"]  # fmt: skip
+    # Whatever is sent, the answer is a 200 with each part's status (errors too).
+    form = {"type": "object", "properties": {name: {} for name in fields}}
+    send = {
+        "summary": "Send an SMS",
+        "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": form},
+                                    "application/json": {"schema": {}}}},
+        "responses": {"200": {"description": "Each part's status", "content": _json(answer)},
+                      "405": PROBLEMS["405"]},
+        "security": [{"basicAuth": []}, {}],
+    }  # fmt: skip
+    xml = {**send, "responses": {"200": {"description": "Each part's status, in XML",
+                                         "content": {"text/xml": {"schema": _STRING}}},
+                                 "405": PROBLEMS["405"]}}  # fmt: skip
+    settings_form = {"type": "object", "properties": dict.fromkeys(
+        ["moCallBackUrl", "drCallBackUrl", "moCallbackUrl", "drCallbackUrl"], _STRING)}  # fmt: skip
+    settings = {"type": "object", "properties": {
+        "mo-callback-url": _STRING, "dr-callback-url": _STRING, "max-outbound-request": _INT,
+        "max-inbound-request": _INT, "max-calls-per-second": _INT}}  # fmt: skip
+    links = {"type": "object", "properties": {"self": _LINK}, "required": ["self"]}
+    secret = {"type": "object", "properties": {"_links": links, "id": _STRING,
+                                               "created_at": _STRING},
+              "required": ["_links", "id", "created_at"]}  # fmt: skip
+    secrets = {"type": "object", "properties": {
+        "_links": links, "_embedded": {"type": "object", "properties": {
+            "secrets": {"type": "array", "items": secret}}, "required": ["secrets"]}},
+        "required": ["_links", "_embedded"]}  # fmt: skip
+    key = [{"name": "api_key", "in": "path", "required": True, "schema": _STRING}]
+    secret_id = [*key, {"name": "secret_id", "in": "path", "required": True, "schema": _STRING}]
+    secret_errors = _errors("400", "404", "413", "415")
+    return {
+        "/sms/json": {"post": send, "get": {k: v for k, v in send.items() if k != "requestBody"}},
+        "/sms/xml": {"post": xml, "get": {k: v for k, v in xml.items() if k != "requestBody"}},
+        "/account/get-balance": {
+            "get": _operation(
+                "The balance, in euros",
+                "200",
+                {
+                    "type": "object",
+                    "properties": {"value": {"type": "number"}, "autoReload": {"type": "boolean"}},
+                    "required": ["value", "autoReload"],
+                },
+                LEGACY_ERRORS,
+                params=_LEGACY_AUTH,
+                security=[{"basicAuth": []}, {}],
+            )
+        },
+        "/account/settings": {
+            "post": {
+                **_operation(
+                    "The SMS API's default webhooks",
+                    "200",
+                    settings,
+                    LEGACY_ERRORS,
+                    params=_LEGACY_AUTH,
+                    security=[{"basicAuth": []}, {}],
+                ),
+                "requestBody": {
+                    "content": {"application/x-www-form-urlencoded": {"schema": settings_form}}
+                },
+            }
+        },
+        "/accounts/{api_key}/secrets": {
+            "parameters": key,
+            "get": _operation("The API secrets", "200", secrets, _errors("404")),
+            "post": _operation(
+                "Add an API secret (two at most)",
+                "201",
+                secret,
+                secret_errors,
+                body={"type": "object", "properties": {"secret": _STRING}, "required": ["secret"]},
+            ),
+        },
+        "/accounts/{api_key}/secrets/{secret_id}": {
+            "parameters": secret_id,
+            "get": _operation("An API secret", "200", secret, _errors("404")),
+            "delete": _operation(
+                "Revoke an API secret (not the last)",
+                "204",
+                None,
+                {**_errors("404"), "403": _problem("The last secret")},
+            ),
+        },
+    }
+
+
 _UUID = [{"name": "uuid", "in": "path", "required": True, "schema": _STRING}]
 _BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 _CALL_FILTERS = [
@@ -1273,6 +1369,7 @@ def openapi_document() -> dict[str, Any]:
                 ),
             },
             **_numbers_paths(),
+            **_sms_and_account_paths(),
             **_voice_paths(),
             **_simulation_paths(),
             **_messaging_paths(),

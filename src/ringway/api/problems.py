@@ -25,8 +25,8 @@ from ringway.domain.errors import (
 )
 
 log = logging.getLogger("ringway")
-LEGACY_PATHS = ("/number/", "/account/")  # the REST APIs, with their error-code shape
-VONAGE_PATHS = ("/v0.3/", "/v1/", "/v2/", *LEGACY_PATHS)
+LEGACY_PATHS = ("/number/", "/account/", "/sms/")  # the REST APIs, with their error-code shape
+VONAGE_PATHS = ("/v0.3/", "/v1/", "/v2/", "/accounts/", *LEGACY_PATHS)
 
 
 def problem_response(error: ProblemError) -> Response:

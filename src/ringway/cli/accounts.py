@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import click
@@ -17,8 +18,10 @@ from ringway.cli.options import (
     storage_options,
 )
 from ringway.domain.errors import LegacyError
+from ringway.security.sig import METHODS
 from ringway.services.accounts import AccountError
 from ringway.services.platform import Platform
+from ringway.storage.repositories import EURO
 
 
 @contextmanager
@@ -107,8 +110,51 @@ def show(data_dir: Path, database_url: str | None, api_key: str, as_json: bool) 
         "api_key": account.api_key,
         "signature_secret": account.signature_secret,
         "created_at": account.created_at.isoformat(),
+        "balance": f"{Decimal(account.balance) / EURO:.2f} EUR",
+        "sms_signature_method": account.sms_signature_method or "none",
     }
     print_fields(fields, as_json)
+
+
+@accounts.command("top-up")
+@storage_options
+@click.argument("api_key")
+@click.argument("amount", callback=lambda _ctx, _param, value: _euros(value))
+@json_option
+def top_up(
+    data_dir: Path, database_url: str | None, api_key: str, amount: Decimal, as_json: bool
+) -> None:
+    """Add AMOUNT euros to an account's balance (a negative amount takes them away)."""
+    with open_platform(data_dir, database_url) as platform:
+        balance = platform.accounts.top_up(api_key, amount)
+    if as_json:
+        print_json({"api_key": api_key, "balance": float(balance)})
+    else:
+        click.echo(f"Balance of {api_key}: {balance:.2f} EUR")
+
+
+def _euros(value: str) -> Decimal:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or abs(amount) > 10**9:
+        raise click.BadParameter("must be a number of euros, at most 1,000,000,000")
+    return amount
+
+
+@accounts.command("sms-signing")
+@storage_options
+@click.argument("api_key")
+@click.argument("method", type=click.Choice([*METHODS, "none"]))
+def sms_signing(data_dir: Path, database_url: str | None, api_key: str, method: str) -> None:
+    """Sign the account's SMS webhooks (receipts, inbound SMS) with METHOD, or stop (none)."""
+    with open_platform(data_dir, database_url) as platform:
+        account = platform.accounts.get(api_key)
+        platform.accounts.set_sms_settings(
+            account.id, sms_signature_method=None if method == "none" else method
+        )
+    click.echo(f"SMS webhooks of {api_key}: {'unsigned' if method == 'none' else method}")
 
 
 @accounts.command("rotate-secret")

@@ -43,6 +43,9 @@ def messages() -> None:
 @click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
 @click.option("--app", "application_id", help="The application, for a `to` that is no number.")
 @click.option("--no-wait", is_flag=True, help="Return once queued, not waiting for the outcome.")
+@click.option("--api", type=click.Choice(["messages", "sms"]),
+              help="Deliver through this API [the Messages API if `to` is linked to a messages "
+              "application, else the SMS API].")  # fmt: skip
 @json_option
 def simulate(
     client: Client,
@@ -54,9 +57,11 @@ def simulate(
     media_url: str | None,
     application_id: str | None,
     no_wait: bool,
+    api: str | None,
     as_json: bool,
 ) -> None:
-    """Deliver an inbound message to the application's inbound_url, wait for the outcome of
+    """Deliver an inbound message to the application's inbound_url (an SMS through the SMS API
+    to the number's moHttpUrl, else the account's moCallBackUrl), wait for the outcome of
     the first try (or the last, if the application answered) and print it.
 
     Exits 0 when the application took the message, 1 when it failed (the outcome says why,
@@ -66,6 +71,8 @@ def simulate(
     body = _message(channel, from_, to, kind, text, media_url)
     if application_id:
         body["application_id"] = application_id
+    if api:
+        body["api"] = api
     message = client.messages.simulate(**body)
     uuid = message["message_uuid"]
     if no_wait:

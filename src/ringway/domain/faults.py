@@ -22,7 +22,8 @@ from pydantic import (
 Kind = Literal["answer", "fallback", "event", "inbound", "status", "rtc"]
 # The fault kind of each outbox delivery kind.
 DELIVERY_KINDS: dict[str, Kind] = {"message-inbound": "inbound", "message-status": "status",
-                                   "rtc": "rtc"}  # fmt: skip
+                                   "rtc": "rtc", "sms-inbound": "inbound",
+                                   "sms-receipt": "status"}  # fmt: skip
 NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MAX_SEED = 2**63 - 1
 

@@ -41,7 +41,9 @@ HOOKS = {
 FALLBACK = "fallback_answer_url"
 # The URL each kind of outbox delivery goes to.
 DELIVERY_HOOKS = {"message-inbound": "inbound_url", "message-status": "status_url",
-                  "rtc": "event_url"}  # fmt: skip
+                  "rtc": "event_url", "sms-inbound": "the inbound SMS URL",
+                  "sms-receipt": "the delivery receipt URL"}  # fmt: skip
+INBOUND = ("message-inbound", "sms-inbound")  # the deliveries that bring a message in
 # How a leg's far end left it, by the status it ended with (and the event's ``detail``).
 ENDINGS = {
     "busy": "busy",
@@ -102,13 +104,13 @@ def of_call(
 
 
 def of_message(
-    direction: str, last: dict[str, Any] | None, inbound: tuple[str, str | None, int] | None
+    direction: str, last: dict[str, Any] | None, inbound: tuple[str, str, str | None, int] | None
 ) -> Outcome | None:
     """A message's outcome so far (``None`` while nothing is settled): an outbound one's from
     its ``last`` status step (``status``, ``error``?), an inbound one's from the delivery to
-    the application's inbound_url (its state, its last attempt's outcome, its attempts)."""
+    the application (the URL's name, its state, its last attempt's outcome, its attempts)."""
     if direction == "inbound":
-        return None if inbound is None else of_delivery("inbound_url", *inbound)
+        return None if inbound is None else of_delivery(*inbound)
     return None if last is None else of_message_status(last["status"], last.get("error"))
 
 

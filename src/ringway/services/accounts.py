@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ringway.security import secrets
-from ringway.storage.repositories import AccountRepository, AccountRow, utcnow
+from ringway.storage.repositories import (
+    EURO,
+    AccountRepository,
+    AccountRow,
+    SecretRow,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -19,8 +27,8 @@ class Credentials:
     signature_secret: str
 
 
-def _secret_matches(account: AccountRow, secret: str) -> bool:
-    return secrets.secret_matches(secret, account.secret_salt, account.secret_hash)
+def _secret_matches(row: SecretRow, secret: str) -> bool:
+    return secrets.secret_matches(secret, row.salt, row.hash)
 
 
 class AccountError(Exception):
@@ -92,6 +100,30 @@ class AccountService:
         salt = secrets.new_salt()
         self._accounts.set_secret(account.id, salt, secrets.hash_secret(secret, salt))
         return secret
+
+    def add_secret(self, account_id: str, secret: str) -> SecretRow | None:
+        """One more API secret (``None``: the account has the most it may)."""
+        salt = secrets.new_salt()
+        return self._accounts.add_secret(account_id, salt, secrets.hash_secret(secret, salt))
+
+    def secrets(self, account_id: str) -> builtins.list[SecretRow]:
+        return self._accounts.secrets(account_id)
+
+    def revoke_secret(self, account_id: str, secret_id: str) -> bool | None:
+        """``True`` revoked, ``False`` refused (the last one), ``None`` no such secret."""
+        return self._accounts.revoke_secret(account_id, secret_id)
+
+    def set_sms_settings(self, account_id: str, **values: str | None) -> AccountRow:
+        """The SMS API's default webhooks (``mo_callback_url``, ``dr_callback_url``) or its
+        signing method (``sms_signature_method``); ``None`` unsets."""
+        self._accounts.set_sms_settings(account_id, **values)
+        account = self._accounts.by_id(account_id)
+        assert account is not None
+        return account
+
+    def top_up(self, api_key: str, euros: Decimal) -> Decimal:
+        """Add to the account's balance; the new balance in euros."""
+        return Decimal(self._accounts.top_up(self.get(api_key).id, round(euros * EURO))) / EURO
 
     def set_signature_secret(self, api_key: str, signature_secret: str) -> None:
         self._accounts.set_signature_secret(self.get(api_key).id, signature_secret)

@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
 from ringway.domain.applications import Application
-from ringway.domain.errors import not_found, not_routed
+from ringway.domain.errors import InvalidParameter, not_found, not_routed
 from ringway.domain.messages import (
     FAILURES,
+    PRICE,
     SETTLED,
     Message,
     Recipient,
     StatusStep,
     already_delivered,
     inbound_body,
+    invalid_params,
     parse_failover,
     parse_message,
     parse_update,
@@ -34,7 +38,7 @@ from ringway.storage.database import Database
 from ringway.storage.deliveries import NewDelivery
 from ringway.storage.messages import MessageRecord, MessageRepository
 from ringway.storage.numbers import NumberRepository
-from ringway.storage.repositories import ApplicationRepository, utcnow
+from ringway.storage.repositories import EURO, ApplicationRepository, utcnow
 from ringway.storage.tables import recipients
 
 
@@ -61,6 +65,9 @@ class MessageService:
         self._applications = applications
         self._deliveries = deliveries
         self.recipients = Parties(db, recipients, Recipient, "recipient")
+        # An SMS to a number no messages application takes goes through the SMS API (set by
+        # the platform): (account_id, from, to, text).
+        self.sms_inbound: Callable[[str, str, str, str], MessageRecord] | None = None
 
     # -- sending -------------------------------------------------------------------------
 
@@ -85,7 +92,7 @@ class MessageService:
             if steps[-1].status not in FAILURES:
                 break
             start = steps[-1].at
-        self._messages.add(records, items)
+        self._messages.add(records, items, cost=round(Decimal(PRICE["price"]) * EURO) * number)
         self._deliveries.wake()
         return records[0], workflow_id
 
@@ -123,8 +130,8 @@ class MessageService:
                 for step in steps
             ]  # fmt: skip
         extra = {} if workflow is None else {"workflow": workflow}
-        records += [_record(message_uuid, account_id, app_id, "outbound", message, start, steps,
-                            extra), *caused]  # fmt: skip
+        records += [message_record(message_uuid, account_id, app_id, "outbound", message, start,
+                                   steps, extra), *caused]  # fmt: skip
         return steps
 
     def _reaction(
@@ -148,14 +155,19 @@ class MessageService:
     def receive(self, account_id: str, body: Any) -> MessageRecord:
         """A simulated inbound message, to the application linked to its ``to`` number (or the
         one ``application_id`` names, for a channel address that is not a number)."""
+        api = body.get("api") if isinstance(body, dict) else None
+        if api not in (None, "sms", "messages"):
+            raise invalid_params([InvalidParameter("api", "must be sms or messages")])
         message = parse_message(body, inbound=True)
-        app = self._linked(message.to, account_id)
-        if app is None and isinstance(body, dict) and body.get("application_id"):
+        app = self._linked(message.to, account_id) if api != "sms" else None
+        if app is None and api != "sms" and isinstance(body, dict) and body.get("application_id"):
             app = self._applications.get(str(body["application_id"]))
             if app is None or app.account_id != account_id:
                 raise not_found("application", str(body["application_id"]))
             if _hook(app, "inbound_url") is None:
                 app = None
+        if app is None and message.channel == "sms" and api != "messages" and self.sms_inbound:
+            return self.sms_inbound(account_id, message.from_, message.to, message.content["text"])
         if app is None:
             raise not_routed(message.to, "is not linked to an application with a messages "
                              "inbound_url")  # fmt: skip
@@ -186,7 +198,8 @@ class MessageService:
         delivery = _delivery(app.account_id, app.id, "message-inbound", message_uuid, url, body,
                              now)  # fmt: skip
         steps = [StatusStep("received", now)]
-        record = _record(message_uuid, app.account_id, app.id, "inbound", message, now, steps)
+        record = message_record(message_uuid, app.account_id, app.id, "inbound", message, now,
+                                steps)  # fmt: skip
         return [record], [delivery]
 
     def update(self, account_id: str, message_uuid: str, body: Any) -> MessageRecord:
@@ -267,11 +280,12 @@ def _delivery(
     return new_delivery(account_id, app_id, kind, subject, url, body, True, due)
 
 
-def _record(
+def message_record(
     message_uuid: str, account_id: str, app_id: str | None, direction: str, message: Message,
     now: datetime, steps: list[StatusStep], extra: dict[str, Any] | None = None,
 ) -> MessageRecord:  # fmt: skip
-    """``extra`` joins the stored content: a failover step's ``workflow``."""
+    """A message as the log keeps it; ``extra`` joins the stored content (a failover step's
+    ``workflow``)."""
     history = [{"status": s.status, "at": s.at.isoformat(),
                 **({"error": s.error} if s.error is not None else {})} for s in steps]  # fmt: skip
     failed_at = next((s.at for s in steps if s.error is not None), None)

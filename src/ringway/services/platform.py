@@ -27,6 +27,7 @@ from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
 from ringway.services.reset import ResetService
 from ringway.services.sign_ins import SignIns
+from ringway.services.sms import SmsService
 from ringway.storage.account_data import AccountData
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
@@ -58,6 +59,7 @@ class Platform:
     calls: CallService
     deliveries: DeliveryService
     messages: MessageService
+    sms: SmsService
     conversations: ConversationService
     resets: ResetService
     faults: FaultService
@@ -87,6 +89,12 @@ class Platform:
                                             deliveries)  # fmt: skip
         calls.conversations = conversations
         accounts = AccountService(account_repository)
+        message_repository = MessageRepository(db, delivery_repository)
+        messages = MessageService(db, message_repository, number_repository,
+                                  application_repository, deliveries)  # fmt: skip
+        sms = SmsService(message_repository, number_repository, messages.recipients, deliveries,
+                         account_repository)  # fmt: skip
+        messages.sms_inbound = sms.receive
         return cls(
             settings=settings,
             db=db,
@@ -102,8 +110,8 @@ class Platform:
             tokens=VerifiedTokens(),
             calls=calls,
             deliveries=deliveries,
-            messages=MessageService(db, MessageRepository(db, delivery_repository),
-                                    number_repository, application_repository, deliveries),
+            messages=messages,
+            sms=sms,
             conversations=conversations,
             resets=ResetService(db, calls, AccountData(db)),
             faults=FaultService(db, FaultRepository(db, cache)),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from ringway.storage.database import Database, to_json
-from ringway.storage.repositories import record_of
+from ringway.storage.repositories import EURO, charge, record_of
 from ringway.storage.tables import call_commands, call_entries, calls, processes
 
 
@@ -87,9 +88,13 @@ class CallRepository:
     def save(self, records: Iterable[CallRecord], entries: Iterable[Entry]) -> None:
         """Store the latest state of some legs and new timeline entries, in one transaction."""
         at = self._time
+        records = list(records)
         legs = [self._leg_row(record) for record in records]
         lines = [(e.session, e.seq, e.leg, at(e.at), e.kind, to_json(e.data)) for e in entries]
+        priced = {record.uuid: record for record in records if record.price is not None}
         with self._db.write() as conn:
+            if priced:
+                _charge(conn, priced)
             if legs:
                 conn.exec_driver_sql(self._save_legs, legs)
             if lines:
@@ -240,6 +245,17 @@ class CallRepository:
         ended = sa.select(calls.c.uuid).where(calls.c.end_time.is_not(None))
         with self._db.engine.begin() as conn:
             conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(ended)))
+
+
+def _charge(conn: sa.Connection, priced: dict[str, CallRecord]) -> None:
+    """Take the price of legs that have just ended (their stored row has none yet) from their
+    accounts' balances."""
+    billed = calls.c.uuid.in_(list(priced)) & calls.c.price.is_not(None)
+    done = set(conn.execute(sa.select(calls.c.uuid).where(billed)).scalars())
+    for uuid, record in priced.items():
+        amount = round(Decimal(record.price or 0) * EURO)
+        if uuid not in done and amount:
+            charge(conn, record.account_id, amount)
 
 
 _COLUMNS = CallRecord.__slots__

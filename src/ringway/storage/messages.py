@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ringway.domain.deliveries import DELIVERED
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository, NewDelivery
-from ringway.storage.repositories import columns_of, record_of, utcnow
+from ringway.storage.repositories import charge, columns_of, record_of, utcnow
 from ringway.storage.tables import deliveries as outbox
 from ringway.storage.tables import messages
 
@@ -42,10 +42,25 @@ class MessageRepository:
         self._db = db
         self._deliveries = deliveries
 
-    def add(self, records: Iterable[MessageRecord], deliveries: Iterable[NewDelivery]) -> None:
-        with self._db.engine.begin() as conn:
+    def add(
+        self,
+        records: Iterable[MessageRecord],
+        deliveries: Iterable[NewDelivery],
+        cost: int = 0,
+        covered: bool = False,
+    ) -> int | None:
+        """Store messages with their deliveries, and take ``cost`` (hundred-millionths of a
+        euro) from the first one's account: the balance left; ``None``, and nothing stored,
+        when ``covered`` and the balance is less than ``cost``."""
+        records = list(records)
+        # A charge changes a cached row (the account's): every process must hear of it.
+        with self._db.write() if cost else self._db.engine.begin() as conn:
+            left = charge(conn, records[0].account_id, cost, covered=covered)
+            if left is None:
+                return None
             conn.execute(sa.insert(messages), [columns_of(r) for r in records])
             self._deliveries.enqueue(conn, deliveries)
+        return left
 
     def set_history(
         self, record: MessageRecord, history: list[dict[str, Any]], drop: list[int]

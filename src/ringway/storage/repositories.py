@@ -13,16 +13,32 @@ import sqlalchemy as sa
 from ringway.domain.applications import Application
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database
-from ringway.storage.tables import accounts, applications
+from ringway.storage.tables import account_secrets, accounts, applications
+
+EURO = 10**8  # balances and prices are stored in hundred-millionths of a euro
+MAX_SECRETS = 2  # API secrets live at once
 
 
 @dataclass(frozen=True, slots=True)
 class AccountRow:
     id: str
     api_key: str
-    secret_salt: str
+    secret_salt: str  # of the newest API secret
     secret_hash: str
     signature_secret: str
+    created_at: dt.datetime
+    balance: int = 10 * EURO
+    mo_callback_url: str | None = None
+    dr_callback_url: str | None = None
+    sms_signature_method: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRow:
+    id: str
+    account_id: str
+    salt: str
+    hash: str
     created_at: dt.datetime
 
 
@@ -42,18 +58,25 @@ class AccountRepository:
         self._cache = cache
 
     def add(self, row: AccountRow) -> None:
+        """A new account, with its API secret."""
+        secret = SecretRow(str(uuid.uuid4()), row.id, row.secret_salt, row.secret_hash,
+                           row.created_at)  # fmt: skip
         with self._db.write() as conn:
             conn.execute(sa.insert(accounts).values(**columns_of(row)))
+            conn.execute(sa.insert(account_secrets).values(**columns_of(secret)))
 
     def verified(
-        self, api_key: str, api_secret: str, check: Callable[[AccountRow, str], bool]
+        self, api_key: str, api_secret: str, check: Callable[[SecretRow, str], bool]
     ) -> AccountRow | None:
-        """The account if ``check`` accepts the secret; successes are remembered until the next
-        write anywhere, so that a known key/secret pair costs no hashing on later requests."""
+        """The account if ``check`` accepts the secret as one of its API secrets; successes
+        are remembered until the next write anywhere, so that a known key/secret pair costs no
+        hashing on later requests."""
 
         def load() -> AccountRow | None:
             account = self.by_api_key(api_key)
-            return account if account is not None and check(account, api_secret) else None
+            if account is None:
+                return None
+            return account if any(check(s, api_secret) for s in self.secrets(account.id)) else None
 
         result: AccountRow | None = self._cache.get(("verified", api_key, api_secret), load)
         return result
@@ -82,13 +105,79 @@ class AccountRepository:
         with self._db.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one())
 
+    def secrets(self, account_id: str) -> list[SecretRow]:
+        """The account's live API secrets, oldest first."""
+
+        def load() -> list[SecretRow]:
+            with self._db.read() as conn:
+                rows = conn.execute(
+                    sa.select(account_secrets)
+                    .where(account_secrets.c.account_id == account_id)
+                    .order_by(account_secrets.c.created_at, account_secrets.c.id)
+                ).all()
+            return [record_of(SecretRow, row._mapping) for row in rows]
+
+        result: list[SecretRow] = self._cache.get(("secrets", account_id), load, rows=MAX_SECRETS)
+        return result
+
     def set_secret(self, account_id: str, salt: str, secret_hash: str) -> None:
+        """Replace every API secret of the account by this one."""
         with self._db.write() as conn:
-            conn.execute(
-                sa.update(accounts)
-                .where(accounts.c.id == account_id)
-                .values(secret_salt=salt, secret_hash=secret_hash)
-            )
+            owned = account_secrets.c.account_id == account_id
+            conn.execute(sa.delete(account_secrets).where(owned))
+            self._add_secret(conn, account_id, salt, secret_hash)
+
+    def add_secret(self, account_id: str, salt: str, secret_hash: str) -> SecretRow | None:
+        """One more API secret; ``None`` when the account has ``MAX_SECRETS`` already."""
+        with self._db.write() as conn:
+            owned = account_secrets.c.account_id == account_id
+            count = conn.execute(sa.select(sa.func.count()).where(owned)).scalar_one()
+            if count >= MAX_SECRETS:
+                return None
+            return self._add_secret(conn, account_id, salt, secret_hash)
+
+    def revoke_secret(self, account_id: str, secret_id: str) -> bool | None:
+        """Revoke a secret: ``True`` done, ``False`` it is the last one (kept), ``None`` no
+        such secret of the account."""
+        with self._db.write() as conn:
+            owned = account_secrets.c.account_id == account_id
+            live = conn.execute(
+                sa.select(account_secrets).where(owned).order_by(account_secrets.c.created_at)
+            ).all()
+            if secret_id not in {row.id for row in live}:
+                return None
+            if len(live) == 1:
+                return False
+            conn.execute(sa.delete(account_secrets).where(account_secrets.c.id == secret_id))
+            newest = [row for row in live if row.id != secret_id][-1]
+            self._mirror(conn, account_id, newest.salt, newest.hash)
+            return True
+
+    def _add_secret(
+        self, conn: sa.Connection, account_id: str, salt: str, secret_hash: str
+    ) -> SecretRow:
+        row = SecretRow(str(uuid.uuid4()), account_id, salt, secret_hash, utcnow())
+        conn.execute(sa.insert(account_secrets).values(**columns_of(row)))
+        self._mirror(conn, account_id, salt, secret_hash)
+        return row
+
+    @staticmethod
+    def _mirror(conn: sa.Connection, account_id: str, salt: str, secret_hash: str) -> None:
+        conn.execute(
+            sa.update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(secret_salt=salt, secret_hash=secret_hash)
+        )
+
+    def set_sms_settings(self, account_id: str, **values: str | None) -> None:
+        """``mo_callback_url``, ``dr_callback_url``, ``sms_signature_method``."""
+        with self._db.write() as conn:
+            conn.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values))
+
+    def top_up(self, account_id: str, amount: int) -> int:
+        """Add ``amount`` (hundred-millionths of a euro) to the balance; the new balance."""
+        with self._db.write() as conn:
+            return charge(conn, account_id, -amount) or 0
 
     def set_signature_secret(self, account_id: str, signature_secret: str) -> None:
         with self._db.write() as conn:
@@ -183,6 +272,24 @@ class ApplicationRepository:
         with self._db.read() as conn:
             row = conn.execute(self._by_id, {"id": app_id}).first()
         return record_of(Application, row._mapping) if row else None
+
+
+def charge(
+    conn: sa.Connection, account_id: str, amount: int, *, covered: bool = False
+) -> int | None:
+    """Take ``amount`` (hundred-millionths of a euro) from the account's balance inside the
+    caller's transaction; the balance left, or ``None`` if ``covered`` and the balance is less
+    than ``amount`` (then nothing is taken)."""
+    where = accounts.c.id == account_id
+    if covered:
+        where &= accounts.c.balance >= amount
+    left = conn.execute(
+        sa.update(accounts)
+        .where(where)
+        .values(balance=accounts.c.balance - amount)
+        .returning(accounts.c.balance)
+    ).scalar()
+    return None if left is None else int(left)
 
 
 def _is_uuid(value: str) -> bool:

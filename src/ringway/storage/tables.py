@@ -15,6 +15,29 @@ accounts = sa.Table(
     sa.Column("secret_hash", sa.String(128), nullable=False),
     sa.Column("signature_secret", sa.String(128), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # In hundred-millionths of a euro (the precision of call prices); 10 EUR to begin with.
+    sa.Column("balance", sa.BigInteger, nullable=False, server_default="1000000000"),
+    sa.Column("mo_callback_url", sa.Text),  # the SMS API's defaults (``POST /account/settings``)
+    sa.Column("dr_callback_url", sa.Text),
+    sa.Column("sms_signature_method", sa.String(8)),  # signs SMS webhooks when set
+)
+
+# The account's API secrets, at most two live at once. ``accounts.secret_salt`` and
+# ``secret_hash`` mirror the newest (dashboard sessions are signed with it).
+account_secrets = sa.Table(
+    "account_secrets",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "account_id",
+        sa.String(36),
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 applications = sa.Table(

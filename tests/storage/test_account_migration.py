@@ -1,0 +1,58 @@
+"""Migration 0014 on a database made before it: each account's secret becomes its first listed
+secret and still signs in, and the account starts with 10 EUR; it also goes down and up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from ringway.config import Settings
+from ringway.security import secrets
+from ringway.services.platform import Platform
+from ringway.storage.database import Database
+
+
+def alembic(db: Database, target: str, down: bool = False) -> None:
+    config = Config()
+    migrations = resources.files("ringway.storage") / "migrations"
+    config.set_main_option("script_location", str(migrations))
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, target)
+
+
+def test_an_older_account_keeps_its_secret_and_gets_a_balance(
+    settings: Settings, tmp_path: Path
+) -> None:
+    if settings.database_url and settings.database_url.startswith("sqlite"):
+        settings.database_url = f"sqlite:///{tmp_path / 'old.db'}"  # not the migrated copy
+    db = Database(settings.resolved_database_url)
+    try:
+        alembic(db, "0012")
+        salt = secrets.new_salt()
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("INSERT INTO accounts (id, api_key, secret_salt, secret_hash, "
+                        "signature_secret, created_at) VALUES ('a1', 'old00001', :salt, :hash, "
+                        "'s' , :at)"),
+                {"salt": salt, "hash": secrets.hash_secret("Old1secret", salt),
+                 "at": dt.datetime(2026, 1, 2, tzinfo=dt.UTC)},
+            )  # fmt: skip
+        alembic(db, "head")
+        alembic(db, "0012", down=True)
+        alembic(db, "head")
+    finally:
+        db.dispose()
+    platform = Platform.open(settings)
+    try:
+        account = platform.accounts.authenticate("old00001", "Old1secret")
+        assert account is not None and account.balance == 10 * 10**8
+        (secret,) = platform.accounts.secrets(account.id)
+        assert secret.created_at == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    finally:
+        platform.close()
