@@ -98,7 +98,8 @@ def test_phones_and_recipients_are_set_listed_and_reset(
                  "delivered_after": "1.5", "read_after": ""}  # fmt: skip
     assert signed_in.post("/recipients", recipient).status_code == 303
     stored = api.get("/_ringway/recipients/447700900555").json()
-    assert stored == {"behaviour": "undeliverable", "delivered_after": 1.5, "read_after": 2.0}
+    assert stored == {"behaviour": "undeliverable", "delivered_after": 1.5, "read_after": 2.0,
+                      "channels": {}, "reaction": None, "react_after": 1.0}  # fmt: skip
     assert "447700900555 undeliverable 1.5 2.0" in text(signed_in.get("/recipients"))
     assert signed_in.post("/recipients/reset", {"address": "447700900555"}).status_code == 303
     assert "None set up" in text(signed_in.get("/recipients"))
