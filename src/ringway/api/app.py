@@ -25,6 +25,8 @@ from ringway.api.hot import RingwayApp
 from ringway.api.problems import on_http_error, on_problem, on_server_error
 from ringway.config import Settings
 from ringway.domain.errors import ProblemError
+from ringway.observe import metrics
+from ringway.observe.logs import log
 from ringway.services.platform import Platform
 
 GC_THRESHOLDS = (100_000, 50, 50)
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
     """Build the server: one Platform (storage, caches, services) behind every router."""
     settings = settings or Settings()
     platform = Platform.open(settings, migrate=migrate)
+    metrics.watch_pool(platform.db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -44,6 +47,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Rin
         finally:
             await platform.stop_engine()
             platform.close()
+            metrics.leave()
+            log.flush()
 
     framework = Starlette(
         routes=[
@@ -75,4 +80,6 @@ def create_worker_app() -> RingwayApp:
     # thresholds have the collector rescan them hundreds of times a second: measured, these
     # give the engine 20-60% more throughput.
     gc.set_threshold(*GC_THRESHOLDS)
-    return create_app(migrate=False)
+    settings = Settings()
+    log.configure(settings.log_level, settings.log_format)
+    return create_app(settings, migrate=False)

@@ -9,6 +9,7 @@ import click
 import uvicorn
 
 from ringway.api.protocol import HttpProtocol
+from ringway.cli.observe import log_options, observe_run
 from ringway.cli.options import settings_from, storage_options
 from ringway.cli.seed import seed_or_fail
 from ringway.security.tls import ensure_tls
@@ -27,6 +28,7 @@ from ringway.services.platform import Platform
     type=click.Path(dir_okay=False, path_type=Path),
     help="Apply this seed file (TOML or JSON) before serving.",
 )
+@log_options
 def serve(
     host: str,
     port: int,
@@ -35,6 +37,8 @@ def serve(
     tls: bool,
     workers: int,
     seed_file: Path | None,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Run the ringway server."""
     settings = settings_from(data_dir.resolve(), database_url, key_pool_size=0)
@@ -75,6 +79,7 @@ def serve(
         os.environ["RINGWAY_DATABASE_URL"] = database_url
     click.echo(f"ringway listening on {scheme}://{host}:{port}", err=False)
     click.echo(f"dashboard: {scheme}://{host}:{port}/ (sign in with the API key and secret)")
+    observe_run(log_level, log_format)
     uvicorn.run(
         "ringway.api.app:create_worker_app",
         factory=True,
@@ -85,6 +90,7 @@ def serve(
         http=HttpProtocol,
         h11_max_incomplete_event_size=settings.max_header_bytes,
         access_log=False,
+        log_config=None,  # uvicorn's records go to ringway's log
         log_level="warning",
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
