@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ringway.security.jwt import mint
 from tests.conftest import eventually
@@ -36,6 +37,12 @@ def log_lines(served: Served) -> list[dict[str, Any]]:
     """The lines after what ``serve`` prints at start, each a JSON object."""
     output = served.output()
     return [json.loads(line) for line in output[output.index("dashboard:") :].splitlines()[1:]]
+
+
+def scrape(url: str, wanted: str) -> str | None:
+    """The metrics once they show ``wanted``."""
+    metrics = httpx.get(f"{url}/_ringway/metrics").text
+    return metrics if wanted in metrics else None
 
 
 def test_json_lines_tell_every_request_and_webhook_and_no_secret(
@@ -94,6 +101,8 @@ def test_json_lines_tell_every_request_and_webhook_and_no_secret(
             return lines if {"answer", "event", "message-status"} <= kinds else None
 
         lines = eventually(logged, timeout=15, what="the webhook lines")
+        metrics = eventually(lambda: scrape(served.url, 'ringway_calls{status="completed"}'),
+                             timeout=15, what="the call stored as completed")  # fmt: skip
         output = served.output()
 
     requests = [line for line in lines if line["event"] == "request"]
@@ -109,6 +118,15 @@ def test_json_lines_tell_every_request_and_webhook_and_no_secret(
     assert answer["call"] == call.json()["uuid"] and answer["latency_ms"] >= 0
     status = next(line for line in lines if line.get("kind") == "message-status")
     assert status["message"] == message_uuid and status["url"] == hooks.url + "/status"
+
+    stored = {
+        (s.name, tuple(s.labels.values())): s.value
+        for family in text_string_to_metric_families(metrics)
+        for s in family.samples
+    }
+    assert stored[("ringway_messages", ("delivered",))] == 1
+    assert stored[("ringway_calls", ("completed",))] == 1
+    assert stored[("ringway_active_calls", ())] == 0
 
     signatures = [r.headers["Authorization"].removeprefix("Bearer ") for r in hooks.received]
     assert len(signatures) >= 5 and all(signatures)

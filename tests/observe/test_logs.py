@@ -59,10 +59,10 @@ def test_text_lines_read_as_a_person_would(written: tuple[Log, Path]) -> None:
         request,
     )
     assert answered.endswith(
-        "INFO    webhook answer GET http://localhost:3000/answer 200 4.5ms call=c-1"
+        "INFO    webhook answer GET http://localhost:3000/answer 200 4.50ms call=c-1"
     )
     assert refused.endswith(
-        "WARNING webhook event POST http://localhost:3000/event refused 1.0ms call=c-1"
+        "WARNING webhook event POST http://localhost:3000/event refused 1.00ms call=c-1"
     )
 
 

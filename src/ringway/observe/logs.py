@@ -70,14 +70,14 @@ class Log:
         """The line of an API request (``path`` as sent, without its query)."""
         field, who = caller.get() or NOBODY
         path = path[:MAX_PATH]
-        ms = round(seconds * 1000, 2)
         if self.json:
             fields = {"time": self._stamp(), "level": "info", "event": "request",
-                      "method": method, "path": path, "status": status, "latency_ms": ms,
-                      field: who, "request_id": request_id}  # fmt: skip
+                      "method": method, "path": path, "status": status,
+                      "latency_ms": round(seconds * 1000, 2), field: who,
+                      "request_id": request_id}  # fmt: skip
             self._add(orjson.dumps(fields).decode())
         else:
-            self._add(f"{self._stamp()} INFO    {method} {path} {status} {ms}ms "
+            self._add(f"{self._stamp()} INFO    {method} {path} {status} {seconds * 1000:.2f}ms "
                       f"{field}={who or '-'} request_id={request_id}")  # fmt: skip
 
     def webhook(
@@ -89,17 +89,17 @@ class Log:
         level = logging.INFO if outcome == "ok" else logging.WARNING
         if level < self.level:
             return
-        url, ms = public_url(url), round(ms, 2)
+        url = public_url(url)
         if self.json:
             fields = {"time": self._stamp(), "level": logging.getLevelName(level).lower(),
                       "event": "webhook", "kind": kind, "method": method, "url": url,
-                      "status": status, "outcome": outcome, "latency_ms": ms,
+                      "status": status, "outcome": outcome, "latency_ms": round(ms, 2),
                       subject: subject_id}  # fmt: skip
             self._add(orjson.dumps(fields).decode())
         else:
             result = status if outcome == "ok" else outcome
             self._add(f"{self._stamp()} {logging.getLevelName(level):<7} webhook {kind} "
-                      f"{method} {url} {result} {ms}ms {subject}={subject_id}")  # fmt: skip
+                      f"{method} {url} {result} {ms:.2f}ms {subject}={subject_id}")  # fmt: skip
 
     def record(self, record: logging.LogRecord) -> None:
         """A record of the ``logging`` module, written at once."""

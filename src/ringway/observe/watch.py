@@ -3,6 +3,7 @@ the log and the metrics."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -15,6 +16,9 @@ from ringway.observe.logs import caller, log
 HEADER = b"x-request-id"
 SANE_ID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
 UNMATCHED = "unmatched"  # the route label of a request no route took (a 404)
+# New ids: this process's random prefix and a count (no system call a request).
+PREFIX = os.urandom(4).hex()
+_count = itertools.count()
 
 
 class Watch:
@@ -57,4 +61,4 @@ def _request_id(scope: Scope) -> bytes:
             if SANE_ID.fullmatch(value):
                 return bytes(value)
             break
-    return os.urandom(8).hex().encode()
+    return f"{PREFIX}{next(_count) & 0xFFFFFFFF:08x}".encode()
