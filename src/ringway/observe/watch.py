@@ -7,6 +7,7 @@ import itertools
 import os
 import re
 import time
+from collections.abc import Awaitable
 
 from starlette.types import Message, Scope, Send
 
@@ -17,7 +18,7 @@ HEADER = b"x-request-id"
 SANE_ID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
 UNMATCHED = "unmatched"  # the route label of a request no route took (a 404)
 # New ids: this process's random prefix and a count (no system call a request).
-PREFIX = os.urandom(4).hex()
+PREFIX = os.urandom(4).hex().encode()
 _count = itertools.count()
 
 
@@ -33,12 +34,12 @@ class Watch:
         self.request_id = _request_id(scope)
         caller.set(None)
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
+        """The server's ``send`` (what it returns is awaited: no coroutine of its own)."""
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            message = {**message, "headers": [*message.get("headers", ()),
-                                              (HEADER, self.request_id)]}  # fmt: skip
-        await self._send(message)
+            message["headers"] = [*message.get("headers", ()), (HEADER, self.request_id)]
+        return self._send(message)
 
     def done(self, route: str | None) -> None:
         """The request is over: ``route`` is the template of the route that took it."""
@@ -61,4 +62,8 @@ def _request_id(scope: Scope) -> bytes:
             if SANE_ID.fullmatch(value):
                 return bytes(value)
             break
-    return f"{PREFIX}{next(_count) & 0xFFFFFFFF:08x}".encode()
+    return new_id()
+
+
+def new_id() -> bytes:
+    return PREFIX + b"%08x" % (next(_count) & 0xFFFFFFFF)
