@@ -17,7 +17,7 @@ from ringway.api.openapi import openapi_document
 from ringway.domain.accounts import NewAccount
 from ringway.domain.applications import parse_body
 from ringway.domain.errors import conflict, forbidden, unauthorized
-from ringway.observe.metrics import exposition
+from ringway.observe.metrics import exposition, requests
 from ringway.services.accounts import AccountError
 from ringway.storage.stats import Stats
 
@@ -44,6 +44,7 @@ async def health(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     """The Prometheus text format (see ``observe/metrics``)."""
     platform = platform_of(request)
+    requests.sync()
     body = await platform.db.run(exposition, Stats(platform.db))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -38,28 +38,33 @@ MAX_PATH = 512  # characters of a request path logged
 # ("application", its id) for a JWT.
 caller: ContextVar[tuple[str, str] | None] = ContextVar("caller", default=None)
 NOBODY = ("account", None)
+SILENT = logging.CRITICAL + 1  # the level of a log not configured: nothing is written
+# A request's line as given: time, method, path, status, seconds, caller, request id.
+Request = tuple[float, str, str, int, float, tuple[str, str] | None, str]
 
 
 class Log:
-    """The lines of this process, and where they go."""
+    """The lines of this process, and where they go (nowhere until ``configure``)."""
 
     def __init__(self) -> None:
         self.requests = False  # whether request lines (INFO) are written
-        self.level = logging.WARNING
+        self.level = SILENT
         self.json = False
         self.fd = 2
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
-        self._second = -1
-        self._prefix = ""
+        # Lines to write: formatted, or requests as given (formatted when written).
+        self._lines: list[str | Request] = []
+        self._owner = threading.get_ident()  # the thread of the event loop
+        self._second = self._ms = -1
+        self._prefix = self._stamp_text = ""
 
     def configure(self, level: str, fmt: str, fd: int | None = None) -> None:
         """Write lines of ``level`` and above, as ``fmt`` (text or json), to ``fd`` (stderr);
-        records of the ``logging`` module too."""
+        records of the ``logging`` module too. Called on the thread of the event loop."""
         self.flush()
         self.level, self.json = LEVELS[level], fmt == "json"
         self.requests = self.level <= logging.INFO
         self.fd = sys.stderr.fileno() if fd is None else fd
+        self._owner = threading.get_ident()
         root = logging.getLogger()
         for handler in [h for h in root.handlers if isinstance(h, Handler)]:
             root.removeHandler(handler)
@@ -67,18 +72,9 @@ class Log:
         root.setLevel(self.level)
 
     def request(self, method: str, path: str, status: int, seconds: float, request_id: str) -> None:
-        """The line of an API request (``path`` as sent, without its query)."""
-        field, who = caller.get() or NOBODY
-        path = path[:MAX_PATH]
-        if self.json:
-            fields = {"time": self._stamp(), "level": "info", "event": "request",
-                      "method": method, "path": path, "status": status,
-                      "latency_ms": round(seconds * 1000, 2), field: who,
-                      "request_id": request_id}  # fmt: skip
-            self._add(orjson.dumps(fields).decode())
-        else:
-            self._add(f"{self._stamp()} INFO    {method} {path} {status} {seconds * 1000:.2f}ms "
-                      f"{field}={who or '-'} request_id={request_id}")  # fmt: skip
+        """The line of an API request (``path`` as sent, without its query): kept as given,
+        and formatted when written."""
+        self._add((time.time(), method, path, status, seconds, caller.get(), request_id))
 
     def webhook(
         self, kind: str, method: str, url: str, status: int | None, outcome: str, ms: float,
@@ -89,42 +85,45 @@ class Log:
         level = logging.INFO if outcome == "ok" else logging.WARNING
         if level < self.level:
             return
-        url = public_url(url)
+        url, stamp = public_url(url), self._stamp(time.time())
         if self.json:
-            fields = {"time": self._stamp(), "level": logging.getLevelName(level).lower(),
+            fields = {"time": stamp, "level": logging.getLevelName(level).lower(),
                       "event": "webhook", "kind": kind, "method": method, "url": url,
                       "status": status, "outcome": outcome, "latency_ms": round(ms, 2),
                       subject: subject_id}  # fmt: skip
             self._add(orjson.dumps(fields).decode())
         else:
             result = status if outcome == "ok" else outcome
-            self._add(f"{self._stamp()} {logging.getLevelName(level):<7} webhook {kind} "
+            self._add(f"{stamp} {logging.getLevelName(level):<7} webhook {kind} "
                       f"{method} {url} {result} {ms:.2f}ms {subject}={subject_id}")  # fmt: skip
 
     def record(self, record: logging.LogRecord) -> None:
-        """A record of the ``logging`` module, written at once."""
+        """A record of the ``logging`` module, written at once (on the event loop's thread,
+        after the lines before it)."""
         message = record.getMessage()
         trace = "".join(traceback.format_exception(*record.exc_info)) if record.exc_info else ""
+        stamp = self._stamp(record.created)
         if self.json:
-            fields = {"time": self._stamp(record.created), "level": record.levelname.lower(),
-                      "event": "log", "logger": record.name, "message": message,
+            fields = {"time": stamp, "level": record.levelname.lower(), "event": "log",
+                      "logger": record.name, "message": message,
                       **({"exception": trace} if trace else {})}  # fmt: skip
             line = orjson.dumps(fields).decode()
         else:
-            line = f"{self._stamp(record.created)} {record.levelname:<7} {record.name}: {message}"
+            line = f"{stamp} {record.levelname:<7} {record.name}: {message}"
             line += f"\n{trace.rstrip()}" if trace else ""
-        with self._lock:
-            self._lines.append(line)
+        if threading.get_ident() != self._owner:  # the lines waiting are the loop's to write
+            self._write(line.encode() + b"\n")
+            return
+        self._lines.append(line)
         self.flush()
 
     def flush(self) -> None:
-        """Write the lines waiting."""
-        with self._lock:
-            lines, self._lines = self._lines, []
+        """Write the lines waiting (on the event loop's thread)."""
+        lines, self._lines = self._lines, []
         chunk: list[bytes] = []
         size = 0
         for line in lines:
-            data = line.encode() + b"\n"
+            data = (line if isinstance(line, str) else self._request_line(line)).encode() + b"\n"
             if chunk and size + len(data) > CHUNK:
                 self._write(b"".join(chunk))
                 chunk, size = [], 0
@@ -133,6 +132,19 @@ class Log:
         if chunk:
             self._write(b"".join(chunk))
 
+    def _request_line(self, request: Request) -> str:
+        now, method, path, status, seconds, who, request_id = request
+        field, key = who or NOBODY
+        path = path[:MAX_PATH]
+        if self.json:
+            fields = {"time": self._stamp(now), "level": "info", "event": "request",
+                      "method": method, "path": path, "status": status,
+                      "latency_ms": round(seconds * 1000, 2), field: key,
+                      "request_id": request_id}  # fmt: skip
+            return orjson.dumps(fields).decode()
+        return (f"{self._stamp(now)} INFO    {method} {path} {status} {seconds * 1000:.2f}ms "
+                f"{field}={key or '-'} request_id={request_id}")  # fmt: skip
+
     def _write(self, data: bytes) -> None:
         try:
             while data:
@@ -140,26 +152,27 @@ class Log:
         except OSError:  # stderr is gone: nothing to tell it
             pass
 
-    def _add(self, line: str) -> None:
-        with self._lock:
-            self._lines.append(line)
-            waiting = len(self._lines)
-        if waiting == 1:
+    def _add(self, line: str | Request) -> None:
+        lines = self._lines
+        lines.append(line)
+        if len(lines) == 1:
             try:
                 asyncio.get_running_loop().call_later(FLUSH_AFTER, self.flush)
             except RuntimeError:  # no event loop here to write later
                 self.flush()
-        elif waiting >= FLUSH_LINES:
+        elif len(lines) >= FLUSH_LINES:
             self.flush()
 
-    def _stamp(self, now: float | None = None) -> str:
-        """UTC, to the millisecond (the second's part formatted once a second)."""
-        now = time.time() if now is None else now
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._prefix}.{int((now - second) * 1000):03d}Z"
+    def _stamp(self, now: float) -> str:
+        """UTC, to the millisecond (formatted once a millisecond)."""
+        ms = int(now * 1000)
+        if ms != self._ms:
+            second, milli = divmod(ms, 1000)
+            if second != self._second:
+                self._second = second
+                self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._ms, self._stamp_text = ms, f"{self._prefix}.{milli:03d}Z"
+        return self._stamp_text
 
 
 class Handler(logging.Handler):

@@ -9,9 +9,10 @@ worker tells the same.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
-from typing import Any
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 
 import sqlalchemy as sa
 from prometheus_client import (
@@ -58,16 +59,47 @@ POOL = Gauge(
     multiprocess_mode="livesum",
     registry=registry,
 )
-_requests: dict[tuple[str, str, int], Any] = {}
+SYNC_AFTER = 1.0  # seconds a process's request counts may wait to reach the metrics
 
 
-def request(method: str, route: str, status: int, seconds: float) -> None:
-    key = (method, route, status)
-    child = _requests.get(key)
-    if child is None:
-        label = method if method in METHODS else "other"
-        child = _requests[key] = REQUESTS.labels(label, route, str(status))
-    child.observe(seconds)
+class Requests:
+    """API requests counted in plain lists (an observation of prometheus_client's costs about
+    as much as the request log's line), added to the histogram at most a second later and
+    before each scrape."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str, int], list[float]] = {}  # [sum, bucket counts…]
+
+    def add(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        counts = self._counts.get(key)
+        if counts is None:
+            if not self._counts:
+                _later(SYNC_AFTER, self.sync)
+            counts = self._counts[key] = [0.0] * (len(LATENCY_BUCKETS) + 2)
+        counts[0] += seconds
+        counts[bisect_left(LATENCY_BUCKETS, seconds) + 1] += 1
+
+    def sync(self) -> None:
+        counts, self._counts = self._counts, {}
+        for (method, route, status), (total, *buckets) in counts.items():
+            child = REQUESTS.labels(method if method in METHODS else "other", route, str(status))
+            # The histogram's own values (its observe takes one observation at a time).
+            child._sum.inc(total)
+            for bucket, count in zip(child._buckets, buckets, strict=True):
+                if count:
+                    bucket.inc(count)
+
+
+def _later(delay: float, callback: Callable[[], None]) -> None:
+    try:
+        asyncio.get_running_loop().call_later(delay, callback)
+    except RuntimeError:  # no event loop: at once
+        callback()
+
+
+requests = Requests()
+request = requests.add
 
 
 def webhook(kind: str, outcome: str, seconds: float) -> None:
@@ -84,7 +116,8 @@ def watch_pool(engine: sa.Engine) -> None:
 
 
 def leave() -> None:
-    """This process stops: its gauges no longer count."""
+    """This process stops: its counts are added, its gauges no longer count."""
+    requests.sync()
     if MULTIPROCESS:
         mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
@@ -116,7 +149,7 @@ def _gauge(name: str, doc: str, label: str, counts: dict[str, int]) -> GaugeMetr
 
 def exposition(stats: Stats) -> bytes:
     """The text format: this process's metrics (every process's, under ``serve``), then what
-    is stored."""
+    is stored. (``requests.sync()`` first, on the event loop, for this process's latest.)"""
     if MULTIPROCESS:
         processes = CollectorRegistry()
         MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
