@@ -2,10 +2,11 @@
 is logged (warnings, errors), as readable text or as JSON lines.
 
 Request and webhook lines skip the ``logging`` module, whose record costs about as much as a
-sixth of a cached GET: they are formatted at once (nothing at all when their level is off) and
-written from the event loop in batches, at most 50 ms late, in chunks of whole lines no larger
-than a pipe takes in one piece, so that the lines of several workers sharing stderr never mix.
-Other records go through ``logging`` and are written at once, after the lines before them.
+sixth of a cached GET: nothing is done for them when their level is off; else a request is kept
+as given and formatted when written. Lines are written from the event loop in batches, at most
+50 ms late, in chunks of whole lines no larger than a pipe takes in one piece, so that the lines
+of several workers sharing stderr never mix. Other records go through ``logging`` and are
+written at once, after the lines before them (from another thread: at once, on their own).
 
 What a line holds is chosen here: methods, paths without their query, statuses, ids, API keys,
 and webhook URLs without their query or user info; never a header or a body, so no secret,
