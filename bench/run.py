@@ -4,8 +4,10 @@ Measures simulated inbound calls end to end (webhook requests per second against
 receiver, beside the rate one process POSTs to it with aiohttp, and beside the same calls made
 by ``bench/engine_floor.py``, which does nothing but their HTTP); then, with wrk (-t2 -c32),
 GET one application, list (10 per page) and create, each
-against a raw ASGI endpoint that answers the same number of bytes; then the latency of creates
-at a sustained 20 per second. One uvicorn worker, SQLite, no TLS.
+against a raw ASGI endpoint that answers the same number of bytes; GET one application with the
+request log (the default level, info, to a file) beside a second ringway on the same database
+logging only warnings; then the latency of creates at a sustained 20 per second. One uvicorn
+worker, SQLite, no TLS.
 """
 
 from __future__ import annotations
@@ -65,14 +67,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def process(command: list[str], env: dict[str, str], health: str) -> Iterator[None]:
-    proc = subprocess.Popen(
-        command,
-        env={**os.environ, **env},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def process(
+    command: list[str], env: dict[str, str], health: str, log: Path | None = None
+) -> Iterator[None]:
+    """Run ``command`` until the block ends, once ``health`` answers; its stderr to ``log``."""
+    with open(log or os.devnull, "wb") as sink:
+        proc = subprocess.Popen(
+            command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink
+        )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -231,24 +233,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = Path(tmp)
-        ours_port, raw_port = free_port(), free_port()
-        ours = f"http://127.0.0.1:{ours_port}"
-        stack.enter_context(
-            process(
-                [
-                    sys.executable,
-                    "-m",
-                    "ringway.cli",
-                    "serve",
-                    "--port",
-                    str(ours_port),
-                    "--data-dir",
-                    str(work / "data"),
-                ],
-                {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET},
-                f"{ours}/_ringway/health",
-            )
-        )
+        ours_port, raw_port, quiet_port = free_port(), free_port(), free_port()
+        ours, quiet = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{quiet_port}"
+        for port, level in ((ours_port, "info"), (quiet_port, "warning")):
+            command = [sys.executable, "-m", "ringway.cli", "serve", "--port", str(port),
+                       "--data-dir", str(work / "data"), "--log-level", level]  # fmt: skip
+            env = {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET}
+            health = f"http://127.0.0.1:{port}/_ringway/health"
+            stack.enter_context(process(command, env, health, work / f"{level}.log"))
         client = stack.enter_context(httpx.Client(base_url=ours, headers={"Authorization": AUTH}))
         created = [client.post("/v2/applications", json=APP).json() for _ in range(10)]
         app_id = created[0]["id"]
@@ -300,6 +292,9 @@ def main() -> None:
         ):
             our_rate, raw_rate = side_by_side(our_url, raw_url, args.seconds, script, auth)
             results[name] = {"ringway": our_rate, "raw": raw_rate, "ratio": our_rate / raw_rate}
+        one = f"/v2/applications/{app_id}"
+        logged, unlogged = side_by_side(f"{ours}{one}", f"{quiet}{one}", args.seconds)
+        log_lines = len((work / "info.log").read_text().splitlines())
 
     print(f"{'operation':<26}{'ringway req/s':>15}{'raw ASGI req/s':>16}{'ratio':>8}")
     for name, row in results.items():
@@ -315,6 +310,10 @@ def main() -> None:
         "targets: GET one ratio >= 0.50; create p99 <= 20 ms at 20/s; "
         "engine webhooks ratio >= 0.50 (raw: aiohttp POSTs from one process)"
     )
+    print(
+        f"request log (info, {log_lines:,} lines written): GET one application {logged:,.0f} "
+        f"req/s, {unlogged:,.0f} without it (warning): {logged / unlogged:.2f} (target >= 0.90)"
+    )
     engine, floor_row = results["engine webhooks (calls)"], results["engine floor (HTTP only)"]
     print(
         f"the engine's floor (the same calls, HTTP only) makes {floor_row['ratio']:.2f} of raw; "
@@ -327,6 +326,7 @@ def main() -> None:
             {
                 "throughput": results,
                 "create_20_per_s_ms": {"p50": p50, "p99": p99, "max": max(latencies)},
+                "request_log": {"logged": logged, "unlogged": unlogged, "ratio": logged / unlogged},
             },
             indent=2,
         )

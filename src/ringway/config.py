@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     # How long finished calls (with their timelines and recordings), messages and deliveries
     # are kept: seconds, or a number with a unit (s, m, h, d). 0 keeps everything.
     retention: float = Field(default=7 * 86_400, ge=0, le=100 * 365 * 86_400)
+    # The log on stderr: lines of this level and above (info: a line for every API request
+    # and webhook attempt), as readable text or JSON lines.
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("retention", mode="before")
     @classmethod

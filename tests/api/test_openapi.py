@@ -91,6 +91,7 @@ def test_the_document_lists_every_route(api: httpx.Client) -> None:
         "/v1/conversations/{id}/events",
         "/v1/conversations/{id}/events/{event_id}",
         "/_ringway/health",
+        "/_ringway/metrics",
         "/_ringway/openapi.json",
         "/_ringway/reset",
     }

@@ -212,6 +212,7 @@ def test_a_request_head_over_64_kib_is_refused_with_431_before_it_is_read(
                               b"Authorization: " + huge + b"\r\n\r\n")  # fmt: skip
             head, _, problem = answer.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 431 "), answer[:200]
+            assert re.search(rb"\r\nx-request-id: [0-9a-f]{16}\r\n", head)
             assert json.loads(problem)["type"] == (
                 "https://developer.nexmo.com/api-errors#header-too-large"
             )

@@ -29,6 +29,8 @@ from ringway.api.hot import RingwayApp
 from ringway.api.problems import on_http_error, on_problem, on_server_error
 from ringway.config import Settings
 from ringway.domain.errors import ProblemError
+from ringway.observe import metrics
+from ringway.observe.logs import log
 from ringway.services.platform import Platform
 
 GC_THRESHOLDS = (100_000, 50, 50)
@@ -44,6 +46,7 @@ def create_app(
     hears, when it stops, how many calls it ended."""
     settings = settings or Settings()
     platform = Platform.open(settings, migrate=migrate)
+    metrics.watch_pool(platform.db.engine)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -54,6 +57,8 @@ def create_app(
         finally:
             ended = await platform.stop_engine()
             platform.close()
+            metrics.leave()
+            log.flush()
             if say is not None:
                 say(f"ringway stopped: ended {ended} running call{'' if ended == 1 else 's'}")
 
@@ -97,4 +102,6 @@ def create_worker_app() -> RingwayApp:
     # thresholds have the collector rescan them hundreds of times a second: measured, these
     # give the engine 20-60% more throughput.
     gc.set_threshold(*GC_THRESHOLDS)
-    return create_app(migrate=False, say=lambda line: print(line, flush=True))
+    settings = Settings()
+    log.configure(settings.log_level, settings.log_format)
+    return create_app(settings, migrate=False, say=lambda line: print(line, flush=True))

@@ -9,6 +9,7 @@ from starlette.types import Scope
 
 from ringway.api.http import basic_credentials
 from ringway.domain.errors import unauthorized
+from ringway.observe.logs import caller
 from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
 
@@ -54,4 +55,5 @@ async def _account(
     account = await platform.sign_ins.account(*credentials, address)
     if account is None:
         raise unauthorized()
+    caller.set(("account", account.api_key))
     return account

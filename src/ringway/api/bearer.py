@@ -11,6 +11,7 @@ from starlette.requests import Request
 from ringway.api.auth import platform_of
 from ringway.domain.applications import Application
 from ringway.domain.errors import forbidden, token_rejected
+from ringway.observe.logs import caller
 from ringway.security.jwt import TokenRejected, acl_allows, inspect, verify
 from ringway.services.platform import Platform
 
@@ -33,6 +34,7 @@ async def bearer_application(request: Request) -> Caller:
         application, claims = await verified(platform_of(request), token.strip())
     except TokenRejected as exc:
         raise token_rejected(exc.rule, str(exc)) from None
+    caller.set(("application", application.id))
     if "acl" in claims and not acl_allows(claims["acl"], request.method, request.url.path):
         raise forbidden(f"the token's acl does not allow {request.method} {request.url.path}")
     return Caller(application, claims)

@@ -22,9 +22,12 @@ from ringway.api.auth import address_of
 from ringway.api.http import JSONResponse
 from ringway.api.problems import forced_response, problem_response, server_error
 from ringway.domain.errors import ProblemError
+from ringway.observe.watch import Watch
 from ringway.services.platform import Platform
 
 PREFIX = PATH + "/"
+ONE_APPLICATION = PATH + "/{id}"
+FORCED = "forced"  # the route label of a request answered by X-Ringway-Force-Status
 FORCE = b"x-ringway-force-status"
 
 
@@ -36,23 +39,36 @@ class RingwayApp:
         self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] == "http":
-            if scope["method"] == "GET" and path.startswith(PREFIX):
-                app_id = path[len(PREFIX) :]
-                if app_id and "/" not in app_id:
-                    await self._serve(self._get_application(app_id, scope), scope, receive, send)
-                    return
-            force = _force(scope)
-            if force is not None:
-                await forced_response(path, force)(scope, receive, send)
-                return
-            if scope["method"] == "POST" and path == simulation.PATH:
-                scope["app"] = self.framework  # what the framework sets, for ``platform_of``
-                await self._serve(simulation.place_call(Request(scope, receive)), scope,
-                                  receive, send)  # fmt: skip
-                return
+        if scope["type"] != "http":
+            await self.framework(scope, receive, send)
+            return
+        watch = Watch(scope, send)
+        route = None
+        try:
+            route = await self._route(scope, receive, watch.send)
+        finally:
+            watch.done(route)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> str | None:
+        """Answer the request; the template of the route that took it, unless the framework
+        routed it."""
+        path: str = scope["path"]
+        if scope["method"] == "GET" and path.startswith(PREFIX):
+            app_id = path[len(PREFIX) :]
+            if app_id and "/" not in app_id:
+                await self._serve(self._get_application(app_id, scope), scope, receive, send)
+                return ONE_APPLICATION
+        force = _force(scope)
+        if force is not None:
+            await forced_response(path, force)(scope, receive, send)
+            return FORCED
+        if scope["method"] == "POST" and path == simulation.PATH:
+            scope["app"] = self.framework  # what the framework sets, for ``platform_of``
+            await self._serve(simulation.place_call(Request(scope, receive)), scope,
+                              receive, send)  # fmt: skip
+            return simulation.PATH
         await self.framework(scope, receive, send)
+        return None
 
     async def _serve(
         self, handler: Awaitable[Response], scope: Scope, receive: Receive, send: Send

@@ -686,8 +686,14 @@ HAND_WRITTEN: dict[str, Any] = {
     },
     "Health": {
         "type": "object",
-        "properties": {"status": {"type": "string"}, "version": {"type": "string"}},
-        "required": ["status", "version"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "ready": {"type": "boolean"},
+            "storage": {"type": "boolean"},
+            "engine": {"type": "boolean"},
+            "version": {"type": "string"},
+        },
+        "required": ["status", "ready", "storage", "engine", "version"],
     },
 }
 
@@ -1376,7 +1382,25 @@ def openapi_document() -> dict[str, Any]:
             **_fault_paths(),
             **_conversation_paths(),
             "/_ringway/health": {
-                "get": _operation("Health", "200", _ref("Health"), {}, security=[])
+                "get": _operation(
+                    "Health: whether storage answers and the engine runs",
+                    "200",
+                    _ref("Health"),
+                    {"503": {"description": "Not ready", "content": _json(_ref("Health"))}},
+                    security=[],
+                )
+            },
+            "/_ringway/metrics": {
+                "get": {
+                    "summary": "Metrics, in the Prometheus text format",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "Metrics",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
             },
             "/_ringway/openapi.json": {
                 "get": _operation("This document", "200", {"type": "object"}, {}, security=[])

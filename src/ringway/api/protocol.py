@@ -25,6 +25,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from ringway.domain.errors import header_too_large
+from ringway.observe.watch import new_id
 
 DEFAULT_MAX_HEAD = 65_536
 INVALID = "Invalid HTTP request received."
@@ -96,7 +97,7 @@ class HttpProtocol(HttpToolsProtocol):
 
     def _refuse(self) -> None:
         body = orjson.dumps(header_too_large(self.max_head).body(str(uuid.uuid4())))
-        head = [STATUS_LINE[431]]
+        head = [STATUS_LINE[431], b"x-request-id: %s\r\n" % new_id()]
         head += [b"%s: %s\r\n" % header for header in self.server_state.default_headers]
         head += [b"content-type: application/json\r\n",
                  b"content-length: %d\r\n" % len(body), b"connection: close\r\n\r\n"]  # fmt: skip

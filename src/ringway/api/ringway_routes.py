@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import logging
 
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,11 +17,36 @@ from ringway.api.openapi import openapi_document
 from ringway.domain.accounts import NewAccount
 from ringway.domain.applications import parse_body
 from ringway.domain.errors import conflict, forbidden, unauthorized
+from ringway.observe.metrics import exposition, requests
 from ringway.services.accounts import AccountError
+from ringway.storage.stats import Stats
+
+log = logging.getLogger("ringway")
 
 
-async def health(_request: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": ringway.__version__})
+async def health(request: Request) -> Response:
+    """Whether storage answers and the engine runs: 200 when both do (``ready``), else 503."""
+    platform = platform_of(request)
+    try:
+        storage = await platform.db.run(Stats(platform.db).answers)
+    except Exception:
+        log.warning("storage does not answer", exc_info=True)
+        storage = False
+    engine = platform.engine_running
+    ready = storage and engine
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "ready": ready, "storage": storage,
+         "engine": engine, "version": ringway.__version__},
+        status_code=200 if ready else 503,
+    )  # fmt: skip
+
+
+async def metrics(request: Request) -> Response:
+    """The Prometheus text format (see ``observe/metrics``)."""
+    platform = platform_of(request)
+    requests.sync()
+    body = await platform.db.run(exposition, Stats(platform.db))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
 async def openapi(_request: Request) -> Response:
@@ -61,6 +88,7 @@ async def reset(request: Request) -> Response:
 
 routes = [
     Route("/_ringway/health", health, methods=["GET"]),
+    Route("/_ringway/metrics", metrics, methods=["GET"]),
     Route("/_ringway/openapi.json", openapi, methods=["GET"]),
     Route("/_ringway/accounts", create_account, methods=["POST"]),
     resource("/_ringway/reset", POST=reset),

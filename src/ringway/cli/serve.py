@@ -10,6 +10,7 @@ import uvicorn
 
 from ringway.api.protocol import HttpProtocol
 from ringway.cli.listen import listen, serve_on
+from ringway.cli.observe import log_options, observe_run
 from ringway.cli.options import settings_from, storage_options
 from ringway.cli.seed import seed_or_fail
 from ringway.security.tls import ensure_tls
@@ -33,6 +34,7 @@ SHOWN = 5  # api keys listed at start
     type=click.Path(dir_okay=False, path_type=Path),
     help="Apply this seed file (TOML or JSON) before serving.",
 )
+@log_options
 def serve(
     host: str,
     port: int,
@@ -41,6 +43,8 @@ def serve(
     tls: bool,
     workers: int,
     seed_file: Path | None,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Run the ringway server."""
     sock = click.get_current_context().with_resource(listen(host, port))  # closed on any error
@@ -87,6 +91,7 @@ def serve(
         os.environ["RINGWAY_DATABASE_URL"] = database_url
     click.echo(f"ringway listening on {url}")
     click.echo(f"dashboard: {url}/ (sign in with the API key and secret)")
+    observe_run(log_level, log_format)
     config = uvicorn.Config(
         "ringway.api.app:create_worker_app",
         factory=True,
@@ -96,6 +101,7 @@ def serve(
         h11_max_incomplete_event_size=settings.max_header_bytes,
         timeout_keep_alive=settings.keep_alive,
         access_log=False,
+        log_config=None,  # uvicorn's records go to ringway's log
         log_level="warning",
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,

@@ -26,6 +26,7 @@ from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ringway.observe.logs import caller
 from ringway.services.platform import Platform
 from ringway.storage.repositories import AccountRow
 
@@ -78,6 +79,7 @@ async def current_session(request: Request, platform: Platform) -> Session | Non
         _signer(account).unsign(value)
     except BadSignature:
         return None
+    caller.set(("account", account.api_key))
     return Session(session_id, account)
 
 

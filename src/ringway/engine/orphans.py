@@ -27,6 +27,7 @@ from ringway.domain.calls import Leg, Status
 from ringway.engine.periodic import Periodic
 from ringway.engine.voice import VoiceEngine, attempt_view
 from ringway.engine.webhooks import Attempt, Target
+from ringway.observe import webhook_attempt
 from ringway.storage.calls import CallRecord, CallRepository, Entry
 from ringway.storage.database import Database
 from ringway.storage.processes import ProcessRepository, ProcessRow
@@ -189,7 +190,8 @@ class Orphans:
         for event in events:
             attempts += await self._engine.webhooks.deliver(
                 target, event, hooks.signer if hooks else None,
-                faults=self._engine.faults_of(record.account_id),
+                lambda attempt: webhook_attempt("event", attempt, "call", record.uuid),
+                self._engine.faults_of(record.account_id),
             )  # fmt: skip
         return [attempt_view(attempt) for attempt in attempts]
 

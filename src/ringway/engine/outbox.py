@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ringway.domain.deliveries import DELIVERED, FAILED, PENDING
 from ringway.domain.faults import DELIVERY_KINDS
 from ringway.engine.webhooks import Attempt, FaultPicker, Signer, Target, WebhookClient
+from ringway.observe import webhook_attempt
 from ringway.storage.database import Database
 from ringway.storage.deliveries import (
     Delivery,
@@ -90,6 +91,10 @@ class Outbox:
         """Look for due deliveries now (something was just enqueued, maybe by a thread)."""
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -173,6 +178,8 @@ class Outbox:
     async def _record(
         self, delivery: Delivery, attempt: Attempt, state: str, next_at: dt.datetime
     ) -> None:
+        subject = "conversation" if delivery.kind == "rtc" else "message"
+        webhook_attempt(delivery.kind, attempt, subject, delivery.subject)
         record = DeliveryAttempt(
             delivery.id, attempt.attempt, utcnow(), attempt.outcome, attempt.status,
             attempt.latency_ms,

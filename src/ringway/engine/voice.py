@@ -26,6 +26,7 @@ from ringway.engine.recordings import Recordings
 from ringway.engine.runner import drive
 from ringway.engine.session import CallLeg, Hooks, Session
 from ringway.engine.webhooks import Attempt, FaultPicker, Faults, Signer, Target, WebhookClient
+from ringway.observe import webhook_attempt
 from ringway.storage.ids import ordered_uuid
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
@@ -458,6 +459,7 @@ class VoiceEngine:
     def _observer(self, leg: CallLeg, purpose: str) -> Callable[[Attempt], None]:
         def observe(attempt: Attempt) -> None:
             leg.note("request", purpose=purpose, **attempt_view(attempt))
+            webhook_attempt(purpose, attempt, "call", leg.leg.uuid)
 
         return observe
 

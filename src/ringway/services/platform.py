@@ -153,6 +153,12 @@ class Platform:
             self._pruner.start()
         return engine
 
+    @property
+    def engine_running(self) -> bool:
+        """Whether the engine and the outbox run (between ``start_engine`` and ``stop_engine``)."""
+        outbox = self.deliveries.outbox
+        return self.calls.engine is not None and outbox is not None and outbox.running
+
     async def stop_engine(self) -> int:
         """Stop what ``start_engine`` started; how many calls it ended."""
         pruner, self._pruner = self._pruner, None
