@@ -16,7 +16,7 @@ from ringway.api.voice import call_uuid
 from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
 from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
-from ringway.domain.calls import ENDINGS
+from ringway.domain.calls import ENDINGS, CallQuery
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
@@ -26,7 +26,6 @@ from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
 from ringway.services.deliveries import DeliveryLog
-from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
 CALLER = "447700900999"  # the simulated caller's default number (a fictional range)

@@ -26,8 +26,8 @@ from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ringway.domain.accounts import AccountRow
 from ringway.services.platform import Platform
-from ringway.storage.repositories import AccountRow
 
 SESSION = "ringway_session"
 CSRF = "ringway_csrf"  # the pre-session value signed-out forms are bound to

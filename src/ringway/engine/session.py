@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ringway.domain.applications import Application
-from ringway.domain.calls import Leg, Status
+from ringway.domain.calls import CallRecord, Entry, Leg, Status
 from ringway.domain.ncco import Action
 from ringway.domain.outcomes import INTERNAL, of_call
 from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.webhooks import Signer, Target
-from ringway.storage.calls import CallRecord, Entry
 from ringway.storage.ids import ordered_uuid
 
 log = logging.getLogger("ringway.engine")
