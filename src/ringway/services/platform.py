@@ -26,6 +26,7 @@ from ringway.services.faults import FaultService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
 from ringway.services.reset import ResetService
+from ringway.services.sessions import SessionService
 from ringway.services.sign_ins import SignIns
 from ringway.services.sms import SmsService
 from ringway.storage.account_data import AccountData
@@ -50,7 +51,7 @@ class Platform:
     cache: ReadCache
     key_pool: KeyPool
     accounts: AccountService
-    sessions: SessionRepository  # the dashboard's
+    sessions: SessionService  # the dashboard's
     sign_ins: SignIns
     applications: ApplicationService
     numbers: NumberService
@@ -101,7 +102,7 @@ class Platform:
             cache=cache,
             key_pool=key_pool,
             accounts=accounts,
-            sessions=SessionRepository(db, cache),
+            sessions=SessionService(SessionRepository(db, cache), accounts),
             sign_ins=SignIns(db, accounts, settings.auth_failure_limit,
                              settings.auth_failure_window),
             applications=ApplicationService(application_repository, key_pool),
