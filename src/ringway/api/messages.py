@@ -26,10 +26,9 @@ from ringway.api.params import one_of, record_page, record_paging
 from ringway.api.parties import party_routes
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
-from ringway.domain.deliveries import KINDS, STATES
+from ringway.domain.deliveries import KINDS, STATES, DeliveryLog
 from ringway.domain.messages import MessageRecord, invalid_json, reached
 from ringway.domain.outcomes import DELIVERY_HOOKS, INBOUND, of_message
-from ringway.services.deliveries import DeliveryLog
 
 MESSAGES = "/_ringway/messages"
 RECIPIENTS = "/_ringway/recipients"

@@ -58,3 +58,11 @@ class DeliveryAttempt:
     latency_ms: float
     response_body: str
     injected: str | None = None  # the name of the fault injected into it
+
+
+@dataclass(frozen=True)
+class DeliveryLog:
+    """A delivery with its attempts, as ringway's views show it."""
+
+    delivery: Delivery
+    attempts: list[DeliveryAttempt]

@@ -15,7 +15,7 @@ import orjson
 
 from ringway.domain.accounts import EURO
 from ringway.domain.applications import Application
-from ringway.domain.deliveries import NewDelivery
+from ringway.domain.deliveries import DeliveryLog, NewDelivery
 from ringway.domain.errors import InvalidParameter, not_found, not_routed
 from ringway.domain.messages import (
     FAILURES,
@@ -35,7 +35,7 @@ from ringway.domain.messages import (
     status_body,
     status_steps,
 )
-from ringway.services.deliveries import DeliveryLog, DeliveryService, new_delivery
+from ringway.services.deliveries import DeliveryService, new_delivery
 from ringway.services.parties import Parties
 from ringway.storage.database import Database
 from ringway.storage.messages import MessageRepository
