@@ -1,4 +1,5 @@
-"""Call legs (wire §5): which status follows which, and the event each status posts.
+"""Call legs (wire §5): which status follows which, the event each status posts, and the
+records of legs and their timelines (``CallRecord``, ``Entry``) that storage keeps.
 
 A leg goes started → ringing → answered → completed. It may end early as busy, cancelled,
 timeout, unanswered, failed or rejected; every leg but a rejected one ends with completed.

@@ -1,6 +1,6 @@
 """Messages (wire §8): what ``POST /v1/messages`` accepts on each channel, how simulated
 recipients behave, and the bodies of inbound and status webhooks, in the v1 (flat) and v0.1
-(nested) formats."""
+(nested) formats; and the record of a message (``MessageRecord``)."""
 
 from __future__ import annotations
 
