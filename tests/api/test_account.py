@@ -11,8 +11,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from ringway.domain.calls import CallRecord
 from ringway.services.accounts import Credentials
-from ringway.storage.calls import CallRecord, CallRepository
+from ringway.storage.calls import CallRepository
 from tests.conftest import LiveServer, eventually
 
 SECRETS = "https://developer.nexmo.com/api-errors/account/secret-management"

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from vonage_jwt import JwtClient
 
 from ringway.config import Settings
+from ringway.domain.calls import CallRecord, Entry
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
 from ringway.services.seed import apply_seed
 from ringway.storage.account_data import AccountData
-from ringway.storage.calls import CallRecord, CallRepository, Entry
+from ringway.storage.calls import CallRepository
 from ringway.storage.repositories import utcnow
 from ringway.storage.tables import metadata
 from tests.conftest import LiveServer, eventually, run_server

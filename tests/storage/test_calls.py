@@ -7,9 +7,10 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from ringway.domain.calls import CallQuery, CallRecord, Entry
 from ringway.engine.journal import Journal
 from ringway.services.platform import Platform
-from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
+from ringway.storage.calls import CallRepository
 from ringway.storage.ids import ordered_uuid
 
 T0 = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)

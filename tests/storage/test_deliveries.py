@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from ringway.domain.deliveries import Delivery, DeliveryAttempt
 from ringway.engine.outbox import Outbox, Schedule
 from ringway.engine.webhooks import WebhookClient
 from ringway.services.deliveries import new_delivery
 from ringway.services.platform import Platform
-from ringway.storage.deliveries import Delivery, DeliveryAttempt, DeliveryRepository
+from ringway.storage.deliveries import DeliveryRepository
 from tests.receivers import Reply, receiver
 
 

@@ -17,15 +17,17 @@ import pytest
 import sqlalchemy as sa
 
 from ringway.config import Settings
-from ringway.domain.deliveries import DELIVERED, FAILED, PENDING
+from ringway.domain.calls import CallRecord, Entry
+from ringway.domain.deliveries import DELIVERED, FAILED, PENDING, DeliveryAttempt
+from ringway.domain.messages import MessageRecord
 from ringway.domain.simulation import Person
 from ringway.engine.recordings import Recordings
 from ringway.engine.retention import Pruner
 from ringway.services.deliveries import new_delivery
 from ringway.services.platform import Platform
-from ringway.storage.calls import CallRecord, CallRepository, Entry
-from ringway.storage.deliveries import DeliveryAttempt, DeliveryRepository
-from ringway.storage.messages import MessageRecord, MessageRepository
+from ringway.storage.calls import CallRepository
+from ringway.storage.deliveries import DeliveryRepository
+from ringway.storage.messages import MessageRepository
 from ringway.storage.repositories import columns_of
 from ringway.storage.retention import RetentionRepository
 from ringway.storage.tables import call_entries, calls, deliveries, delivery_attempts, messages

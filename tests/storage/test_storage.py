@@ -18,6 +18,7 @@ from ringway.domain.applications import ApplicationIn
 from ringway.services.platform import Platform
 from ringway.storage.cache import ReadCache
 from ringway.storage.repositories import ApplicationRepository
+from ringway.storage.sessions import SessionRepository
 from ringway.storage.tables import dashboard_sessions
 from tests.conftest import eventually, retained
 
@@ -54,17 +55,18 @@ def test_reads_after_writes_in_one_process(platform: Platform) -> None:
 
 def test_dashboard_sessions_end_expire_and_are_swept(platform: Platform) -> None:
     account = platform.accounts.create().account_id
-    expired = platform.sessions.start(account, dt.timedelta(seconds=-1))
-    assert platform.sessions.get(expired.id) is None
-    one = platform.sessions.start(account, dt.timedelta(hours=1))
-    two = platform.sessions.start(account, dt.timedelta(hours=1), ending=one.id)
-    assert platform.sessions.get(one.id) is None
-    assert platform.sessions.get(two.id) == two
+    sessions = SessionRepository(platform.db, platform.cache)
+    expired = sessions.start(account, dt.timedelta(seconds=-1))
+    assert sessions.get(expired.id) is None
+    one = sessions.start(account, dt.timedelta(hours=1))
+    two = sessions.start(account, dt.timedelta(hours=1), ending=one.id)
+    assert sessions.get(one.id) is None
+    assert sessions.get(two.id) == two
     with platform.db.read() as conn:
         kept = conn.execute(sa.select(dashboard_sessions.c.id)).scalars().all()
     assert kept == [two.id]  # the expired session was swept when the next one started
-    platform.sessions.end(two.id)
-    assert platform.sessions.get(two.id) is None
+    sessions.end(two.id)
+    assert sessions.get(two.id) is None
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -20,8 +20,8 @@ from ringway.api.http import (
     resource,
 )
 from ringway.api.numbers import legacy_errors
+from ringway.domain.accounts import EURO, MAX_SECRETS, AccountRow, SecretRow
 from ringway.domain.errors import ERRORS, InvalidParameter, ProblemError, bad_parameter
-from ringway.storage.repositories import EURO, MAX_SECRETS, AccountRow, SecretRow
 
 SECRETS = f"{ERRORS}/account/secret-management"
 LIMITS = {"max-outbound-request": 30, "max-inbound-request": 30, "max-calls-per-second": 30}

@@ -10,11 +10,11 @@ from starlette.responses import Response
 from ringway.api.auth import address_of, authenticate, basic_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import int_params
+from ringway.domain.accounts import AccountRow
 from ringway.domain.applications import parse_application, to_wire
 from ringway.domain.errors import list_invalid
 from ringway.domain.pagination import page_links
 from ringway.services.platform import Platform
-from ringway.storage.repositories import AccountRow
 
 PATH = "/v2/applications"
 MAX_PAGE_SIZE = 1000

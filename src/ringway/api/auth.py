@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.types import Scope
 
 from ringway.api.http import basic_credentials
+from ringway.domain.accounts import AccountRow
 from ringway.domain.errors import unauthorized
 from ringway.observe.logs import caller
 from ringway.services.platform import Platform
-from ringway.storage.repositories import AccountRow
 
 
 def platform_of(request: Request) -> Platform:

@@ -19,6 +19,7 @@ from ringway.api.http import JSONResponse, json_body, path_param, reject_unstora
 from ringway.api.params import public
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
+from ringway.domain.conversations import Conversation, Member, User
 from ringway.services.conversations import (
     ConversationService,
     conversation_body,
@@ -26,7 +27,6 @@ from ringway.services.conversations import (
     invalid,
 )
 from ringway.services.platform import Platform
-from ringway.storage.conversations import Conversation, Member, User
 
 USERS = "/v1/users"
 CONVERSATIONS = "/v1/conversations"

@@ -3,6 +3,7 @@ endpoints: simulated inbound messages, the message log, simulated recipients, de
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -25,12 +26,9 @@ from ringway.api.params import one_of, record_page, record_paging
 from ringway.api.parties import party_routes
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
-from ringway.domain.deliveries import KINDS, STATES
-from ringway.domain.messages import invalid_json, reached
+from ringway.domain.deliveries import KINDS, STATES, DeliveryLog
+from ringway.domain.messages import MessageRecord, invalid_json, reached
 from ringway.domain.outcomes import DELIVERY_HOOKS, INBOUND, of_message
-from ringway.services.deliveries import DeliveryLog
-from ringway.storage.messages import MessageRecord
-from ringway.storage.repositories import utcnow
 
 MESSAGES = "/_ringway/messages"
 RECIPIENTS = "/_ringway/recipients"
@@ -107,7 +105,7 @@ async def get_message(request: Request) -> Response:
 
 def message_wire(record: MessageRecord, logs: list[DeliveryLog]) -> dict[str, Any]:
     """A message with the statuses it has reached so far and every delivery it caused."""
-    history = reached(record.history, utcnow())
+    history = reached(record.history, datetime.now(UTC))
     inbound = next(((DELIVERY_HOOKS[d.kind], d.state, d.outcome, d.attempts)
                     for d in (log.delivery for log in logs) if d.kind in INBOUND),
                    None)  # fmt: skip

@@ -19,7 +19,6 @@ from ringway.domain.applications import parse_body
 from ringway.domain.errors import conflict, forbidden, unauthorized
 from ringway.observe.metrics import exposition, requests
 from ringway.services.accounts import AccountError
-from ringway.storage.stats import Stats
 
 log = logging.getLogger("ringway")
 
@@ -28,7 +27,7 @@ async def health(request: Request) -> Response:
     """Whether storage answers and the engine runs: 200 when both do (``ready``), else 503."""
     platform = platform_of(request)
     try:
-        storage = await platform.db.run(Stats(platform.db).answers)
+        storage = await platform.db.run(platform.storage_answers)
     except Exception:
         log.warning("storage does not answer", exc_info=True)
         storage = False
@@ -45,7 +44,7 @@ async def metrics(request: Request) -> Response:
     """The Prometheus text format (see ``observe/metrics``)."""
     platform = platform_of(request)
     requests.sync()
-    body = await platform.db.run(exposition, Stats(platform.db))
+    body = await platform.db.run(exposition, platform.counts)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -15,10 +15,9 @@ from ringway.api.params import int_params, one_of
 from ringway.api.parties import party_routes
 from ringway.api.voice import call_page, call_uuid, call_wire
 from ringway.domain.applications import parse_body
-from ringway.domain.calls import timestamp
+from ringway.domain.calls import CallRecord, Entry, timestamp
 from ringway.domain.errors import list_invalid
 from ringway.domain.voice import SimulatedCall, caller_gives
-from ringway.storage.calls import CallRecord, Entry
 
 PATH = "/_ringway/calls"
 CALLER_INPUTS = ("dtmf", "speech", "hangup")

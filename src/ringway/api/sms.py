@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from ringway.api.auth import address_of, platform_of
 from ringway.api.http import JSONResponse, basic_credentials, params_body, resource
+from ringway.domain.accounts import AccountRow
 from ringway.domain.errors import ProblemError
 from ringway.domain.sms import (
     CREDENTIALS,
@@ -25,7 +26,6 @@ from ringway.domain.sms import (
     SmsError,
 )
 from ringway.security.sig import verify
-from ringway.storage.repositories import AccountRow
 
 # XML element names of the JSON fields.
 _XML = {"message-id": "messageId", "remaining-balance": "remainingBalance",

@@ -16,7 +16,7 @@ from ringway.api.bearer import bearer_application
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
 from ringway.api.params import one_of, record_page, record_paging
 from ringway.domain.applications import parse_body
-from ringway.domain.calls import timestamp
+from ringway.domain.calls import CallQuery, CallRecord, timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
 from ringway.domain.voice import (
     CallRequest,
@@ -27,7 +27,6 @@ from ringway.domain.voice import (
     TalkRequest,
 )
 from ringway.services.platform import Platform
-from ringway.storage.calls import CallQuery, CallRecord
 
 PATH = "/v1/calls"
 UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")

@@ -17,11 +17,11 @@ from ringway.cli.options import (
     settings_from,
     storage_options,
 )
+from ringway.domain.accounts import EURO
 from ringway.domain.errors import LegacyError
 from ringway.security.sig import METHODS
 from ringway.services.accounts import AccountError
 from ringway.services.platform import Platform
-from ringway.storage.repositories import EURO
 
 
 @contextmanager

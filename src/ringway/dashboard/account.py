@@ -10,10 +10,9 @@ from starlette.responses import Response
 from ringway.api.auth import address_of
 from ringway.dashboard.pages import View, page
 from ringway.dashboard.session import keep_session, sign_in, sign_out
-from ringway.domain.calls import EARLY_ENDS, Status
+from ringway.domain.calls import EARLY_ENDS, CallQuery, Status
 from ringway.domain.errors import ProblemError, unauthorized
 from ringway.domain.numbers import NumberQuery
-from ringway.storage.calls import CallQuery
 
 # The statuses of calls that failed or did not connect.
 CALL_FAILURES = tuple(sorted(str(status) for status in EARLY_ENDS | {Status.REJECTED}))

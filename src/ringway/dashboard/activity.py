@@ -16,8 +16,8 @@ from ringway.api.voice import call_uuid
 from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, query_int
 from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
-from ringway.domain.calls import ENDINGS
-from ringway.domain.deliveries import KINDS, STATES
+from ringway.domain.calls import ENDINGS, CallQuery
+from ringway.domain.deliveries import KINDS, STATES, DeliveryLog
 from ringway.domain.errors import ProblemError
 from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import Number, NumberQuery
@@ -25,8 +25,6 @@ from ringway.domain.outcomes import DELIVERY_HOOKS, of_delivery
 from ringway.domain.pagination import page_count
 from ringway.domain.timeline import request_result, request_sent, summary
 from ringway.domain.voice import SimulatedCall, caller_gives
-from ringway.services.deliveries import DeliveryLog
-from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
 CALLER = "447700900999"  # the simulated caller's default number (a fictional range)

@@ -11,9 +11,9 @@ from ringway.api.voice import call_wire
 from ringway.dashboard.forms import LIMITS, application_body, application_values
 from ringway.dashboard.pages import MENU, View, field_errors, page, query_int
 from ringway.domain.applications import Application, parse_application
+from ringway.domain.calls import CallQuery
 from ringway.domain.errors import ProblemError
 from ringway.domain.numbers import NumberQuery
-from ringway.storage.calls import CallQuery
 
 PAGE_SIZE = 20
 CALLS = 10  # the latest calls an application's page lists

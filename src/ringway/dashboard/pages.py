@@ -32,10 +32,10 @@ from ringway.dashboard.session import (
     set_cookie,
 )
 from ringway.dashboard.wording import capitalized, context, sentence
+from ringway.domain.accounts import AccountRow
 from ringway.domain.calls import timestamp
 from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
-from ringway.storage.repositories import AccountRow
 
 NOTICE = "ringway_notice"
 # The wire APIs' paths: an unknown one is answered in the API's format, even to a browser.

@@ -26,9 +26,9 @@ from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ringway.domain.accounts import AccountRow
 from ringway.observe.logs import caller
 from ringway.services.platform import Platform
-from ringway.storage.repositories import AccountRow
 
 SESSION = "ringway_session"
 CSRF = "ringway_csrf"  # the pre-session value signed-out forms are bound to
@@ -69,10 +69,7 @@ async def current_session(request: Request, platform: Platform) -> Session | Non
     session_id = value.rpartition(".")[0]  # what the signature covers
     if not session_id or "\x00" in session_id:
         return None
-    row = await platform.db.run(platform.sessions.get, session_id)
-    if row is None:
-        return None
-    account = await platform.db.run(platform.accounts.find_id, row.account_id)
+    account = await platform.db.run(platform.sessions.account_of, session_id)
     if account is None:
         return None
     try:
@@ -86,8 +83,8 @@ async def current_session(request: Request, platform: Platform) -> Session | Non
 async def sign_in(platform: Platform, account: AccountRow, ending: Session | None) -> Session:
     """A new session of ``account``; the browser's session ``ending`` ends."""
     ending_id = ending.id if ending else ""
-    row = await platform.db.run(platform.sessions.start, account.id, LIFETIME, ending_id)
-    return Session(row.id, account)
+    session_id = await platform.db.run(platform.sessions.start, account.id, LIFETIME, ending_id)
+    return Session(session_id, account)
 
 
 async def sign_out(platform: Platform, session: Session | None) -> None:

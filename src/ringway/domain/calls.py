@@ -1,4 +1,5 @@
-"""Call legs (wire §5): which status follows which, and the event each status posts.
+"""Call legs (wire §5): which status follows which, the event each status posts, and the
+records of legs and their timelines (``CallRecord``, ``Entry``) that storage keeps.
 
 A leg goes started → ringing → answered → completed. It may end early as busy, cancelled,
 timeout, unanswered, failed or rejected; every leg but a rejected one ends with completed.
@@ -133,3 +134,57 @@ class Leg:
 
 
 _FINAL = (Status.REJECTED, Status.COMPLETED)
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """A leg as the Voice API shows it; ``session`` is the simulated call it belongs to."""
+
+    uuid: str
+    session: str
+    account_id: str
+    application_id: str | None
+    conversation_uuid: str
+    direction: str
+    from_address: str
+    to_address: str
+    endpoint_type: str
+    status: str
+    rate: str
+    price: str | None
+    duration: int | None
+    start_time: datetime | None
+    end_time: datetime | None
+    created_at: datetime
+    owner: str | None = None  # the process running it, while it runs
+    outcome: str | None = None  # what became of it, in words, once it has ended
+    failed: bool = False  # whether that outcome is a failure (see ``domain/outcomes``)
+
+    def record(self) -> CallRecord:
+        """A record is its own latest state (what the journal asks of a leg)."""
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of a call's timeline: a status change, a webhook attempt, an action, an input."""
+
+    session: str
+    seq: int
+    leg: str
+    at: datetime
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallQuery:
+    account_id: str
+    status: str | None = None
+    failed: bool = False  # only failed calls
+    conversation_uuid: str | None = None
+    application_id: str | None = None
+    statuses: tuple[str, ...] = ()  # any of these
+    date_start: datetime | None = None
+    date_end: datetime | None = None
+    newest_first: bool = True

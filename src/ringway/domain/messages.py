@@ -1,6 +1,6 @@
 """Messages (wire §8): what ``POST /v1/messages`` accepts on each channel, how simulated
 recipients behave, and the bodies of inbound and status webhooks, in the v1 (flat) and v0.1
-(nested) formats."""
+(nested) formats; and the record of a message (``MessageRecord``)."""
 
 from __future__ import annotations
 
@@ -434,3 +434,22 @@ def inbound_body(message_uuid: str, message: Message, at: datetime, version: str
     if message.client_ref is not None:
         body["client_ref"] = message.client_ref
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """``history`` lists the statuses the message goes through, each with its due time."""
+
+    uuid: str
+    account_id: str
+    application_id: str | None
+    direction: str  # outbound | inbound
+    channel: str
+    message_type: str
+    from_address: str
+    to_address: str
+    client_ref: str | None
+    content: dict[str, Any]
+    history: list[dict[str, Any]]
+    created_at: datetime
+    failed_at: datetime | None = None  # when its history reaches a failure, if it does

@@ -5,17 +5,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ringway.storage.ids import ordered_uuid
 
-if TYPE_CHECKING:
-    from ringway.engine.session import CallLeg
+
+class Party(Protocol):
+    """A leg as its conversation sees it (a ``CallLeg``)."""
+
+    muted: bool
+    earmuffed: bool
+    member: Member | None
+
+    @property
+    def uuid(self) -> str: ...
+
+    def note(self, kind: str, **data: Any) -> object: ...
+
+    def wake(self) -> None: ...
+
+    def hang_up(self, by: str) -> None: ...
 
 
 @dataclass
 class Member:
-    leg: CallLeg
+    leg: Party
     room: Room
     end_on_exit: bool = False
     can_hear: list[str] | None = None  # leg uuids; None: everyone
@@ -63,7 +77,7 @@ class Conversations:
         room = self._by_id.get(conversation_id)
         return room if room is not None and room.application_id == application_id else None
 
-    def join(self, leg: CallLeg, room: Room, start: bool, **settings: object) -> Member:
+    def join(self, leg: Party, room: Room, start: bool, **settings: object) -> Member:
         """Put ``leg`` in ``room`` (out of any other), starting the room if ``start``."""
         self.leave(leg)
         member = Member(leg, room, **settings)  # type: ignore[arg-type]
@@ -81,7 +95,7 @@ class Conversations:
                     other.leg.wake()
         return member
 
-    def leave(self, leg: CallLeg) -> None:
+    def leave(self, leg: Party) -> None:
         member = leg.member
         if member is None:
             return

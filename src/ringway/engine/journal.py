@@ -12,7 +12,8 @@ import logging
 from collections.abc import Collection
 from typing import Protocol
 
-from ringway.storage.calls import CallRecord, CallRepository, Entry
+from ringway.domain.calls import CallRecord, Entry
+from ringway.storage.calls import CallRepository
 from ringway.storage.database import Checkpoints, Database
 
 log = logging.getLogger("ringway.engine")

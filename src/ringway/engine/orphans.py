@@ -23,12 +23,12 @@ from typing import Any
 from yarl import URL
 
 from ringway.domain import outcomes
-from ringway.domain.calls import Leg, Status
+from ringway.domain.calls import CallRecord, Entry, Leg, Status
 from ringway.engine.periodic import Periodic
 from ringway.engine.voice import VoiceEngine, attempt_view
 from ringway.engine.webhooks import Attempt, Target
 from ringway.observe import webhook_attempt
-from ringway.storage.calls import CallRecord, CallRepository, Entry
+from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
 from ringway.storage.processes import ProcessRepository, ProcessRow
 from ringway.storage.repositories import utcnow

@@ -16,16 +16,12 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from ringway.domain.deliveries import DELIVERED, FAILED, PENDING
+from ringway.domain.deliveries import DELIVERED, FAILED, PENDING, Delivery, DeliveryAttempt
 from ringway.domain.faults import DELIVERY_KINDS
 from ringway.engine.webhooks import Attempt, FaultPicker, Signer, Target, WebhookClient
 from ringway.observe import webhook_attempt
 from ringway.storage.database import Database
-from ringway.storage.deliveries import (
-    Delivery,
-    DeliveryAttempt,
-    DeliveryRepository,
-)
+from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.repositories import utcnow
 
 log = logging.getLogger("ringway.outbox")

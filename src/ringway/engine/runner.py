@@ -8,7 +8,7 @@ conversation stays there; otherwise the platform hangs up when the NCCO runs out
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ringway.domain.calls import timestamp
 from ringway.domain.ncco import (
@@ -26,17 +26,41 @@ from ringway.domain.ncco import (
     Wait,
 )
 from ringway.domain.simulation import DIGIT_GAP, speech_seconds, talk_seconds
-from ringway.engine.session import CallLeg
+from ringway.engine.conversations import Conversations
+from ringway.engine.session import CallLeg, Hooks, Recording
+from ringway.engine.webhooks import Target
 
-if TYPE_CHECKING:
-    from ringway.engine.voice import VoiceEngine
+
+class Engine(Protocol):
+    """What running an NCCO asks of the voice engine (a ``VoiceEngine``)."""
+
+    conversations: Conversations
+
+    async def audio_length(self, leg: CallLeg, url: str) -> float: ...
+
+    def action_target(self, leg: CallLeg, urls: list[str] | None, method: str) -> Target: ...
+
+    def with_event(self, leg: CallLeg, urls: list[str], method: str) -> Hooks: ...
+
+    def recorder(self, leg: CallLeg, action: Record | None) -> Recording: ...
+
+    async def post(
+        self, leg: CallLeg, purpose: str, target: Target | None, fields: dict[str, Any]
+    ) -> None: ...
+
+    async def ask(
+        self, leg: CallLeg, purpose: str, target: Target, fields: dict[str, Any]
+    ) -> list[Action] | None: ...
+
+    async def connect(self, leg: CallLeg, action: Connect) -> list[Action] | None: ...
+
 
 NewNcco = list[Action] | None
 SPEECH_CONFIDENCE = "0.95"
 
 
 async def drive(
-    engine: VoiceEngine, leg: CallLeg, ncco: list[Action], hang_up_at_end: bool = True
+    engine: Engine, leg: CallLeg, ncco: list[Action], hang_up_at_end: bool = True
 ) -> None:
     """Run ``ncco`` on ``leg`` until the leg ends; when the NCCO runs out the platform hangs up
     (unless ``hang_up_at_end`` is false)."""
@@ -59,13 +83,13 @@ async def drive(
             return
 
 
-async def talk(engine: VoiceEngine, leg: CallLeg, action: Talk) -> NewNcco:
+async def talk(engine: Engine, leg: CallLeg, action: Talk) -> NewNcco:
     seconds = talk_seconds(action.text) * action.loop if action.loop else None
     await _play(leg, seconds, action.bargeIn)
     return None
 
 
-async def stream(engine: VoiceEngine, leg: CallLeg, action: Stream) -> NewNcco:
+async def stream(engine: Engine, leg: CallLeg, action: Stream) -> NewNcco:
     length = await engine.audio_length(leg, action.streamUrl[0])
     await _play(leg, length * action.loop if action.loop else None, action.bargeIn)
     return None
@@ -79,12 +103,12 @@ async def _play(leg: CallLeg, seconds: float | None, barge_in: bool) -> None:
         leg.note("barge-in")
 
 
-async def wait(engine: VoiceEngine, leg: CallLeg, action: Wait) -> NewNcco:
+async def wait(engine: Engine, leg: CallLeg, action: Wait) -> NewNcco:
     await leg.pause(action.timeout, real=True)  # a wait for the Voice API
     return None
 
 
-async def input_(engine: VoiceEngine, leg: CallLeg, action: Input) -> NewNcco:
+async def input_(engine: Engine, leg: CallLeg, action: Input) -> NewNcco:
     """Collect keys and speech from the far end; post the result; take an NCCO back."""
     dtmf, speech = action.dtmf or Dtmf(), action.speech or Speech()
     wants_dtmf, wants_speech = "dtmf" in action.type, "speech" in action.type
@@ -154,7 +178,7 @@ async def _say(leg: CallLeg, words: str) -> None:
     leg.give("speech", words)
 
 
-async def record(engine: VoiceEngine, leg: CallLeg, action: Record) -> NewNcco:
+async def record(engine: Engine, leg: CallLeg, action: Record) -> NewNcco:
     """Synchronous when it has an end condition (endOnSilence, endOnKey, timeOut), otherwise
     it records in the background until the call ends."""
     recording = engine.recorder(leg, action)
@@ -172,12 +196,12 @@ async def record(engine: VoiceEngine, leg: CallLeg, action: Record) -> NewNcco:
     return None
 
 
-async def notify(engine: VoiceEngine, leg: CallLeg, action: Notify) -> NewNcco:
+async def notify(engine: Engine, leg: CallLeg, action: Notify) -> NewNcco:
     target = engine.action_target(leg, action.eventUrl, action.eventMethod)
     return await engine.ask(leg, "notify", target, action.payload)
 
 
-async def conversation(engine: VoiceEngine, leg: CallLeg, action: Conversation) -> NewNcco:
+async def conversation(engine: Engine, leg: CallLeg, action: Conversation) -> NewNcco:
     assert leg.application is not None
     room = engine.conversations.named(leg.application.id, action.name)
     if action.eventUrl is not None:
@@ -201,7 +225,7 @@ async def _stay(leg: CallLeg) -> NewNcco:
     return None
 
 
-async def transfer(engine: VoiceEngine, leg: CallLeg, action: Transfer) -> NewNcco:
+async def transfer(engine: Engine, leg: CallLeg, action: Transfer) -> NewNcco:
     owner = leg.application.id if leg.application else ""
     room = engine.conversations.by_id(owner, action.conversationId)
     if room is None:  # another application's room is as unknown as one that never existed
@@ -212,7 +236,7 @@ async def transfer(engine: VoiceEngine, leg: CallLeg, action: Transfer) -> NewNc
     return await _stay(leg)
 
 
-async def connect(engine: VoiceEngine, leg: CallLeg, action: Connect) -> NewNcco:
+async def connect(engine: Engine, leg: CallLeg, action: Connect) -> NewNcco:
     return await engine.connect(leg, action)
 
 

@@ -7,23 +7,27 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ringway.domain.applications import Application
-from ringway.domain.calls import Leg, Status
+from ringway.domain.calls import CallRecord, Entry, Leg, Status
 from ringway.domain.ncco import Action
 from ringway.domain.outcomes import INTERNAL, of_call
 from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
+from ringway.engine.conversations import Member
 from ringway.engine.webhooks import Signer, Target
-from ringway.storage.calls import CallRecord, Entry
 from ringway.storage.ids import ordered_uuid
 
 log = logging.getLogger("ringway.engine")
 
-if TYPE_CHECKING:
-    from ringway.engine.conversations import Member
-    from ringway.engine.voice import Recording
+
+class Recording(Protocol):
+    """A recording a leg is making (``voice.Recording``), finished when the leg ends."""
+
+    uuid: str
+
+    async def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,20 @@ watch over each API request (``watch``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ringway.observe import metrics
 from ringway.observe.logs import log
 
-if TYPE_CHECKING:
-    from ringway.engine.webhooks import Attempt
+
+class Attempt(Protocol):
+    """What a webhook attempt tells the log and the metrics."""
+
+    url: str
+    method: str
+    outcome: str
+    status: int | None
+    latency_ms: float
 
 
 def webhook_attempt(kind: str, attempt: Attempt, subject: str, subject_id: str) -> None:

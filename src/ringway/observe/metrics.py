@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
-from ringway.storage.stats import Stats
+from ringway.domain.stored import Counts
 
 # prometheus_client chose where values live when it was first imported.
 MULTIPROCESS = values.ValueClass is not values.MutexValue
@@ -125,11 +125,11 @@ def leave() -> None:
 class Stored(Collector):
     """What the database holds, counted at each scrape."""
 
-    def __init__(self, stats: Stats) -> None:
-        self.stats = stats
+    def __init__(self, count: Callable[[], Counts]) -> None:
+        self.count = count
 
     def collect(self) -> Iterator[Metric]:
-        counts = self.stats.counts()
+        counts = self.count()
         yield _gauge("ringway_calls", "Calls stored, by status", "status", counts.calls)
         active = GaugeMetricFamily("ringway_active_calls", "Calls not yet ended")
         active.add_metric([], counts.active_calls)
@@ -147,7 +147,7 @@ def _gauge(name: str, doc: str, label: str, counts: dict[str, int]) -> GaugeMetr
     return family
 
 
-def exposition(stats: Stats) -> bytes:
+def exposition(count: Callable[[], Counts]) -> bytes:
     """The text format: this process's metrics (every process's, under ``serve``), then what
     is stored. (``requests.sync()`` first, on the event loop, for this process's latest.)"""
     if MULTIPROCESS:
@@ -156,5 +156,5 @@ def exposition(stats: Stats) -> bytes:
     else:
         processes = registry
     stored = CollectorRegistry()
-    stored.register(Stored(stats))
+    stored.register(Stored(count))
     return generate_latest(processes) + generate_latest(stored)

@@ -7,14 +7,9 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ringway.domain.accounts import EURO, AccountRow, SecretRow
 from ringway.security import secrets
-from ringway.storage.repositories import (
-    EURO,
-    AccountRepository,
-    AccountRow,
-    SecretRow,
-    utcnow,
-)
+from ringway.storage.repositories import AccountRepository, utcnow
 
 
 @dataclass(frozen=True)

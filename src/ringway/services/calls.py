@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ringway.domain.applications import Application
+from ringway.domain.calls import CallQuery, CallRecord, Entry
 from ringway.domain.errors import (
     InvalidParameter,
     not_found,
@@ -35,7 +36,7 @@ from ringway.engine.webhooks import Signer, Target
 from ringway.security.signing import callback_signer
 from ringway.services.conversations import AppLeg, ConversationService
 from ringway.services.parties import Parties
-from ringway.storage.calls import CallQuery, CallRecord, CallRepository, Entry
+from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
 from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository

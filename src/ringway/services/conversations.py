@@ -12,19 +12,16 @@ from typing import Any, TypeVar
 
 from ringway.domain.applications import Application
 from ringway.domain.calls import ENDINGS, timestamp
+from ringway.domain.conversations import Conversation, Event, Member, User
+from ringway.domain.deliveries import NewDelivery
 from ringway.domain.errors import InvalidParameter, ProblemError
 from ringway.services.deliveries import DeliveryService, new_delivery
 from ringway.storage.conversations import (
-    Conversation,
     ConversationGone,
     ConversationRepository,
-    Event,
-    Member,
     MemberChanged,
     NameTaken,
-    User,
 )
-from ringway.storage.deliveries import NewDelivery
 from ringway.storage.repositories import utcnow
 
 ERRORS = "https://developer.nexmo.com/api/conversation"

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
 
+from ringway.domain.deliveries import Delivery, DeliveryAttempt, DeliveryLog, NewDelivery
 from ringway.domain.errors import not_found
 from ringway.engine.outbox import Outbox
 from ringway.engine.webhooks import Signer
 from ringway.security.signing import callback_signer
 from ringway.storage.database import Database
-from ringway.storage.deliveries import (
-    Delivery,
-    DeliveryAttempt,
-    DeliveryRepository,
-    NewDelivery,
-)
+from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.repositories import AccountRepository
-
-
-@dataclass(frozen=True)
-class DeliveryLog:
-    delivery: Delivery
-    attempts: list[DeliveryAttempt]
 
 
 def new_delivery(

@@ -13,13 +13,16 @@ from typing import Any
 
 import orjson
 
+from ringway.domain.accounts import EURO
 from ringway.domain.applications import Application
+from ringway.domain.deliveries import DeliveryLog, NewDelivery
 from ringway.domain.errors import InvalidParameter, not_found, not_routed
 from ringway.domain.messages import (
     FAILURES,
     PRICE,
     SETTLED,
     Message,
+    MessageRecord,
     Recipient,
     StatusStep,
     already_delivered,
@@ -32,13 +35,12 @@ from ringway.domain.messages import (
     status_body,
     status_steps,
 )
-from ringway.services.deliveries import DeliveryLog, DeliveryService, new_delivery
+from ringway.services.deliveries import DeliveryService, new_delivery
 from ringway.services.parties import Parties
 from ringway.storage.database import Database
-from ringway.storage.deliveries import NewDelivery
-from ringway.storage.messages import MessageRecord, MessageRepository
+from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
-from ringway.storage.repositories import EURO, ApplicationRepository, utcnow
+from ringway.storage.repositories import ApplicationRepository, utcnow
 from ringway.storage.tables import recipients
 
 

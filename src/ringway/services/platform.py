@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from ringway.config import Settings
+from ringway.domain.stored import Counts
 from ringway.engine.journal import Journal
 from ringway.engine.orphans import Orphans
 from ringway.engine.outbox import Outbox, Schedule
@@ -26,6 +27,7 @@ from ringway.services.faults import FaultService
 from ringway.services.messages import MessageService
 from ringway.services.numbers import NumberService
 from ringway.services.reset import ResetService
+from ringway.services.sessions import SessionService
 from ringway.services.sign_ins import SignIns
 from ringway.services.sms import SmsService
 from ringway.storage.account_data import AccountData
@@ -41,6 +43,7 @@ from ringway.storage.processes import ProcessRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 from ringway.storage.retention import RetentionRepository
 from ringway.storage.sessions import SessionRepository
+from ringway.storage.stats import Stats
 
 
 @dataclass
@@ -50,7 +53,7 @@ class Platform:
     cache: ReadCache
     key_pool: KeyPool
     accounts: AccountService
-    sessions: SessionRepository  # the dashboard's
+    sessions: SessionService  # the dashboard's
     sign_ins: SignIns
     applications: ApplicationService
     numbers: NumberService
@@ -101,7 +104,7 @@ class Platform:
             cache=cache,
             key_pool=key_pool,
             accounts=accounts,
-            sessions=SessionRepository(db, cache),
+            sessions=SessionService(SessionRepository(db, cache), accounts),
             sign_ins=SignIns(db, accounts, settings.auth_failure_limit,
                              settings.auth_failure_window),
             applications=ApplicationService(application_repository, key_pool),
@@ -152,6 +155,13 @@ class Platform:
                                   self.settings.retention)  # fmt: skip
             self._pruner.start()
         return engine
+
+    def storage_answers(self) -> bool:
+        return Stats(self.db).answers()
+
+    def counts(self) -> Counts:
+        """What is stored, counted for the metrics."""
+        return Stats(self.db).counts()
 
     @property
     def engine_running(self) -> bool:

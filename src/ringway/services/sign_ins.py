@@ -14,10 +14,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from ringway.domain.accounts import AccountRow
 from ringway.domain.errors import throttled
 from ringway.services.accounts import AccountService
 from ringway.storage.database import Database
-from ringway.storage.repositories import AccountRow
 
 
 class Failures:

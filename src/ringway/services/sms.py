@@ -10,8 +10,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ringway.domain.accounts import EURO, AccountRow
 from ringway.domain.errors import not_routed
-from ringway.domain.messages import Message, Recipient, StatusStep, status_steps
+from ringway.domain.messages import Message, MessageRecord, Recipient, StatusStep, status_steps
 from ringway.domain.sms import (
     NETWORK,
     OUTCOMES,
@@ -28,9 +29,9 @@ from ringway.security.sig import signed
 from ringway.services.deliveries import DeliveryService, new_delivery
 from ringway.services.messages import message_record
 from ringway.services.parties import Parties
-from ringway.storage.messages import MessageRecord, MessageRepository
+from ringway.storage.messages import MessageRepository
 from ringway.storage.numbers import NumberRepository
-from ringway.storage.repositories import EURO, AccountRepository, AccountRow, utcnow
+from ringway.storage.repositories import AccountRepository, utcnow
 
 PART_COST = round(PRICE * EURO)
 

@@ -4,69 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
+from ringway.domain.accounts import EURO
+from ringway.domain.calls import CallQuery, CallRecord, Entry
 from ringway.storage.database import Database, to_json
-from ringway.storage.repositories import EURO, charge, record_of
+from ringway.storage.repositories import charge, record_of
 from ringway.storage.tables import call_commands, call_entries, calls, processes
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """A leg as the Voice API shows it; ``session`` is the simulated call it belongs to."""
-
-    uuid: str
-    session: str
-    account_id: str
-    application_id: str | None
-    conversation_uuid: str
-    direction: str
-    from_address: str
-    to_address: str
-    endpoint_type: str
-    status: str
-    rate: str
-    price: str | None
-    duration: int | None
-    start_time: dt.datetime | None
-    end_time: dt.datetime | None
-    created_at: dt.datetime
-    owner: str | None = None  # the process running it, while it runs
-    outcome: str | None = None  # what became of it, in words, once it has ended
-    failed: bool = False  # whether that outcome is a failure (see ``domain/outcomes``)
-
-    def record(self) -> CallRecord:
-        """A record is its own latest state (what the journal asks of a leg)."""
-        return self
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One line of a call's timeline: a status change, a webhook attempt, an action, an input."""
-
-    session: str
-    seq: int
-    leg: str
-    at: dt.datetime
-    kind: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CallQuery:
-    account_id: str
-    status: str | None = None
-    failed: bool = False  # only failed calls
-    conversation_uuid: str | None = None
-    application_id: str | None = None
-    statuses: tuple[str, ...] = ()  # any of these
-    date_start: dt.datetime | None = None
-    date_end: dt.datetime | None = None
-    newest_first: bool = True
 
 
 class CallRepository:

@@ -4,66 +4,17 @@ follow the order events happen in, and deliveries follow the ids."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ringway.domain.conversations import Conversation, Event, Member, User
+from ringway.domain.deliveries import NewDelivery
 from ringway.storage.database import Database
-from ringway.storage.deliveries import DeliveryRepository, NewDelivery
+from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.repositories import columns_of, record_of
 from ringway.storage.tables import rtc_conversations, rtc_events, rtc_members, rtc_users
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: str
-    application_id: str
-    name: str
-    display_name: str | None
-    image_url: str | None
-    properties: dict[str, Any]
-    channels: dict[str, Any]
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    id: str
-    application_id: str
-    name: str
-    display_name: str | None
-    image_url: str | None
-    properties: dict[str, Any]
-    state: str
-    sequence_number: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    id: str
-    conversation_id: str
-    user_id: str
-    state: str
-    channel: dict[str, Any]
-    timestamps: dict[str, str]
-    initiator: dict[str, Any]
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    conversation_id: str
-    id: int
-    type: str
-    from_member: str | None
-    body: dict[str, Any]
-    timestamp: dt.datetime
 
 
 class ConversationGone(Exception):

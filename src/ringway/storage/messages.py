@@ -5,36 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from ringway.domain.deliveries import DELIVERED
+from ringway.domain.deliveries import DELIVERED, NewDelivery
+from ringway.domain.messages import MessageRecord
 from ringway.storage.database import Database
-from ringway.storage.deliveries import DeliveryRepository, NewDelivery
+from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.repositories import charge, columns_of, record_of, utcnow
 from ringway.storage.tables import deliveries as outbox
 from ringway.storage.tables import messages
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    """``history`` lists the statuses the message goes through, each with its due time."""
-
-    uuid: str
-    account_id: str
-    application_id: str | None
-    direction: str  # outbound | inbound
-    channel: str
-    message_type: str
-    from_address: str
-    to_address: str
-    client_ref: str | None
-    content: dict[str, Any]
-    history: list[dict[str, Any]]
-    created_at: dt.datetime
-    failed_at: dt.datetime | None = None  # when its history reaches a failure, if it does
 
 
 class MessageRepository:

@@ -5,41 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from ringway.domain.accounts import MAX_SECRETS, AccountRow, SecretRow
 from ringway.domain.applications import Application
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database
 from ringway.storage.tables import account_secrets, accounts, applications
-
-EURO = 10**8  # balances and prices are stored in hundred-millionths of a euro
-MAX_SECRETS = 2  # API secrets live at once
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    id: str
-    api_key: str
-    secret_salt: str  # of the newest API secret
-    secret_hash: str
-    signature_secret: str
-    created_at: dt.datetime
-    balance: int = 10 * EURO
-    mo_callback_url: str | None = None
-    dr_callback_url: str | None = None
-    sms_signature_method: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SecretRow:
-    id: str
-    account_id: str
-    salt: str
-    hash: str
-    created_at: dt.datetime
 
 
 def utcnow() -> dt.datetime:

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from ringway.domain.deliveries import FAILED, PENDING
+from ringway.domain.stored import Counts
 from ringway.storage.database import Database
 from ringway.storage.tables import calls, deliveries, messages
-
-
-@dataclass(frozen=True)
-class Counts:
-    calls: dict[str, int]
-    active_calls: int
-    messages: dict[str, int]
-    outbox: dict[str, int]
 
 
 class Stats:
