@@ -1,9 +1,10 @@
-# ringway: `make run` starts a server, `make test` is what CI runs, `make bench` measures.
+# ringway: `make run` starts a server, `make test` is what CI runs, `make bench` measures,
+# `make docs` serves the documentation.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean chromium
+.PHONY: run test lint docs bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,13 +23,20 @@ run: $(VENV)/.installed-run
 	$(BIN)/ringway serve$(if $(HOST), --host $(HOST))$(if $(PORT), --port $(PORT))
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples docs
+	$(BIN)/ruff format --check src tests bench examples docs
 	$(BIN)/mypy
 
 # The tests spread over the cores (pytest-xdist); `$(BIN)/pytest` alone runs them in one process.
 test: lint chromium
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/pytest -n auto --dist worksteal
+
+# The documentation site (MkDocs), its generated reference refreshed, rebuilt as you edit;
+# `make test` builds it into build/site.
+docs: $(VENV)/.installed-test
+	$(BIN)/python docs/generate.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(or $(DOCS_PORT),8001)
 
 # The dashboard's browser tests drive Debian's Chromium.
 chromium:
@@ -40,4 +48,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .ringway .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .ringway .pytest_cache .mypy_cache .ruff_cache build

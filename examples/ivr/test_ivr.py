@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiohttp import web
-from ivr import BASE_URL, EVENTS, HOURS, SALES, make_app
+from ivr import BASE_URL, EVENTS, HOURS, MESSAGES, SALES, make_app
 
 
 @pytest.fixture
@@ -40,7 +41,9 @@ def number(ringway: Any, ivr: web.Application) -> str:
     base = ivr[BASE_URL]
     app = ringway.create_application(name="tours", capabilities={"voice": {"webhooks": {
         "answer_url": {"address": f"{base}/answer", "http_method": "GET"},
-        "event_url": {"address": f"{base}/event", "http_method": "POST"}}}})  # fmt: skip
+        "event_url": {"address": f"{base}/event", "http_method": "POST"}}},
+        "messages": {"webhooks": {"inbound_url": {"address": f"{base}/inbound"},
+                                  "status_url": {"address": f"{base}/status"}}}})  # fmt: skip
     return str(ringway.buy_number(application_id=app.id))
 
 
@@ -76,3 +79,14 @@ def test_the_application_hears_every_status_of_the_call(
     result = ringway.simulate_call(number, dtmf=["2"])
     statuses = [e["status"] for e in ivr[EVENTS] if e.get("uuid") == result.uuid]
     assert statuses == ["started", "ringing", "answered", "completed"]
+
+
+def test_a_message_to_the_number_reaches_the_application(
+    ringway: Any, number: str, ivr: web.Application
+) -> None:
+    ringway.simulate_message(channel="sms", to=number, text="Opening hours?",
+                             **{"from": "447700900123"})  # fmt: skip
+    deadline = time.monotonic() + 5  # the message is queued, then delivered at once
+    while not ivr[MESSAGES] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [message["text"] for message in ivr[MESSAGES]] == ["Opening hours?"]

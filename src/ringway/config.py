@@ -24,7 +24,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RINGWAY_", extra="ignore")
 
+    # Where the SQLite database and the TLS files live.
     data_dir: Path = Path(".ringway")
+    # SQLAlchemy URL of the database (postgresql://… uses psycopg 3); unset, SQLite in data_dir.
     database_url: str | None = None
     # Credentials of the account created on an empty database (random when unset).
     api_key: str | None = None

@@ -1,4 +1,4 @@
-"""The SDK examples in the README run, unchanged, against a live ringway."""
+"""The SDK examples (docs/guides/sdks.md) run, unchanged, against a live ringway."""
 
 from __future__ import annotations
 

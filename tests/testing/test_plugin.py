@@ -84,9 +84,9 @@ def test_a_users_suite_uses_every_fixture(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=8)
 
 
-def test_the_readmes_example_passes(pytester: pytest.Pytester) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme.split("### With pytest", 1)[1]
+def test_the_testing_guides_example_passes(pytester: pytest.Pytester) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs/guides/testing.md").read_text()
+    section = guide.split("## With pytest", 1)[1]
     example = section.split("```python\n", 1)[1].split("```", 1)[0]
     pytester.makepyfile(test_readme=example)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
