@@ -4,6 +4,7 @@ how simulated recipients treat what is sent to them, and the outbox's webhook lo
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, get_args
 
 import click
@@ -27,6 +28,20 @@ BEHAVIOURS = get_args(Recipient.model_fields["behaviour"].annotation)
 POLL = 0.1  # seconds between looks at a message whose outcome is awaited
 
 
+def content_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--channel, --text, --type and --media-url: what a message is and holds."""
+    for option in reversed((
+        click.option("--channel", type=click.Choice(list(CHANNELS)), default="sms",
+                     show_default=True, help="The channel it goes on."),
+        click.option("--text", help="The text of a text message."),
+        click.option("--type", "kind", type=click.Choice(["text", *MEDIA]), default="text",
+                     show_default=True, help="The message type; media take --media-url."),
+        click.option("--media-url", help="The URL of an image, audio, video, file or vcard."),
+    )):  # fmt: skip
+        fn = option(fn)
+    return fn
+
+
 @click.group()
 def messages() -> None:
     """Simulate inbound messages, and see what was sent and received."""
@@ -34,13 +49,9 @@ def messages() -> None:
 
 @messages.command("simulate")
 @client_options
-@click.option("--channel", type=click.Choice(list(CHANNELS)), default="sms", show_default=True)
+@content_options
 @click.option("--from", "from_", required=True, help="The user's number (or id).")
 @click.option("--to", required=True, help="A number of the account, linked to an application.")
-@click.option("--text", help="The text of a text message.")
-@click.option("--type", "kind", type=click.Choice(["text", *MEDIA]), default="text",
-              show_default=True, help="The message type; media take --media-url.")  # fmt: skip
-@click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
 @click.option("--app", "application_id", help="The application, for a `to` that is no number.")
 @click.option("--no-wait", is_flag=True, help="Return once queued, not waiting for the outcome.")
 @click.option("--api", type=click.Choice(["messages", "sms"]),
@@ -99,13 +110,9 @@ def simulate(
 
 @messages.command("send")
 @client_options
-@click.option("--channel", type=click.Choice(list(CHANNELS)), default="sms", show_default=True)
+@content_options
 @click.option("--from", "from_", required=True, help="A number (or id) of the account.")
 @click.option("--to", required=True, help="The recipient's number (or id).")
-@click.option("--text", help="The text of a text message.")
-@click.option("--type", "kind", type=click.Choice(["text", *MEDIA]), default="text",
-              show_default=True, help="The message type; media take --media-url.")  # fmt: skip
-@click.option("--media-url", help="The URL of an image, audio, video, file or vcard.")
 @click.option("--client-ref", help="Your reference, echoed in status webhooks.")
 @click.option("--webhook-url", help="Where its status webhooks go (sent with the account's key, "
               "a message has no application's status_url).")  # fmt: skip
