@@ -246,6 +246,10 @@ def test_the_fallback_answer_url_in_the_outcome(
                      r"duration \d+ s$", rescued.stdout)  # fmt: skip
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("hang_up", [False, True])
 def test_ctrl_c_says_the_call_runs_on_or_hangs_it_up(
     server: LiveServer, account: Credentials, number: str, hooks: Receiver, hang_up: bool
@@ -257,8 +261,10 @@ def test_ctrl_c_says_the_call_runs_on_or_hangs_it_up(
     flags = ["--hang-up-on-interrupt"] if hang_up else []
     command = [sys.executable, "-m", "ringway.cli", "calls", "simulate", "--from", CALLER,
                "--to", number, "--speed", "1", *flags]  # fmt: skip
+    # A process started in the background inherits SIGINT ignored (as `make test &` does), and
+    # Python then keeps ignoring it: a terminal's Ctrl-C is what is tested, so restore it.
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as process:  # fmt: skip
+                          text=True, preexec_fn=_interruptible) as process:  # fmt: skip
         assert process.stdout is not None
         uuid = process.stdout.readline().split()[1]
         with server.client(account) as rest:

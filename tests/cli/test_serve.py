@@ -110,9 +110,10 @@ def test_host_and_port_come_from_the_environment(busy: int, tmp_path: Path) -> N
 
 
 def test_make_run_takes_the_port_and_host() -> None:
-    made = subprocess.run(["make", "-n", "run", "PORT=8001", "HOST=127.0.0.1"], text=True,
-                          capture_output=True, cwd=Path(__file__).parents[2],
-                          check=True)  # fmt: skip
+    # --no-print-directory: under `make test` the nested make would name its directory.
+    made = subprocess.run(["make", "-n", "--no-print-directory", "run", "PORT=8001",
+                           "HOST=127.0.0.1"], text=True, capture_output=True,
+                          cwd=Path(__file__).parents[2], check=True)  # fmt: skip
     assert made.stdout.splitlines()[-1].endswith("ringway serve --host 127.0.0.1 --port 8001")
 
 

@@ -128,7 +128,7 @@ _OWNED_FIELDS = {
 
 
 _NULLABLE_STRING = {"anyOf": [_STRING, {"type": "null"}]}
-# What became of a call or message, in ringway's own views (README: Outcomes).
+# What became of a call or message, in ringway's own views (docs/guides/voice.md, "Outcomes").
 _OUTCOME = {"outcome": _NULLABLE_STRING, "failed": {"type": "boolean"}}
 _FAILED_ONLY = {"name": "failed", "in": "query", "description": "1: only failures",
                 "schema": {"type": "string", "enum": ["0", "1", "false", "true"]}}  # fmt: skip
