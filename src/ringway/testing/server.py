@@ -91,6 +91,11 @@ def environment(url: str, credentials: Credentials, ca: Path | None) -> dict[str
     return env
 
 
+def new_operator_token() -> str:
+    """A random operator token that is safe as a command-line argument (never starts with ``-``)."""
+    return secrets.token_hex(24)
+
+
 def start(
     data_dir: Path,
     *,
@@ -102,7 +107,7 @@ def start(
 ) -> TestServer:
     """Start ``ringway serve`` (on a free port unless ``port`` is given) and return once it
     answers its health check."""
-    token = secrets.token_urlsafe(24)
+    token = new_operator_token()
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "ringway.cli", "serve", "--port", str(port),
                "--data-dir", str(data_dir)]  # fmt: skip
