@@ -12,6 +12,7 @@ from ringway.cli.ids import call_id
 from ringway.cli.login import client_options, voice_options
 from ringway.cli.options import (
     json_option,
+    page_size_option,
     person_options,
     print_fields,
     print_json,
@@ -127,9 +128,7 @@ def show(client: Client, uuid: str, as_json: bool) -> None:
 @client_options
 @click.option("--status", help="Only calls with this status, e.g. completed.")
 @click.option("--failed", is_flag=True, help="Only calls that failed.")
-@click.option(
-    "--page-size", type=click.IntRange(1, 100), default=20, show_default=True, help="Calls shown."
-)
+@page_size_option("calls")
 @json_option
 def list_(client: Client, status: str | None, failed: bool, page_size: int, as_json: bool) -> None:
     """The account's calls, newest first, each with its outcome once it has ended."""

@@ -13,6 +13,7 @@ from ringway.cli.ids import delivery_id, message_id
 from ringway.cli.login import client_options
 from ringway.cli.options import (
     json_option,
+    page_size_option,
     print_fields,
     print_json,
     print_parties,
@@ -144,7 +145,7 @@ def send(
 @messages.command("list")
 @client_options
 @click.option("--failed", is_flag=True, help="Only messages that failed.")
-@click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
+@page_size_option("messages")
 @json_option
 def list_(client: Client, failed: bool, page_size: int, as_json: bool) -> None:
     """The newest messages, sent and received, each with its outcome so far."""
@@ -198,7 +199,13 @@ def recipients_list(client: Client, as_json: bool) -> None:
 @recipients.command("set")
 @client_options
 @click.argument("address")
-@click.option("--behaviour", type=click.Choice(BEHAVIOURS), default="delivered", show_default=True)
+@click.option(
+    "--behaviour",
+    type=click.Choice(BEHAVIOURS),
+    default="delivered",
+    show_default=True,
+    help="What becomes of messages sent to it, on every channel not given below.",
+)
 @click.option("--delivered-after", type=click.FloatRange(0, 86_400), help="Seconds [0.5].")
 @click.option("--read-after", type=click.FloatRange(0, 86_400), help="Seconds [2].")
 @click.option(
@@ -254,7 +261,7 @@ def deliveries() -> None:
 @click.option("--failed", is_flag=True, help="Only those given up or refused.")
 @click.option("--pending", is_flag=True, help="Only those still to be sent.")
 @click.option("--kind", type=click.Choice(KINDS), help="Only deliveries of this kind.")
-@click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
+@page_size_option("deliveries")
 @json_option
 def deliveries_list(
     client: Client, failed: bool, pending: bool, kind: str | None, page_size: int, as_json: bool

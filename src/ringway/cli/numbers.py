@@ -125,7 +125,13 @@ def show_owned(owned: list[OwnedNumber], as_json: bool) -> None:
 @click.option("--country", help="ISO 3166-1 alpha-2 country code.")
 @click.option("--type", "number_type", type=click.Choice(NUMBER_TYPES), help="Number type.")
 @click.option("--first", type=int, help="First number, E.164 digits.")
-@click.option("--count", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option(
+    "--count",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    help="How many consecutive numbers to add.",
+)
 @click.option("--features", default="VOICE,SMS", show_default=True, help="Comma-separated.")
 @click.option("--cost", default="1.00", show_default=True, help="Monthly cost, as a string.")
 def seed(

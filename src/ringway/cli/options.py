@@ -63,6 +63,12 @@ def person_options(who: str) -> Callable[[F], F]:
     return decorate
 
 
+def page_size_option(noun: str) -> Callable[[F], F]:
+    """--page-size for a list that shows the newest ``noun`` (1 to 100, 20 by default)."""
+    return click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True,
+                        help=f"How many {noun} to show.")  # fmt: skip
+
+
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(fn)
 
