@@ -158,13 +158,37 @@ class AppEndpoint(Action):
     user: str = Field(min_length=1, max_length=MAX_ADDRESS)
 
 
+class SocketAuthorization(Action):
+    """What the platform puts in the ``Authorization`` header of the WebSocket upgrade: the
+    signed JWT (``vonage``), or ``value`` as given (``custom``)."""
+
+    type: Literal["vonage", "custom"]
+    value: str | None = Field(default=None, max_length=8191, pattern=r"^[\x20-\x7e]*$")
+
+    @model_validator(mode="after")
+    def _value(self) -> SocketAuthorization:
+        if self.type == "custom" and not self.value:
+            raise ValueError("a custom authorization needs its value")
+        return self
+
+
 class WebsocketEndpoint(Action):
     type: Literal["websocket"]
     uri: str = Field(pattern=r"^wss?://\S+$", max_length=MAX_ADDRESS)
     content_type: Literal["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/l16;rate=24000"] = (
-        Field(alias="content-type")
+        Field(default="audio/l16;rate=16000", alias="content-type")
     )
     headers: dict[str, Any] | None = None
+    authorization: SocketAuthorization | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _camel_case(cls, data: Any) -> Any:
+        """Node's SDK types the field ``contentType``, and sends it so."""
+        if isinstance(data, dict) and "contentType" in data and "content-type" not in data:
+            data = {**data, "content-type": data["contentType"]}
+            del data["contentType"]
+        return data
 
 
 class SipEndpoint(Action):
