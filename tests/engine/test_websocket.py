@@ -5,7 +5,6 @@ closing from either side, and endpoints that cannot be reached."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ringway.domain.simulation import Person
 from ringway.domain.voice import CallRequest, CallUpdate
 from ringway.engine.audio import frame_bytes
 from tests.agents import Accepted, Agent, agent, close
+from tests.conftest import free_port
 from tests.engine.world import World, play, talk
 from tests.receivers import Reply
 
@@ -224,12 +224,6 @@ def test_the_custom_authorization_is_sent_on_the_upgrade_and_vonage_signs_a_jwt(
         assert claims["application_id"] == app.id and claims["api_key"] == w.account.api_key
 
     play(tmp_path, test)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize("refuse", [None, 403])
