@@ -15,6 +15,7 @@ import pytest
 from ringway.domain.applications import Application
 from ringway.domain.calls import Status
 from ringway.domain.simulation import Person
+from ringway.domain.timeline import summary
 from ringway.domain.voice import CallRequest, CallUpdate
 from ringway.engine.audio import frame_bytes
 from tests.agents import Accepted, Agent, agent, close
@@ -70,18 +71,18 @@ def test_the_socket_gets_the_connected_message_then_frames_of_20_ms_in_real_time
             _, number = w.application(Reply(body=[
                 connect(w, server.url, headers=headers, **{"content-type": content})]))  # fmt: skip
             started = time.monotonic()
-            leg = await w.call(number, Person(hangup_after=1))
+            leg = await w.call(number, Person(hangup_after=0.7))
             lasted = time.monotonic() - started
             accepted = server.accepted[0]
             await accepted.closed.wait()
-        assert lasted >= 0.9  # a call with a live socket runs on the real clock
+        assert lasted >= 0.65  # a call with a live socket runs on the real clock
         first = accepted.texts[0][1]
         assert first == {"event": "websocket:connected", "content-type": content, **headers}
         assert accepted.texts[0][0] <= accepted.frames[0][0]
         sizes = {len(frame) for _, frame in accepted.frames}
         assert sizes == {frame_bytes(rate)} == {rate // 50 * 2}
         span = accepted.frames[-1][0] - accepted.frames[0][0]
-        assert span > 0.5 and 35 < (len(accepted.frames) - 1) / span < 65  # 50 a second
+        assert span > 0.4 and 35 < (len(accepted.frames) - 1) / span < 65  # 50 a second
         assert not any(any(frame) for _, frame in accepted.frames)  # silence, for now
         assert accepted.close_code == 1000  # the call ended: ringway closes normally
         legs = w.events("/leg")
@@ -92,6 +93,8 @@ def test_the_socket_gets_the_connected_message_then_frames_of_20_ms_in_real_time
         assert socket_leg is not None
         (closed,) = entries(w, socket_leg, "closed")
         assert closed["code"] == 1000 and closed["by"] == "ringway"
+        said = summary({"kind": "websocket", **closed})
+        assert said.startswith("websocket closed 1000 by ringway: ") and " frames out, " in said
         assert abs(closed["frames_out"] - len(accepted.frames)) <= 1
         assert entries(w, socket_leg, "connected")[0]["content_type"] == content
         assert leg.leg.status is not None
