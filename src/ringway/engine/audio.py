@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import array
 import asyncio
+import functools
 import math
 import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 FRAME_SECONDS = 0.02
@@ -38,7 +39,8 @@ def frame_bytes(rate: int) -> int:
     return int(rate * FRAME_SECONDS) * 2
 
 
-def tone(key: str, rate: int, ms: int = KEY_MS) -> list[bytes]:
+@functools.cache
+def tone(key: str, rate: int, ms: int = KEY_MS) -> tuple[bytes, ...]:
     """The frames of a key pressed for ``ms`` (whole frames; the last one padded)."""
     low, high = ROWS[key], COLUMNS[key]
     count = int(rate * ms / 1000)
@@ -50,7 +52,7 @@ def tone(key: str, rate: int, ms: int = KEY_MS) -> list[bytes]:
         samples.byteswap()
     data = samples.tobytes()
     size = frame_bytes(rate)
-    return [data[i : i + size].ljust(size, b"\0") for i in range(0, len(data), size)]
+    return tuple(data[i : i + size].ljust(size, b"\0") for i in range(0, len(data), size))
 
 
 class Heard:
@@ -61,7 +63,7 @@ class Heard:
         self.silence = bytes(frame_bytes(rate))
         self._queued: deque[bytes] = deque()
 
-    def add(self, frames: list[bytes]) -> None:
+    def add(self, frames: Iterable[bytes]) -> None:
         self._queued.extend(frames)
 
     def frame(self) -> bytes:

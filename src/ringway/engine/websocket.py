@@ -60,7 +60,7 @@ class Socket:
             return
         if self.closed_by is None:
             self.closed_by, self.code = "ringway", NORMAL_CLOSURE
-        with contextlib.suppress(aiohttp.ClientError, OSError, asyncio.CancelledError):
+        with contextlib.suppress(aiohttp.ClientError, OSError):
             await self._flush()  # the last events (keys pressed just before the end) first
             await self.ws.close(code=NORMAL_CLOSURE)
 
