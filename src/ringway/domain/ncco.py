@@ -172,23 +172,24 @@ class SocketAuthorization(Action):
         return self
 
 
+SocketAudio = Literal["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/l16;rate=24000"]
+
+
 class WebsocketEndpoint(Action):
     type: Literal["websocket"]
     uri: str = Field(pattern=r"^wss?://\S+$", max_length=MAX_ADDRESS)
-    content_type: Literal["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/l16;rate=24000"] = (
-        Field(default="audio/l16;rate=16000", alias="content-type")
+    content_type: SocketAudio = Field(default="audio/l16;rate=16000", alias="content-type")
+    contentType: SocketAudio | None = Field(
+        default=None, description="content-type as the Node SDK names it."
     )
     headers: dict[str, Any] | None = None
     authorization: SocketAuthorization | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _camel_case(cls, data: Any) -> Any:
-        """Node's SDK types the field ``contentType``, and sends it so."""
-        if isinstance(data, dict) and "contentType" in data and "content-type" not in data:
-            data = {**data, "content-type": data["contentType"]}
-            del data["contentType"]
-        return data
+    @model_validator(mode="after")
+    def _camel_case(self) -> WebsocketEndpoint:
+        if self.contentType is not None and "content_type" not in self.model_fields_set:
+            self.content_type = self.contentType
+        return self
 
 
 class SipEndpoint(Action):
