@@ -9,11 +9,13 @@ import threading
 import wave
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+
+T = TypeVar("T")
 
 
 def wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
@@ -97,13 +99,19 @@ class Receiver:
 @contextmanager
 def threaded_receiver(port: int = 0) -> Iterator[Receiver]:
     """A receiver on an event loop in a thread of its own, for tests that are not async."""
+    with in_thread(receiver(port)) as recorder:
+        yield recorder
+
+
+@contextmanager
+def in_thread(manager: AbstractAsyncContextManager[T]) -> Iterator[T]:
+    """What an async context manager gives, run on an event loop in a thread of its own."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    manager = receiver(port)  # kept, so the context manager lives as long as the receiver
-    recorder = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
+    given = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result(10)
     try:
-        yield recorder
+        yield given
     finally:
         asyncio.run_coroutine_threadsafe(manager.__aexit__(None, None, None), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)

@@ -23,8 +23,9 @@ from vonage_jwt.verify_jwt import verify_signature
 
 from ringway.config import Settings
 from ringway.services.accounts import Credentials
+from tests.agents import agent
 from tests.conftest import LiveServer, eventually, free_port, run_server
-from tests.receivers import Received, Receiver, Reply, wav
+from tests.receivers import Received, Receiver, Reply, in_thread, wav
 
 T = TypeVar("T")
 CALLER = "447700900001"
@@ -295,6 +296,45 @@ def test_a_voice_api_call_whose_answer_url_is_unreachable_has_failed(voice: Voic
     failed = voice.rest.get("/_ringway/calls", params={"failed": "1"}).json()
     assert [c["uuid"] for c in failed["_embedded"]["calls"]] == [uuid]
     assert voice.rest.get("/_ringway/calls", params={"failed": "yes"}).status_code == 400
+
+
+def test_a_call_to_a_websocket_opens_it_with_the_signed_jwt_and_carries_the_ncco(
+    voice: Voice,
+) -> None:
+    with in_thread(agent()) as server:
+        socket = {
+            "type": "websocket",
+            "uri": server.url,
+            "contentType": "audio/l16;rate=24000",
+            "headers": {"caller": CALLER},
+            "authorization": {"type": "vonage"},
+        }
+        body = {"to": [socket], "from": {"type": "phone", "number": CALLER},
+                "ncco": [{"action": "wait", "timeout": 0.4}],
+                "event_url": [voice.hooks.url + "/event"]}  # fmt: skip
+        response = voice.api("POST", "/v1/calls", json=body)
+        assert response.status_code == 201, response.text
+        uuid = response.json()["uuid"]
+        assert voice.ended(uuid) == ["started", "ringing", "answered", "completed"]
+        (accepted,) = eventually(lambda: server.accepted if server.accepted and
+                                 server.accepted[0].close_code else None)  # fmt: skip
+    assert accepted.texts[0][1] == {
+        "event": "websocket:connected",
+        "content-type": "audio/l16;rate=24000",
+        "caller": CALLER,
+    }
+    assert {len(frame) for _, frame in accepted.frames} == {960}
+    assert 10 < len(accepted.frames) < 40  # the 0.4 s wait, paced in real time
+    token = accepted.headers["Authorization"].removeprefix("Bearer ")
+    claims = pyjwt.decode(token, voice.account.signature_secret, algorithms=["HS256"])
+    assert claims["application_id"] == voice.app_id and claims["iss"] == "Vonage"
+    assert all(e["headers"] == {"caller": CALLER} for e in voice.events(uuid=uuid))
+    closed = [e for e in voice.entries(uuid, "websocket") if e["event"] == "closed"]
+    assert closed[0]["code"] == 1000 and closed[0]["frames_out"] >= 10
+    custom = {**socket, "authorization": {"type": "custom"}}
+    assert "to.0.websocket.authorization" in invalid(
+        voice.api("POST", "/v1/calls", json={**body, "to": [custom]})
+    )
 
 
 @pytest.mark.parametrize("behaviour", ["answer", "machine"])

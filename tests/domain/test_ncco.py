@@ -49,6 +49,22 @@ def test_every_action_is_accepted_with_its_options(action: dict[str, Any]) -> No
     assert len(parse_ncco([action])) == 1
 
 
+def test_a_websocket_takes_content_type_or_contenttype_and_defaults_to_16_khz() -> None:
+    def endpoint(**more: Any) -> Any:
+        (connect,) = parse_ncco([{"action": "connect", "endpoint": [
+            {"type": "websocket", "uri": "ws://localhost/a", **more}]}])  # fmt: skip
+        assert isinstance(connect, Connect)
+        return connect.endpoint[0]
+
+    assert endpoint().content_type == "audio/l16;rate=16000"
+    assert endpoint(contentType="audio/l16;rate=24000").content_type == "audio/l16;rate=24000"
+    given = endpoint(authorization={"type": "custom", "value": "Token x"}).authorization
+    assert (given.type, given.value) == ("custom", "Token x")
+    for wrong in ({"type": "custom"}, {"type": "custom", "value": "caf\u00e9"}, {"type": "x"}):
+        with pytest.raises(NccoInvalid, match=r"\[0\]\.endpoint\[0\]\.authorization"):
+            endpoint(authorization=wrong)
+
+
 def test_defaults_are_filled_in() -> None:
     talk, entry, connect = parse_ncco([
         {"action": "talk", "text": "Hi"},

@@ -33,7 +33,7 @@ SPEEDS = [("1", "Real time"), ("10", "10 times faster"), ("0", "As fast as possi
 # or a note on one. ``leg`` is the lane of the entry's own call leg.
 PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("ringway", "leg"),
          "stream": ("ringway", "leg"), "dtmf": ("ringway", "leg"), "status": ("leg", "leg"),
-         "phone": ("leg", "leg")}  # fmt: skip
+         "phone": ("leg", "leg"), "websocket": ("ringway", "leg")}  # fmt: skip
 
 
 # -- calls ----------------------------------------------------------------------------------

@@ -158,13 +158,38 @@ class AppEndpoint(Action):
     user: str = Field(min_length=1, max_length=MAX_ADDRESS)
 
 
+class SocketAuthorization(Action):
+    """What the platform puts in the ``Authorization`` header of the WebSocket upgrade: the
+    signed JWT (``vonage``), or ``value`` as given (``custom``)."""
+
+    type: Literal["vonage", "custom"]
+    value: str | None = Field(default=None, max_length=8191, pattern=r"^[\x20-\x7e]*$")
+
+    @model_validator(mode="after")
+    def _value(self) -> SocketAuthorization:
+        if self.type == "custom" and not self.value:
+            raise ValueError("a custom authorization needs its value")
+        return self
+
+
+SocketAudio = Literal["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/l16;rate=24000"]
+
+
 class WebsocketEndpoint(Action):
     type: Literal["websocket"]
     uri: str = Field(pattern=r"^wss?://\S+$", max_length=MAX_ADDRESS)
-    content_type: Literal["audio/l16;rate=8000", "audio/l16;rate=16000", "audio/l16;rate=24000"] = (
-        Field(alias="content-type")
+    content_type: SocketAudio = Field(default="audio/l16;rate=16000", alias="content-type")
+    contentType: SocketAudio | None = Field(
+        default=None, description="content-type as the Node SDK names it."
     )
     headers: dict[str, Any] | None = None
+    authorization: SocketAuthorization | None = None
+
+    @model_validator(mode="after")
+    def _camel_case(self) -> WebsocketEndpoint:
+        if self.contentType is not None and "content_type" not in self.model_fields_set:
+            self.content_type = self.contentType
+        return self
 
 
 class SipEndpoint(Action):

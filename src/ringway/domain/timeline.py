@@ -188,6 +188,25 @@ def _event(entry: dict[str, Any]) -> str:
     return f"{about} not sent: no URL"
 
 
+def _websocket(entry: dict[str, Any]) -> str:
+    """``websocket connected ws://… audio/l16;rate=16000``, ``websocket closed 1000 by
+    ringway: 50 frames out, 12 in, 1 refused``, ``websocket command clear``…"""
+    event = entry.get("event")
+    if event == "connected":
+        detail = f"{entry.get('uri')} {entry.get('content_type')}"
+    elif event == "closed":
+        counts = [f"{entry.get('frames_out')} frames out", f"{entry.get('frames_in')} in"]
+        counts += [f"{entry[k]} {k}" for k in ("refused", "dropped") if entry.get(k)]
+        detail = f"{entry.get('code')} by {entry.get('by')}: {', '.join(counts)}"
+    elif event == "command":
+        detail = str(entry.get("action"))
+    elif event == "refused":
+        detail = f"a {entry.get('bytes')}-byte frame (frames are {entry.get('expected')})"
+    else:
+        detail = f"{entry.get('uri')}: {entry.get('outcome')}"
+    return f"websocket {event} {detail}"
+
+
 _DESCRIBE = {
     "status": _status,
     "request": _request,
@@ -203,4 +222,5 @@ _DESCRIBE = {
     "stream": _audio,
     "dtmf": _audio,
     "event": _event,
+    "websocket": _websocket,
 }

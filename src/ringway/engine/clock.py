@@ -8,15 +8,18 @@ they take. Only what the simulation decides is skipped (ringing, a talk's length
 party's scripted keys, words and hang-up): a *real* timer, one the outside world may beat (a
 wait for a Voice API request, an input nobody is scripted to answer, a length limit), is never
 jumped to; until it falls due the call runs in real time, so it stays up and can be controlled.
+While something outside listens in real time (a live WebSocket), no timer is jumped to.
 At a speed above 0, virtual time runs at that multiple of real time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,6 +37,7 @@ class Clock:
         self._participants = 0
         self._parked = 0
         self._handle: asyncio.Handle | asyncio.TimerHandle | None = None
+        self._real_time = 0  # how many hold the call to real time
 
     def elapsed(self) -> float:
         """Virtual seconds since the call began."""
@@ -50,6 +54,16 @@ class Clock:
     def leave(self) -> None:
         self._participants -= 1
         self._schedule()
+
+    @contextlib.contextmanager
+    def real_time(self) -> Iterator[None]:
+        """Run in real time while this lasts: no timer is jumped to."""
+        self._real_time += 1
+        try:
+            yield
+        finally:
+            self._real_time -= 1
+            self._schedule()
 
     async def sleep(self, seconds: float) -> None:
         await self.wait(None, seconds)
@@ -90,7 +104,7 @@ class Clock:
             return
         loop = asyncio.get_running_loop()
         deadline, _, first = self._timers[0]
-        if self.speed == AS_FAST_AS_POSSIBLE and not first.real:
+        if self.speed == AS_FAST_AS_POSSIBLE and not (first.real or self._real_time):
             if self._parked >= self._participants:
                 self._handle = loop.call_soon(self._fire, True)
         else:
@@ -102,7 +116,9 @@ class Clock:
         self._drop_cancelled()
         if not self._timers:
             return
-        if jump and (self._parked < self._participants or self._timers[0][2].real):
+        if jump and (
+            self._parked < self._participants or self._timers[0][2].real or self._real_time
+        ):
             self._schedule()
             return
         now = self.elapsed()

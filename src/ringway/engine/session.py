@@ -30,6 +30,16 @@ class Recording(Protocol):
     async def finish(self) -> None: ...
 
 
+class Socket(Protocol):
+    """The WebSocket at a leg's far end (``websocket.Socket``)."""
+
+    closed_by: str | None
+
+    def key(self, digit: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Hooks:
     """Where a leg's requests go: the answer URL and its fallback, and the event URL."""
@@ -158,6 +168,8 @@ class CallLeg:
         self.rescued: str | None = None
         self.playing: dict[str, asyncio.Task[None]] = {}  # talk or stream from the Voice API
         self.on_key: Callable[[str], None] | None = None  # real-time DTMF, when subscribed
+        self.socket: Socket | None = None  # the WebSocket at its far end, while open
+        self.headers: dict[str, Any] | None = None  # a WebSocket endpoint's, echoed in events
         self.ended = asyncio.get_running_loop().create_future()
         self._signal: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         session.legs[leg.uuid] = self
@@ -209,6 +221,10 @@ class CallLeg:
         self.note("input", input=kind, value=value)
         if kind == "dtmf" and self.on_key is not None:
             self.on_key(value)
+        if kind == "dtmf":  # a socket on the call hears every key pressed on it
+            for party in (self, self.peer):
+                if party is not None and party.socket is not None:
+                    party.socket.key(value)
         self.wake()
 
     async def pause(

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ringway.domain.applications import Application
 from ringway.domain.calls import EARLY_ENDS, Leg, Status, timestamp
-from ringway.domain.ncco import Action, Connect, Record, machine_detection
+from ringway.domain.ncco import Action, Connect, Record, WebsocketEndpoint, machine_detection
 from ringway.domain.outcomes import hook_name
 from ringway.domain.simulation import Person, Phone
 from ringway.engine.answer import NccoFetch, fetch_ncco
@@ -25,7 +25,16 @@ from ringway.engine.journal import Journal
 from ringway.engine.recordings import Recordings
 from ringway.engine.runner import drive
 from ringway.engine.session import CallLeg, Hooks, Session
-from ringway.engine.webhooks import Attempt, FaultPicker, Faults, Signer, Target, WebhookClient
+from ringway.engine.webhooks import (
+    Attempt,
+    FaultPicker,
+    Faults,
+    Signer,
+    SocketFailure,
+    Target,
+    WebhookClient,
+)
+from ringway.engine.websocket import Socket
 from ringway.observe import webhook_attempt
 from ringway.storage.ids import ordered_uuid
 
@@ -36,6 +45,7 @@ NCCO_STATUSES = frozenset(
 MP3_BYTES_PER_SECOND = 16_000  # 128 kbit/s
 RING_BEFORE_REFUSAL = 1.0  # seconds a busy or rejecting phone rings first
 KEEP_FINISHED = 5.0  # seconds a finished call stays in memory (the journal stores it first)
+SOCKET_OPENING = 10.0  # seconds a WebSocket has to accept the connection (at most the ringing)
 
 
 class Directory(Protocol):
@@ -46,7 +56,9 @@ class Directory(Protocol):
 
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone: ...
 
-    async def signer(self, application: Application) -> Signer | None: ...
+    async def signer(self, application: Application, always: bool = False) -> Signer | None:
+        """What signs the application's callbacks, if it signs them (``always``: even if
+        not, for a WebSocket's ``vonage`` authorization)."""
 
     async def any_number(self, account_id: str) -> str | None:
         """One of the account's numbers, for ``randomFromNumber``."""
@@ -63,6 +75,7 @@ class Dial:
 
     address: str
     endpoint_type: str
+    socket: WebsocketEndpoint | None = None  # a WebSocket endpoint's settings
 
 
 class VoiceEngine:
@@ -288,7 +301,11 @@ class VoiceEngine:
     ) -> bool:
         """Ring ``dial`` for the outbound ``leg``; ``True`` once answered. A hang-up of
         ``watch`` (the leg waiting for this one) cancels the ringing."""
+        if dial.socket is not None:
+            leg.headers = dial.socket.headers
         await self.status(leg, Status.STARTED)
+        if dial.socket is not None:
+            return await self._open_socket(leg, dial.socket, timeout, watch)
         application = (
             await self.directory.destination(dial.address)
             if dial.endpoint_type == "phone"
@@ -362,6 +379,56 @@ class VoiceEngine:
         await self.status(leg, Status.ANSWERED)
         return True
 
+    async def _open_socket(
+        self, leg: CallLeg, endpoint: WebsocketEndpoint, timeout: float, watch: CallLeg
+    ) -> bool:
+        """Open the WebSocket at the far end of ``leg``; ``True`` once open. A server that
+        refuses the upgrade leaves the leg ``unanswered``; one that cannot be reached,
+        ``failed``."""
+        await self.status(leg, Status.RINGING)
+        headers = {}
+        if endpoint.authorization is not None and endpoint.authorization.type == "custom":
+            headers["Authorization"] = endpoint.authorization.value or ""
+        elif endpoint.authorization is not None and leg.application is not None:
+            signer = await self.directory.signer(leg.application, always=True)
+            if signer is not None:
+                headers["Authorization"] = f"Bearer {signer(b'')}"
+        try:
+            ws = await self.webhooks.open_socket(endpoint.uri, headers,
+                                                 min(timeout, SOCKET_OPENING))  # fmt: skip
+        except SocketFailure as failure:
+            leg.note("websocket", event="failed", uri=endpoint.uri, outcome=failure.outcome)
+            if failure.outcome.startswith("http-"):
+                await self.status(leg, Status.UNANSWERED, detail="unavailable")
+            else:
+                await self.status(leg, Status.FAILED, detail="cannot_route")
+            return False
+        socket = Socket(ws, leg, endpoint)
+        if watch.interrupted:
+            await socket.close()
+            await self.status(leg, Status.CANCELLED)
+            return False
+        leg.socket = socket
+        await self.status(leg, Status.ANSWERED)
+        leg.session.spawn(self._carry(leg, socket))
+        return True
+
+    async def _carry(self, leg: CallLeg, socket: Socket) -> None:
+        """Run the socket; when its server closes it, post ``disconnected`` (an NCCO in the
+        answer is kept for the connecting leg) and end the leg."""
+        await socket.run()
+        leg.socket = None
+        if socket.closed_by != "server" or leg.over:
+            return
+        event = {**leg.fields(), "status": "disconnected", "direction": leg.leg.direction,
+                 **({"headers": leg.headers} if leg.headers else {}),
+                 "timestamp": timestamp(leg.clock.now())}  # fmt: skip
+        if leg.hooks.event is None:
+            await self.post(leg, "event", None, event)
+        else:
+            leg.replacement = await self.ask(leg, "event", leg.hooks.event, event)
+        leg.hang_up("user")
+
     async def connect(self, leg: CallLeg, action: Connect) -> list[Action] | None:
         """Ring the endpoint from ``leg``; when it answers, bridge the two until one hangs up."""
         dial = dial_of(action.endpoint[0].model_dump(mode="json", by_alias=True))
@@ -396,7 +463,7 @@ class VoiceEngine:
         if leg.over:
             other.hang_up("platform")
         await self.finish(other)
-        return None
+        return other.replacement
 
     # -- requests ------------------------------------------------------------------------
 
@@ -404,6 +471,8 @@ class VoiceEngine:
         """Move the leg on and post the event; for a synchronous connect's failures, an NCCO
         in the answer is kept for the calling leg."""
         event = leg.leg.advance(status, leg.clock.now(), **extra)
+        if leg.headers:
+            event["headers"] = leg.headers
         leg.note("status", status=str(status), direction=leg.leg.direction)
         if status in EARLY_ENDS or status is Status.REJECTED:
             leg.ending = (str(status), extra.get("detail"))
@@ -507,6 +576,8 @@ class VoiceEngine:
         """Post the events that end the leg: recordings, then completed (or cancelled)."""
         leg.hung_up_by = leg.hung_up_by or "platform"
         self.conversations.leave(leg)
+        if leg.socket is not None:
+            await leg.socket.close()
         for recording in leg.recordings:
             await recording.finish()
         if leg.peer is not None:
@@ -588,7 +659,10 @@ class VoiceEngine:
         as input)."""
         leg.note("dtmf", event="sent", digits=digits)
         far = leg.far or leg.peer
-        if far is not None:
+        if leg.socket is not None:
+            for key in digits.replace("p", ""):
+                leg.socket.key(key)
+        elif far is not None:
             for key in digits.replace("p", ""):
                 far.give("dtmf", key)
 
@@ -654,7 +728,8 @@ def dial_of(endpoint: dict[str, Any]) -> Dial:
     elif kind == "app":
         address = endpoint["user"]
     elif kind == "websocket":
-        address = endpoint["uri"]
+        socket = WebsocketEndpoint.model_validate(endpoint)
+        return Dial(socket.uri, kind, socket)
     elif kind == "vbc":
         address = endpoint["extension"]
     else:

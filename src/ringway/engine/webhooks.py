@@ -67,6 +67,14 @@ Faults = Callable[[str, str], Awaitable[Fault | None]]
 FaultPicker = Callable[[str, str, str], Awaitable[Fault | None]]
 
 
+class SocketFailure(Exception):
+    """A WebSocket could not be opened; ``outcome`` names why, as an attempt's would."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
 class WebhookBlocked(OSError):
     """The address is in a network the operator denied to webhooks."""
 
@@ -129,6 +137,31 @@ class WebhookClient:
             # (there is no public switch; tests/engine catch it if the attribute goes away).
             self._session._retry_connection = False
         return self._session
+
+    async def open_socket(
+        self, url: str, headers: dict[str, str], timeout: float
+    ) -> aiohttp.ClientWebSocketResponse:
+        """A WebSocket to ``url`` (``ws`` or ``wss``), the denied networks applied as to every
+        request; ``SocketFailure`` naming why not (``refused``, ``http-403``…)."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._client().ws_connect(
+                    url, headers={"User-Agent": "ringway", **headers}, autoping=True,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+                )  # fmt: skip
+        except aiohttp.WSServerHandshakeError as exc:
+            raise SocketFailure(f"http-{exc.status}") from None
+        except TimeoutError:
+            raise SocketFailure("connect-timeout") from None
+        except aiohttp.ClientSSLError:
+            raise SocketFailure("tls-error") from None
+        except aiohttp.ClientConnectorError as exc:
+            blocked = isinstance(exc.os_error, WebhookBlocked)
+            raise SocketFailure("blocked" if blocked else "refused") from None
+        except aiohttp.InvalidURL:
+            raise SocketFailure("invalid-url") from None
+        except aiohttp.ClientError as exc:
+            raise SocketFailure(f"error: {exc.__class__.__name__}") from None
 
     async def deliver(
         self,

@@ -42,8 +42,6 @@ from ringway.storage.numbers import NumberRepository
 from ringway.storage.repositories import AccountRepository, ApplicationRepository
 from ringway.storage.tables import phones
 
-# A websocket endpoint is a server: it picks up at once. Everything else rings a while.
-DEFAULT_ANSWER_AFTER = {"websocket": 0.0}
 log = logging.getLogger("ringway.calls")
 RESET = "reset"  # the command that ends a call a reset wiped, storing nothing more of it
 RESET_GRACE = 2.0  # seconds a reset lets the account's calls end (their last events)
@@ -91,8 +89,7 @@ class CallService:
         return await self._db.run(self._applications.get, app_id)
 
     async def phone(self, account_id: str, address: str, endpoint_type: str) -> Phone:
-        default = Phone(answer_after=DEFAULT_ANSWER_AFTER.get(endpoint_type, 3.0))
-        return await self._db.run(self.phones.get, account_id, address, default)
+        return await self._db.run(self.phones.get, account_id, address, Phone())
 
     async def app_leg(self, leg: CallLeg) -> None:
         if leg.application is None or self.conversations is None:
@@ -105,8 +102,9 @@ class CallService:
         except Exception:  # the call goes on whatever becomes of its rtc events
             log.exception("could not record the rtc events of leg %s", leg.uuid)
 
-    async def signer(self, application: Application) -> Signer | None:
-        if not (application.capabilities.get("voice") or {}).get("signed_callbacks"):
+    async def signer(self, application: Application, always: bool = False) -> Signer | None:
+        signed = (application.capabilities.get("voice") or {}).get("signed_callbacks")
+        if not (signed or always):
             return None
         account = await self._db.run(self._accounts.by_id, application.account_id)
         if account is None:

@@ -1,0 +1,126 @@
+"""Call audio as the platform carries it on a WebSocket: 16-bit little-endian mono PCM in
+frames of 20 ms, paced in real time.
+
+There is no mixer yet: what a leg hears (``Heard``) is silence, with the keys pressed on the
+call as DTMF tones; what a socket sends back is queued (``Playout``) and played out a frame
+per tick, into nothing for now. A mixer plugs in by queueing what the leg hears into
+``Heard`` and taking what ``Playout.play`` hands back.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import functools
+import math
+import sys
+from collections import deque
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+FRAME_SECONDS = 0.02
+BUFFER_FRAMES = 1024  # what the platform queues from a socket: about 20 s
+KEY_MS = 260  # how long a key press sounds
+TONE_LEVEL = 0.25  # of full scale, each of a key's two tones
+# A key's two tones, in Hz: its row's and its column's.
+ROWS = {**dict.fromkeys("123", 697), **dict.fromkeys("456", 770), **dict.fromkeys("789", 852),
+        **dict.fromkeys("*0#", 941)}  # fmt: skip
+COLUMNS = {**dict.fromkeys("147*", 1209), **dict.fromkeys("2580", 1336),
+           **dict.fromkeys("369#", 1477)}  # fmt: skip
+
+
+def rate_of(content_type: str) -> int:
+    """The sample rate an ``audio/l16;rate=N`` content type names."""
+    return int(content_type.rpartition("=")[2])
+
+
+def frame_bytes(rate: int) -> int:
+    """Bytes in one frame at ``rate``: 320, 640 or 960 at 8, 16 or 24 kHz."""
+    return int(rate * FRAME_SECONDS) * 2
+
+
+@functools.cache
+def tone(key: str, rate: int, ms: int = KEY_MS) -> tuple[bytes, ...]:
+    """The frames of a key pressed for ``ms`` (whole frames; the last one padded)."""
+    low, high = ROWS[key], COLUMNS[key]
+    count = int(rate * ms / 1000)
+    peak = 32767 * TONE_LEVEL
+    samples = array.array("h", (round(peak * (math.sin(2 * math.pi * low * n / rate)
+                                              + math.sin(2 * math.pi * high * n / rate)))
+                                for n in range(count)))  # fmt: skip
+    if sys.byteorder == "big":
+        samples.byteswap()
+    data = samples.tobytes()
+    size = frame_bytes(rate)
+    return tuple(data[i : i + size].ljust(size, b"\0") for i in range(0, len(data), size))
+
+
+class Heard:
+    """What a leg hears, a frame at a time: what was queued for it, else silence."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self.silence = bytes(frame_bytes(rate))
+        self._queued: deque[bytes] = deque()
+
+    def add(self, frames: Iterable[bytes]) -> None:
+        self._queued.extend(frames)
+
+    def frame(self) -> bytes:
+        return self._queued.popleft() if self._queued else self.silence
+
+
+class Playout:
+    """Audio a socket sent, queued to play in order, with its ``notify`` markers among it."""
+
+    def __init__(self, limit: int = BUFFER_FRAMES) -> None:
+        self.limit = limit
+        self.frames = 0  # queued now
+        self._queue: deque[bytes | Marker] = deque()
+
+    def push(self, frame: bytes) -> bool:
+        """Queue a frame; ``False`` when the queue is full (the frame is dropped)."""
+        if self.frames >= self.limit:
+            return False
+        self._queue.append(frame)
+        self.frames += 1
+        return True
+
+    def mark(self, payload: Any) -> None:
+        self._queue.append(Marker(payload))
+
+    def clear(self) -> None:
+        """Drop what has not played yet, with the markers among it."""
+        self._queue.clear()
+        self.frames = 0
+
+    def play(self) -> tuple[bytes | None, list[Any]]:
+        """The next frame to play (``None``: nothing queued), and the payloads of the markers
+        reached on the way to it or just after it."""
+        reached: list[Any] = []
+        frame = None
+        while self._queue and (frame is None or isinstance(self._queue[0], Marker)):
+            item = self._queue.popleft()
+            if isinstance(item, Marker):
+                reached.append(item.payload)
+            else:
+                frame = item
+                self.frames -= 1
+        return frame, reached
+
+
+class Marker:
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
+
+
+async def ticks(interval: float = FRAME_SECONDS) -> AsyncIterator[int]:
+    """Count ticks every ``interval`` seconds, from now, each at its absolute deadline (a late
+    tick does not delay the next ones)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tick = 0
+    while True:
+        yield tick
+        tick += 1
+        await asyncio.sleep(max(0.0, start + tick * interval - loop.time()))
