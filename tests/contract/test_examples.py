@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import orjson
-import pytest
 
+from ringway.testing.node import node_with_packages
 from tests.conftest import LiveServer, eventually
 from tests.receivers import Receiver, Reply, wav
 
@@ -43,19 +42,8 @@ def test_python_sdk_example_over_tls(tls_server: LiveServer) -> None:
 
 def node_example() -> tuple[str, Path]:
     """``node`` and the Node example's folder, its packages installed (skip without Node)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("Node.js and npm are not installed on this machine")
     folder = EXAMPLES / "node"
-    if not (folder / "node_modules" / "@vonage" / "server-sdk").exists():
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-    return node, folder
+    return node_with_packages(folder, "@vonage/server-sdk"), folder
 
 
 def test_node_sdk_example(server: LiveServer) -> None:

@@ -3,18 +3,16 @@ vonage`` against a live ``ringway serve --tls``, with the credentials ``ringway 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import ssl
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
-import pytest
 
+from ringway.testing.node import node_with_packages
 from tests.servers import ringway_serve
 
 FOLDER = Path(__file__).resolve().parent / "vonage_cli"
@@ -24,14 +22,7 @@ NUMBER = "441632960042"
 
 def vonage_bin() -> Path:
     """The folder holding the ``vonage`` command, installed once (skip without Node)."""
-    npm = shutil.which("npm")
-    if not shutil.which("node") or not npm:
-        pytest.skip("Node.js and npm are not installed on this machine")
-    with (FOLDER / ".install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers may get here at once
-        if not (FOLDER / "node_modules" / ".bin" / "vonage").exists():
-            subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                           cwd=FOLDER, check=True, capture_output=True, timeout=600)  # fmt: skip
+    node_with_packages(FOLDER, ".bin/vonage")
     return FOLDER / "node_modules" / ".bin"
 
 
