@@ -151,8 +151,13 @@ def main() -> None:
                                     f"{public}/_ringway/health"))  # fmt: skip
         time.sleep(1)
 
+        hooks_port = free_port()  # the messages' status webhooks go there
+        hooks = f"http://127.0.0.1:{hooks_port}"
+        stack.enter_context(process([sys.executable, "-m", "bench.receiver", str(hooks_port)],
+                                    {}, f"{hooks}/count"))  # fmt: skip
         client = stack.enter_context(httpx.Client(base_url=public, headers={"Authorization": AUTH}))
-        app = client.post("/v2/applications", json=APP).json()
+        app = client.post("/v2/applications", json=json.loads(
+            json.dumps(APP).replace("http://localhost:3000", hooks))).json()  # fmt: skip
         found = client.get("/number/search", params={"country": "GB", "pattern": "4477009"})
         msisdn = found.json()["numbers"][0]["msisdn"]
         client.post("/number/buy", data={"country": "GB", "msisdn": msisdn})
