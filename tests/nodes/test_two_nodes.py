@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import orjson
@@ -37,9 +38,10 @@ SMALL_POOL = {**REAL_TIME, "RINGWAY_DATABASE_POOL_SIZE": "2", "RINGWAY_DATABASE_
 
 @dataclass
 class Node:
-    """A ``ringway serve`` process, named in ``pg_stat_activity`` by ``name``."""
+    """A ``ringway serve`` process, named in ``pg_stat_activity`` by ``application``."""
 
     name: str
+    application: str
     server: TestServer
 
     @property
@@ -55,13 +57,15 @@ def start_nodes(
     make_url: Callable[[], str], root: Path, env: dict[str, dict[str, str]]
 ) -> list[Node]:
     """Nodes named as the keys of ``env``, each with those variables, on one new schema,
-    started side by side."""
+    started side by side (given a minute each, on a machine busy with other work)."""
     url = make_url()
+    tag = uuid4().hex[:8]  # other test workers start nodes of the same names
 
     def one(name: str) -> Node:
-        server = start(root / name, database_url=f"{url}&application_name={name}",
-                       env=env[name])  # fmt: skip
-        return Node(name, server)
+        application = f"{name}-{tag}"
+        server = start(root / name, database_url=f"{url}&application_name={application}",
+                       env=env[name], timeout=60)  # fmt: skip
+        return Node(name, application, server)
 
     with ThreadPoolExecutor(len(env)) as pool:
         started = [pool.submit(one, name) for name in env]
@@ -261,11 +265,11 @@ def test_a_node_holds_no_more_connections_than_its_pool_allows(
     with ThreadPoolExecutor(16) as pool:
         burst = [pool.submit(send_message, b, who, f"Burst {n}") for n in range(48)]
         while not all(f.done() for f in burst):
-            most = max(most, connections(b.name))
+            most = max(most, connections(b.application))
         assert len({f.result() for f in burst}) == 48  # every one accepted
     assert 1 <= most <= 2 + 1 + 1
     # once the burst (and the deliveries it made) is over, the extra connection is closed
-    eventually(lambda: connections(b.name) <= 2 + 1, timeout=20, what="the pool, back to 2")
+    eventually(lambda: connections(b.application) <= 2 + 1, timeout=20, what="the pool, back to 2")
 
 
 # -- kill -9 ---------------------------------------------------------------------------------
