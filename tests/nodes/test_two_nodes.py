@@ -88,8 +88,8 @@ def nodes(
 
 @dataclass
 class Tenant:
-    """An account with an application (voice and messages, webhooks to ``hooks``) and a number
-    linked to it, made through node A."""
+    """An account with an application (voice and messages, webhooks to ``hooks``), a number
+    linked to it, and a simulated recipient that gets messages at once."""
 
     credentials: Credentials
     app_id: str
