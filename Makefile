@@ -45,7 +45,9 @@ chromium:
 
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v haproxy >/dev/null || (apt-get update -qq && apt-get install -y -qq haproxy)
 	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.nodes
 
 clean:
 	rm -rf $(VENV) .ringway .pytest_cache .mypy_cache .ruff_cache build

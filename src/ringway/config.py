@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".ringway")
     # SQLAlchemy URL of the database (postgresql://… uses psycopg 3); unset, SQLite in data_dir.
     database_url: str | None = None
+    # PostgreSQL connections each server process keeps open for its requests and engine, and
+    # how many more it may open for a burst (closed again once returned); a process also holds
+    # one connection of its own to see other processes' writes. SQLite ignores both.
+    database_pool_size: int = Field(default=10, ge=1, le=1000)
+    database_max_overflow: int = Field(default=10, ge=0, le=1000)
     # Credentials of the account created on an empty database (random when unset).
     api_key: str | None = None
     api_secret: SecretStr | None = None

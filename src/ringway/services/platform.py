@@ -72,7 +72,8 @@ class Platform:
 
     @classmethod
     def open(cls, settings: Settings, migrate: bool = True) -> Platform:
-        db = Database(settings.resolved_database_url)
+        db = Database(settings.resolved_database_url, settings.database_pool_size,
+                      settings.database_max_overflow)  # fmt: skip
         if migrate:
             db.migrate()
         cache = ReadCache(db.change_watcher())

@@ -45,9 +45,14 @@ def normalize_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 10, max_overflow: int = 10) -> None:
+        """``pool_size`` and ``max_overflow``: PostgreSQL connections kept open, and how many
+        more a burst may open."""
         self.url = sa.make_url(normalize_url(url))
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if not self.is_sqlite and "application_name" not in self.url.query:
+            # pg_stat_activity shows ringway's connections as such
+            self.url = self.url.update_query_dict({"application_name": "ringway"})
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +64,9 @@ class Database:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = sa.create_engine(
-                self.url, pool_pre_ping=True, pool_size=10, json_serializer=to_json
-            )
+                self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                json_serializer=to_json,
+            )  # fmt: skip
         self._on_commit: list[Callable[[], None]] = []
 
     def migrate(self) -> None:

@@ -104,9 +104,11 @@ def start(
     database_url: str | None = None,
     seed: Path | None = None,
     env: dict[str, str] | None = None,
+    timeout: float = STARTUP_SECONDS,
 ) -> TestServer:
     """Start ``ringway serve`` (on a free port unless ``port`` is given) and return once it
-    answers its health check."""
+    answers its health check (an error after ``timeout`` seconds, twice over: to listen, then
+    to answer)."""
     token = new_operator_token()
     data_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "ringway.cli", "serve", "--port", str(port),
@@ -124,8 +126,8 @@ def start(
     ca = data_dir / "tls" / "ca.pem" if tls else None
     server = TestServer("", token, ca, data_dir, process, log)
     try:
-        server.url = listening_url(process, log)
-        wait_until_ready(server)
+        server.url = listening_url(process, log, timeout)
+        wait_until_ready(server, timeout)
     except BaseException:
         server.stop()
         raise
