@@ -4,7 +4,6 @@ in the body, errors included (wire-contract-wave2 §5.1)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -13,7 +12,7 @@ from starlette.responses import Response
 
 from ringway.api.auth import address_of, platform_of
 from ringway.api.http import JSONResponse, basic_credentials, params_body
-from ringway.api.operations import FORM, IN_BODY, JSON, Operation, Schema, tagged
+from ringway.api.operations import FORM, IN_BODY, JSON, Operation, tagged
 from ringway.domain.accounts import AccountRow
 from ringway.domain.errors import ProblemError
 from ringway.domain.sms import (
@@ -95,20 +94,14 @@ def _xml(messages: list[dict[str, Any]]) -> str:
     return f'{head}<messages count="{len(messages)}">{items}</messages></mt-submission-response>'
 
 
-def _send(method: str, path: str, summary: str, answer: Schema, media: str) -> Operation:
-    """``send``: the parameters in the query and, with a ``POST``, in a form or JSON body."""
-    operation = Operation(method, path, send, summary, answer=answer, media=media, auth=IN_BODY,
-                          accept=False)  # fmt: skip
-    if method == "GET":
-        return operation
-    return replace(operation, body="SmsIn", body_media=(FORM, JSON), body_required=False)
-
-
-_XML_TEXT = {"type": "string"}
+# Parameters in the query and, with a POST, in a form or JSON body; no Accept check.
+_QUERY: dict[str, Any] = {"auth": IN_BODY, "accept": False}
+_BODY = {**_QUERY, "body": "SmsIn", "body_media": (FORM, JSON), "body_required": False}
+_PARTS = "Send an SMS: each part's status"
+_XML_PARTS: dict[str, Any] = {"answer": {"type": "string"}, "media": "text/xml"}
 operations = tagged("SMS", [
-    _send(method, path, summary, answer, media)
-    for path, summary, answer, media in (
-        ("/sms/json", "Send an SMS: each part's status", "SmsParts", JSON),
-        ("/sms/xml", "Send an SMS: each part's status, in XML", _XML_TEXT, "text/xml"))
-    for method in ("POST", "GET")
+    Operation("POST", "/sms/json", send, _PARTS, answer="SmsParts", **_BODY),
+    Operation("GET", "/sms/json", send, _PARTS, answer="SmsParts", **_QUERY),
+    Operation("POST", "/sms/xml", send, f"{_PARTS}, in XML", **_XML_PARTS, **_BODY),
+    Operation("GET", "/sms/xml", send, f"{_PARTS}, in XML", **_XML_PARTS, **_QUERY),
 ])  # fmt: skip
