@@ -16,6 +16,7 @@ from typing import Any
 import click
 from pydantic_core import PydanticUndefined
 
+from ringway.api.app import ROUTES
 from ringway.api.openapi import openapi_document
 from ringway.cli import main
 from ringway.config import Settings
@@ -106,14 +107,19 @@ def settings_reference() -> str:
 
 
 def endpoints_reference() -> str:
-    """Every operation of the OpenAPI document ringway serves at /_ringway/openapi.json."""
-    rows = ["| method | path | what it does |", "| --- | --- | --- |"]
-    for path, operations in openapi_document()["paths"].items():
+    """Every operation of the OpenAPI document ringway serves at /_ringway/openapi.json, under
+    its tag."""
+    by_tag: dict[str, list[str]] = {}
+    for path, operations in openapi_document(ROUTES)["paths"].items():
         for method, operation in operations.items():
-            if isinstance(operation, dict) and "responses" in operation:
-                summary = _cell(operation.get("summary", ""))
-                rows.append(f"| `{method.upper()}` | `{path}` | {summary} |")
-    return "\n".join(rows)
+            summary = _cell(operation["summary"])
+            row = f"| `{method.upper()}` | `{path}` | {summary} |"
+            by_tag.setdefault(operation["tags"][0], []).append(row)
+    out: list[str] = []
+    for tag, rows in by_tag.items():
+        out += [f"### {tag}", "", "| method | path | what it does |", "| --- | --- | --- |"]
+        out += [*rows, ""]
+    return "\n".join(out).rstrip()
 
 
 GENERATED: dict[str, Callable[[], str]] = {

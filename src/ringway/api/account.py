@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import basic_account, legacy_account, platform_of
 from ringway.api.http import (
@@ -17,9 +16,9 @@ from ringway.api.http import (
     json_body,
     params_body,
     path_param,
-    resource,
 )
 from ringway.api.numbers import legacy_errors
+from ringway.api.operations import BODY_ERRORS, FORM, LEGACY, Operation, problem, tagged
 from ringway.domain.accounts import EURO, MAX_SECRETS, AccountRow, SecretRow
 from ringway.domain.errors import ERRORS, InvalidParameter, ProblemError, bad_parameter
 
@@ -145,9 +144,20 @@ async def revoke_secret(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes: list[Route] = [
-    resource("/account/get-balance", GET=get_balance),
-    resource("/account/settings", POST=settings),
-    resource("/accounts/{api_key}/secrets", GET=list_secrets, POST=create_secret),
-    resource("/accounts/{api_key}/secrets/{secret_id}", GET=get_secret, DELETE=revoke_secret),
-]
+SECRETS_PATH = "/accounts/{api_key}/secrets"
+operations = tagged("Account", [
+    Operation("GET", "/account/get-balance", get_balance, "The balance, in euros",
+              answer="Balance", auth=LEGACY, accept=False, legacy=True),
+    Operation("POST", "/account/settings", settings, "The SMS API's default webhooks",
+              answer="SmsSettings", auth=LEGACY, body="SmsSettingsForm", body_media=(FORM,),
+              body_required=False, accept=False, legacy=True),
+    Operation("GET", SECRETS_PATH, list_secrets, "The API secrets", answer="SecretList",
+              errors=(404,)),
+    Operation("POST", SECRETS_PATH, create_secret, "Add an API secret (two at most)", ok=201,
+              answer="Secret", body="SecretIn", errors=(*BODY_ERRORS, 404)),
+    Operation("GET", SECRETS_PATH + "/{secret_id}", get_secret, "An API secret",
+              answer="Secret", errors=(404,)),
+    Operation("DELETE", SECRETS_PATH + "/{secret_id}", revoke_secret,
+              "Revoke an API secret (not the last)", ok=204, errors=(404,),
+              responses={403: problem("The last secret")}),
+])  # fmt: skip

@@ -26,6 +26,7 @@ from ringway.api import (
     voice,
 )
 from ringway.api.hot import RingwayApp
+from ringway.api.operations import resources
 from ringway.api.problems import on_http_error, on_problem, on_server_error
 from ringway.config import Settings
 from ringway.domain.errors import ProblemError
@@ -34,6 +35,26 @@ from ringway.observe.logs import log
 from ringway.services.platform import Platform
 
 GC_THRESHOLDS = (100_000, 50, 50)
+# Every route: the wire API's and ringway's own, each declared once with its document, then the
+# dashboard's pages (HTML for people, deliberately not in the OpenAPI document).
+ROUTES = [
+    *resources(
+        [
+            *applications_v2.operations,
+            *applications_v1.operations,
+            *numbers.operations,
+            *account.operations,
+            *sms.operations,
+            *voice.operations,
+            *messages.operations,
+            *conversations.operations,
+            *simulation.operations,
+            *faults.operations,
+            *ringway_routes.operations,
+        ]
+    ),
+    *dashboard.routes,
+]
 
 
 def create_app(
@@ -63,20 +84,7 @@ def create_app(
                 say(f"ringway stopped: ended {ended} running call{'' if ended == 1 else 's'}")
 
     framework = Starlette(
-        routes=[
-            *applications_v2.routes,
-            *applications_v1.routes,
-            *numbers.routes,
-            *account.routes,
-            *sms.routes,
-            *voice.routes,
-            *messages.routes,
-            *conversations.routes,
-            *simulation.routes,
-            *faults.routes,
-            *ringway_routes.routes,
-            *dashboard.routes,
-        ],
+        routes=ROUTES,
         exception_handlers={
             ProblemError: on_problem,
             HTTPException: on_unrouted,

@@ -7,11 +7,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ringway.api.applications_v2 import delete_owned
+from ringway.api.applications_v2 import delete_owned, page_params
 from ringway.api.auth import legacy_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body, resource
+from ringway.api.http import JSONResponse, check_accept, form_body, is_form, json_body
+from ringway.api.operations import BODY_ERRORS, LEGACY, Operation, tagged
 from ringway.api.params import int_params
-from ringway.domain.applications_v1 import parse_v1, to_v1_wire, v1_to_spec
+from ringway.domain.applications_v1 import ApplicationV1In, parse_v1, to_v1_wire, v1_to_spec
 from ringway.domain.errors import list_invalid
 from ringway.domain.pagination import page_count, page_links
 
@@ -88,9 +89,19 @@ async def delete_application(request: Request) -> Response:
     return await delete_owned(request, await legacy_account(request))
 
 
-routes = [
-    resource(PATH, GET=list_applications, POST=create_application),
-    resource(
-        PATH + "/{id}", GET=get_application, PUT=update_application, DELETE=delete_application
-    ),
-]
+ONE = PATH + "/{id}"
+operations = tagged("Applications (v1)", [
+    Operation("GET", PATH, list_applications, "List applications (v1)",
+              answer="ApplicationV1List", auth=LEGACY,
+              params=page_params(1000, "page_index", 0), errors=(400,)),
+    Operation("POST", PATH, create_application, "Create an application (v1)", ok=201,
+              answer="ApplicationV1Out", auth=LEGACY, body=ApplicationV1In,
+              errors=BODY_ERRORS),
+    Operation("GET", ONE, get_application, "Get an application (v1)",
+              answer="ApplicationV1Out", auth=LEGACY, errors=(404,)),
+    Operation("PUT", ONE, update_application, "Update an application (v1)",
+              answer="ApplicationV1Out", auth=LEGACY, body=ApplicationV1In,
+              errors=(*BODY_ERRORS, 404)),
+    Operation("DELETE", ONE, delete_application, "Delete an application (v1)", ok=204,
+              auth=LEGACY, errors=(404,)),
+])  # fmt: skip

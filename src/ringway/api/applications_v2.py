@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ringway.api.auth import address_of, authenticate, basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.http import JSONResponse, check_accept, json_body
+from ringway.api.operations import BODY_ERRORS, Operation, query, tagged
 from ringway.api.params import int_params
 from ringway.domain.accounts import AccountRow
-from ringway.domain.applications import parse_application, to_wire
+from ringway.domain.applications import ApplicationIn, ApplicationOut, parse_application, to_wire
 from ringway.domain.errors import list_invalid
 from ringway.domain.pagination import page_links
 from ringway.services.platform import Platform
@@ -100,9 +101,23 @@ async def delete_owned(request: Request, account: AccountRow) -> Response:
     return Response(status_code=204)
 
 
-routes = [
-    resource(PATH, GET=list_applications, POST=create_application),
-    resource(
-        PATH + "/{id}", GET=get_application, PUT=replace_application, DELETE=delete_application
-    ),
-]
+def page_params(size_max: int, index_name: str, index_min: int) -> tuple[dict[str, Any], ...]:
+    """``page_size`` and a page's index, as the Application APIs take them."""
+    size = {"type": "integer", "minimum": 1, "maximum": size_max, "default": 10}
+    index = {"type": "integer", "minimum": index_min, "maximum": 2**31 - 1}
+    return query("page_size", size), query(index_name, index)
+
+
+ONE = PATH + "/{id}"
+operations = tagged("Applications", [
+    Operation("GET", PATH, list_applications, "List applications", answer="ApplicationList",
+              params=page_params(MAX_PAGE_SIZE, "page", 1), errors=(400,)),
+    Operation("POST", PATH, create_application, "Create an application", ok=201,
+              answer=ApplicationOut, body=ApplicationIn, errors=BODY_ERRORS),
+    Operation("GET", ONE, get_application, "Get an application", answer=ApplicationOut,
+              errors=(404,)),
+    Operation("PUT", ONE, replace_application, "Replace an application",
+              answer=ApplicationOut, body=ApplicationIn, errors=(*BODY_ERRORS, 404)),
+    Operation("DELETE", ONE, delete_application, "Delete an application", ok=204,
+              errors=(404,)),
+])  # fmt: skip

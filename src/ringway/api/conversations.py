@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, json_body, path_param, reject_unstorable, resource
+from ringway.api.http import Endpoint, JSONResponse, json_body, path_param, reject_unstorable
+from ringway.api.operations import BEARER, BODY_ERRORS, Operation, in_path, problem, query, tagged
 from ringway.api.params import public
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
@@ -256,18 +256,52 @@ async def delete_event(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes: list[Route] = [
-    resource(USERS, GET=list_users, POST=create_user),
-    resource(USERS + "/{id}", GET=get_user, PATCH=update_user, DELETE=delete_user),
-    resource(CONVERSATIONS, GET=list_conversations, POST=create_conversation),
-    resource(
-        CONVERSATIONS + "/{id}",
-        GET=get_conversation,
-        PUT=update_conversation,
-        DELETE=delete_conversation,
-    ),
-    resource(CONVERSATIONS + "/{id}/members", GET=list_members, POST=create_member),
-    resource(CONVERSATIONS + "/{id}/members/{member_id}", GET=get_member, PATCH=update_member),
-    resource(CONVERSATIONS + "/{id}/events", GET=list_events, POST=create_event),
-    resource(CONVERSATIONS + "/{id}/events/{event_id}", GET=get_event, DELETE=delete_event),
-]
+def _op(method: str, path: str, endpoint: Endpoint, summary: str, **more: Any) -> Operation:
+    """A Conversation API operation: an application JWT; no ``Accept`` check."""
+    return Operation(method, path, endpoint, summary, **{"auth": BEARER, "accept": False, **more})
+
+
+_PAGING = (
+    query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    query("order", {"type": "string", "enum": ["asc", "desc"]}),
+    query("cursor", {"type": "string"}),
+)
+_TAKEN = {409: problem("The name is taken")}
+_EVENT_ID = in_path("event_id", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+USER = USERS + "/{id}"
+ONE = CONVERSATIONS + "/{id}"
+MEMBER = ONE + "/members/{member_id}"
+EVENT = ONE + "/events/{event_id}"
+operations = tagged("Conversations", [
+    _op("GET", USERS, list_users, "List users", answer="UserList",
+        params=(*_PAGING, query("name", {"type": "string"})), errors=(400,)),
+    _op("POST", USERS, create_user, "Create a user", ok=201, answer="User", body="UserIn",
+        errors=BODY_ERRORS, responses=_TAKEN),
+    _op("GET", USER, get_user, "A user (by id or name)", answer="User", errors=(404,)),
+    _op("PATCH", USER, update_user, "Change a user", answer="User", body="UserIn",
+        errors=(*BODY_ERRORS, 404), responses=_TAKEN),
+    _op("DELETE", USER, delete_user, "Delete a user", ok=204, errors=(404,)),
+    _op("GET", CONVERSATIONS, list_conversations, "List conversations",
+        answer="ConversationList", params=_PAGING, errors=(400,)),
+    _op("POST", CONVERSATIONS, create_conversation, "Create a conversation", ok=201,
+        answer="Conversation", body="ConversationIn", errors=BODY_ERRORS, responses=_TAKEN),
+    _op("GET", ONE, get_conversation, "A conversation", answer="Conversation", errors=(404,)),
+    _op("PUT", ONE, update_conversation, "Change a conversation", answer="Conversation",
+        body="ConversationIn", errors=(*BODY_ERRORS, 404), responses=_TAKEN),
+    _op("DELETE", ONE, delete_conversation, "Delete a conversation", ok=204, errors=(404,)),
+    _op("GET", ONE + "/members", list_members, "The conversation's members",
+        answer="MemberList", errors=(404,)),
+    _op("POST", ONE + "/members", create_member, "Invite or join a user", ok=201,
+        answer="Member", body="MemberIn", errors=(*BODY_ERRORS, 404)),
+    _op("GET", MEMBER, get_member, "A member", answer="Member", errors=(404,)),
+    _op("PATCH", MEMBER, update_member, "Join or leave", answer="Member", body="MemberChange",
+        errors=(*BODY_ERRORS, 404)),
+    _op("GET", ONE + "/events", list_events, "The conversation's events", answer="EventList",
+        params=_PAGING, errors=(400, 404)),
+    _op("POST", ONE + "/events", create_event, "A custom event from a joined member", ok=201,
+        answer="Event", body="EventIn", errors=(*BODY_ERRORS, 404)),
+    _op("GET", EVENT, get_event, "An event", answer="Event", params=(_EVENT_ID,),
+        errors=(400, 404)),
+    _op("DELETE", EVENT, delete_event, "Delete an event", ok=204, params=(_EVENT_ID,),
+        errors=(400, 404)),
+])  # fmt: skip

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.http import JSONResponse, check_accept, json_body
+from ringway.api.operations import BODY_ERRORS, Operation, tagged
 from ringway.domain.applications import parse_body
 from ringway.domain.faults import FaultSpec, fault_wire
 
@@ -47,7 +47,12 @@ async def delete_fault(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes: list[Route] = [
-    resource(PATH, GET=list_faults),
-    resource(PATH + "/{name}", GET=get_fault, PUT=put_fault, DELETE=delete_fault),
-]
+ONE = PATH + "/{name}"
+operations = tagged("Faults", [
+    Operation("GET", PATH, list_faults, "The account's webhook faults", answer="FaultList"),
+    Operation("GET", ONE, get_fault, "A webhook fault", answer="FaultOut", errors=(404,)),
+    Operation("PUT", ONE, put_fault, "Set a webhook fault", answer="FaultOut", body=FaultSpec,
+              errors=BODY_ERRORS),
+    Operation("DELETE", ONE, delete_fault, "Delete a webhook fault", ok=204, accept=False,
+              errors=(404,)),
+])  # fmt: skip

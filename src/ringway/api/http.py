@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.domain.errors import (
     InvalidParameter,
@@ -29,16 +28,6 @@ MAX_DEPTH = 100
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def resource(path: str, **handlers: Endpoint) -> Route:
-    """One route per path, dispatching on the method, so a 405 lists every allowed method."""
-
-    async def dispatch(request: Request) -> Response:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await handlers[method](request)
-
-    return Route(path, dispatch, methods=list(handlers))
 
 
 class JSONResponse(Response):

@@ -9,7 +9,6 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
 from ringway.api.bearer import bearer_application
@@ -20,14 +19,21 @@ from ringway.api.http import (
     path_param,
     read_body,
     reject_unstorable,
-    resource,
 )
-from ringway.api.params import one_of, record_page, record_paging
-from ringway.api.parties import party_routes
+from ringway.api.operations import (
+    BEARER_OR_BASIC,
+    BODY_ERRORS,
+    Operation,
+    problem,
+    query,
+    tagged,
+)
+from ringway.api.params import FAILED_ONLY, one_of, record_page, record_paging
+from ringway.api.parties import party_operations
 from ringway.domain.applications import Application
 from ringway.domain.calls import timestamp
 from ringway.domain.deliveries import KINDS, STATES, DeliveryLog
-from ringway.domain.messages import MessageRecord, invalid_json, reached
+from ringway.domain.messages import MessageRecord, Recipient, invalid_json, reached
 from ringway.domain.outcomes import DELIVERY_HOOKS, INBOUND, of_message
 
 MESSAGES = "/_ringway/messages"
@@ -165,13 +171,36 @@ async def retry_delivery(request: Request) -> Response:
     return JSONResponse(delivery_wire(log), status_code=202)
 
 
-routes: list[Route] = [
-    resource("/v1/messages", POST=send_message),
-    resource("/v1/messages/{uuid}", PATCH=update_message),
-    resource(MESSAGES, GET=list_messages, POST=receive_message),
-    resource(MESSAGES + "/{uuid}", GET=get_message),
-    *party_routes(RECIPIENTS, "recipients", lambda platform: platform.messages.recipients),
-    resource(DELIVERIES, GET=list_deliveries),
-    resource(DELIVERIES + "/{id}", GET=get_delivery),
-    resource(DELIVERIES + "/{id}/retry", POST=retry_delivery),
-]
+_PAGING = (
+    query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    query("record_index", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}),
+)
+_STATE = query("state", {"type": "string", "enum": list(STATES)})
+_KIND = query("kind", {"type": "string", "enum": list(KINDS)})
+operations = tagged("Messages", [
+    Operation("POST", "/v1/messages", send_message, "Send a message", ok=202,
+              answer="MessageAccepted", auth=BEARER_OR_BASIC, body="MessageWithFailover",
+              accept=False, errors=(400, 413),
+              responses={422: problem("Invalid message, or not JSON")}),
+    Operation("PATCH", "/v1/messages/{uuid}", update_message,
+              "Mark an inbound WhatsApp message read, or revoke an outbound RCS message",
+              ok=202, auth=BEARER_OR_BASIC, body="MessageUpdate", accept=False,
+              errors=(400, 404, 413),
+              responses={422: problem("Not an update this message takes, or not JSON")}),
+    Operation("GET", MESSAGES, list_messages, "Messages sent and received",
+              answer="MessageList", params=(*_PAGING, FAILED_ONLY), errors=(400,)),
+    Operation("POST", MESSAGES, receive_message,
+              "A simulated user sends one of the account's numbers a message", ok=201,
+              answer="MessageOut", body="InboundMessage", errors=(*BODY_ERRORS, 404),
+              responses={422: problem("Invalid message, or no messages application to take it")}),
+    Operation("GET", MESSAGES + "/{uuid}", get_message, "A message", answer="MessageOut",
+              errors=(404,)),
+    *party_operations(RECIPIENTS, "recipients", lambda platform: platform.messages.recipients,
+                      "simulated recipient", Recipient),
+    Operation("GET", DELIVERIES, list_deliveries, "The outbox's deliveries",
+              answer="DeliveryList", params=(*_PAGING, _STATE, _KIND), errors=(400,)),
+    Operation("GET", DELIVERIES + "/{id}", get_delivery, "A delivery", answer="Delivery",
+              errors=(404,)),
+    Operation("POST", DELIVERIES + "/{id}/retry", retry_delivery, "Send a delivery again now",
+              ok=202, answer="Delivery", errors=(404,)),
+])  # fmt: skip

@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import legacy_account, platform_of
 from ringway.api.http import Endpoint, JSONResponse, params_body
+from ringway.api.operations import FORM, LEGACY, Operation, query, tagged
 from ringway.api.params import int_params
 from ringway.api.problems import legacy_response
 from ringway.domain.errors import (
@@ -171,11 +171,35 @@ def _routing(params: Mapping[str, str]) -> Routing:
     )
 
 
-routes = [
-    Route("/number/search", search, methods=["GET"]),
-    Route("/account/numbers", owned, methods=["GET"]),
-    *(
-        Route(f"/number/{operation}", number_change(operation), methods=["POST"])
-        for operation in ("buy", "cancel", "update")
-    ),
-]
+_KINDS = {"type": "string", "enum": ["landline", "mobile-lvn", "landline-toll-free"]}
+_FILTERS = (
+    query("pattern", {"type": "string"}),
+    query("search_pattern", {"type": "integer", "minimum": 0, "maximum": 2}),
+    query("size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    query("index", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}),
+)
+_HAS_APPLICATION = {"type": "string", "enum": ["true", "false"]}
+
+
+def _change(operation: str, summary: str, form: str) -> Operation:
+    return Operation("POST", f"/number/{operation}", number_change(operation), summary,
+                     answer="LegacyStatus", auth=LEGACY, body=form, body_media=(FORM,),
+                     accept=False, legacy=True)  # fmt: skip
+
+
+operations = tagged("Numbers", [
+    Operation("GET", "/number/search", search, "Numbers for sale", answer="AvailableNumbers",
+              auth=LEGACY, accept=False, legacy=True, params=(
+                  query("country", {"type": "string", "pattern": "^[A-Za-z]{2}$"}, True),
+                  query("type", _KINDS), query("features", {"type": "string"}), *_FILTERS)),
+    Operation("GET", "/account/numbers", owned, "The account's numbers", answer="OwnedNumbers",
+              auth=LEGACY, accept=False, legacy=True, params=(
+                  query("application_id", {"type": "string"}),
+                  query("has_application", _HAS_APPLICATION),
+                  # Empty means no filter here.
+                  query("country", {"type": "string", "pattern": "^([A-Za-z]{2})?$"}),
+                  *_FILTERS)),
+    _change("buy", "Buy a number", "NumberIn"),
+    _change("cancel", "Cancel a number", "NumberIn"),
+    _change("update", "Change a number's application and webhooks", "NumberRouting"),
+])  # fmt: skip

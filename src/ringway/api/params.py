@@ -10,10 +10,13 @@ from starlette.requests import Request
 
 from ringway.api.auth import platform_of
 from ringway.api.http import reject_unstorable
+from ringway.api.operations import query
 from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.pagination import record_links
 
 PAGING = ("page_size", "record_index")
+FAILED_ONLY = query("failed", {"type": "string", "enum": ["0", "1", "false", "true"]},
+                    description="1: only failures")  # fmt: skip
 
 
 def int_params(

@@ -5,21 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, path_param, resource
+from ringway.api.http import JSONResponse, check_accept, json_body, path_param
+from ringway.api.operations import BODY_ERRORS, Operation
 from ringway.domain.applications import parse_body
 from ringway.services.parties import Parties
 from ringway.services.platform import Platform
 
 
-def party_routes(
-    path: str, name: str, parties_of: Callable[[Platform], Parties[Any]]
-) -> list[Route]:
-    """List (``{name: {address: behaviour}, default}``), get, set and reset by address."""
+def party_operations(
+    path: str,
+    name: str,
+    parties_of: Callable[[Platform], Parties[Any]],
+    kind: str,
+    model: type[BaseModel],
+) -> list[Operation]:
+    """List (``{name: {address: behaviour}, default}``), get, set and reset by address the
+    ``kind`` of party whose behaviour ``model`` holds."""
 
     async def context(request: Request) -> tuple[Platform, Parties[Any], str]:
         account = await basic_account(request)
@@ -51,7 +57,14 @@ def party_routes(
         await platform.db.run(parties.delete, account_id, path_param(request, "address"))
         return Response(status_code=204)
 
+    # Any address has a party (the default until set), but ``{address:path}`` matches no line
+    # break, so an address with one inside is a 404.
+    one = path + "/{address:path}"
+    out = f"{model.__name__}Out"
     return [
-        resource(path, GET=list_),
-        resource(path + "/{address:path}", GET=get, PUT=set_, DELETE=reset),
-    ]
+        Operation("GET", path, list_, f"The account's {kind}s", answer=f"{model.__name__}List"),
+        Operation("GET", one, get, f"A {kind}", answer=out, errors=(404,)),
+        Operation("PUT", one, set_, f"Set how a {kind} behaves", answer=out, body=model,
+                  errors=(*BODY_ERRORS, 404)),
+        Operation("DELETE", one, reset, f"Reset a {kind}", ok=204, accept=False, errors=(404,)),
+    ]  # fmt: skip

@@ -8,12 +8,12 @@ import logging
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 import ringway
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, json_body, resource
+from ringway.api.http import JSONResponse, json_body
 from ringway.api.openapi import openapi_document
+from ringway.api.operations import BODY_ERRORS, OPEN, OPERATOR, Operation, problem, tagged
 from ringway.domain.accounts import NewAccount
 from ringway.domain.applications import parse_body
 from ringway.domain.errors import conflict, forbidden, unauthorized
@@ -48,8 +48,8 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-async def openapi(_request: Request) -> Response:
-    return JSONResponse(openapi_document())
+async def openapi(request: Request) -> Response:
+    return JSONResponse(openapi_document(request.app.routes))
 
 
 async def create_account(request: Request) -> Response:
@@ -85,10 +85,19 @@ async def reset(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes = [
-    Route("/_ringway/health", health, methods=["GET"]),
-    Route("/_ringway/metrics", metrics, methods=["GET"]),
-    Route("/_ringway/openapi.json", openapi, methods=["GET"]),
-    Route("/_ringway/accounts", create_account, methods=["POST"]),
-    resource("/_ringway/reset", POST=reset),
-]
+operations = tagged("ringway", [
+    Operation("GET", "/_ringway/health", health,
+              "Health: whether storage answers and the engine runs", answer="Health",
+              auth=OPEN, accept=False, responses={503: ("Not ready", "Health")}),
+    Operation("GET", "/_ringway/metrics", metrics, "Metrics, in the Prometheus text format",
+              answer={"type": "string"}, media="text/plain", auth=OPEN, accept=False),
+    Operation("GET", "/_ringway/openapi.json", openapi, "This document",
+              answer={"type": "object"}, auth=OPEN, accept=False),
+    Operation("POST", "/_ringway/accounts", create_account,
+              "Create an account (with the server's operator token)", ok=201, answer="Account",
+              auth=OPERATOR, body=NewAccount, accept=False, errors=BODY_ERRORS,
+              responses={403: problem("The server takes no operator token"),
+                         409: problem("An account has that api_key")}),
+    Operation("POST", "/_ringway/reset", reset,
+              "Wipe everything of the account but its credentials", ok=204, accept=False),
+])  # fmt: skip

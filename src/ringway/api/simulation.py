@@ -7,16 +7,17 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import basic_account, platform_of
-from ringway.api.http import JSONResponse, check_accept, json_body, resource
-from ringway.api.params import int_params, one_of
-from ringway.api.parties import party_routes
-from ringway.api.voice import call_page, call_uuid, call_wire
+from ringway.api.http import JSONResponse, check_accept, json_body
+from ringway.api.operations import BODY_ERRORS, Operation, problem, query, tagged
+from ringway.api.params import FAILED_ONLY, int_params, one_of
+from ringway.api.parties import party_operations
+from ringway.api.voice import CALL_FILTERS, call_page, call_uuid, call_wire
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import CallRecord, Entry, timestamp
 from ringway.domain.errors import list_invalid
+from ringway.domain.simulation import Phone
 from ringway.domain.voice import SimulatedCall, caller_gives
 
 PATH = "/_ringway/calls"
@@ -91,10 +92,24 @@ async def caller_input(request: Request) -> Response:
     return Response(status_code=204)
 
 
-routes: list[Route] = [
-    resource(PATH, GET=list_calls, POST=place_call),
-    resource(PATH + "/{uuid}", GET=get_call),
-    resource(PATH + "/{uuid}/timeline", GET=timeline),
-    *(resource(f"{PATH}/{{uuid}}/{kind}", POST=caller_input) for kind in CALLER_INPUTS),
-    *party_routes("/_ringway/phones", "phones", lambda platform: platform.calls.phones),
-]
+ONE = PATH + "/{uuid}"
+_AFTER = query("after", {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+_UNANSWERED = problem("The number is not linked to an application with a voice answer_url")
+operations = tagged("Simulated calls", [
+    Operation("GET", PATH, list_calls, "List simulated and Voice API calls",
+              answer="CallList", params=(*CALL_FILTERS, FAILED_ONLY), errors=(400,)),
+    Operation("POST", PATH, place_call, "A simulated person calls one of the account's numbers",
+              ok=201, answer="PlacedCall", body=SimulatedCall, errors=(*BODY_ERRORS, 404),
+              responses={422: _UNANSWERED}),
+    Operation("GET", ONE, get_call, "Get a call", answer="SimulatedCallInfo", errors=(404,)),
+    Operation("GET", ONE + "/timeline", timeline, "A call's timeline", answer="Timeline",
+              params=(_AFTER,), errors=(400, 404)),
+    Operation("POST", ONE + "/dtmf", caller_input, "The simulated person: key digits", ok=204,
+              body="CallerDtmf", accept=False, errors=(*BODY_ERRORS, 404)),
+    Operation("POST", ONE + "/speech", caller_input, "The simulated person: say something",
+              ok=204, body="CallerSpeech", accept=False, errors=(*BODY_ERRORS, 404)),
+    Operation("POST", ONE + "/hangup", caller_input, "The simulated person hangs up", ok=204,
+              accept=False, errors=(404,)),
+    *party_operations("/_ringway/phones", "phones", lambda platform: platform.calls.phones,
+                      "virtual phone", Phone),
+])  # fmt: skip

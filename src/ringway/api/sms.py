@@ -9,10 +9,10 @@ from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from ringway.api.auth import address_of, platform_of
-from ringway.api.http import JSONResponse, basic_credentials, params_body, resource
+from ringway.api.http import JSONResponse, basic_credentials, params_body
+from ringway.api.operations import FORM, IN_BODY, JSON, Operation, tagged
 from ringway.domain.accounts import AccountRow
 from ringway.domain.errors import ProblemError
 from ringway.domain.sms import (
@@ -94,7 +94,14 @@ def _xml(messages: list[dict[str, Any]]) -> str:
     return f'{head}<messages count="{len(messages)}">{items}</messages></mt-submission-response>'
 
 
-routes: list[Route] = [
-    resource("/sms/json", POST=send, GET=send),
-    resource("/sms/xml", POST=send, GET=send),
-]
+# Parameters in the query and, with a POST, in a form or JSON body; no Accept check.
+_QUERY: dict[str, Any] = {"auth": IN_BODY, "accept": False}
+_BODY = {**_QUERY, "body": "SmsIn", "body_media": (FORM, JSON), "body_required": False}
+_PARTS = "Send an SMS: each part's status"
+_XML_PARTS: dict[str, Any] = {"answer": {"type": "string"}, "media": "text/xml"}
+operations = tagged("SMS", [
+    Operation("POST", "/sms/json", send, _PARTS, answer="SmsParts", **_BODY),
+    Operation("GET", "/sms/json", send, _PARTS, answer="SmsParts", **_QUERY),
+    Operation("POST", "/sms/xml", send, f"{_PARTS}, in XML", **_XML_PARTS, **_BODY),
+    Operation("GET", "/sms/xml", send, f"{_PARTS}, in XML", **_XML_PARTS, **_QUERY),
+])  # fmt: skip

@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Route
 
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
-from ringway.api.http import JSONResponse, check_accept, json_body, resource
+from ringway.api.http import Endpoint, JSONResponse, check_accept, json_body
+from ringway.api.operations import BEARER, BODY_ERRORS, Operation, query, tagged
 from ringway.api.params import one_of, record_page, record_paging
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import CallQuery, CallRecord, timestamp
@@ -194,12 +194,50 @@ async def recording(request: Request) -> Response:
     return FileResponse(path, media_type="audio/wav")
 
 
-routes: list[Route] = [
-    resource(PATH, GET=list_calls, POST=create_call),
-    resource(PATH + "/{uuid}", GET=get_call, PUT=update_call),
-    resource(PATH + "/{uuid}/talk", PUT=start_talk, DELETE=stop_audio),
-    resource(PATH + "/{uuid}/stream", PUT=start_stream, DELETE=stop_audio),
-    resource(PATH + "/{uuid}/dtmf", PUT=send_dtmf),
-    resource(PATH + "/{uuid}/input/dtmf", PUT=listen_for_keys, DELETE=listen_for_keys),
-    resource("/v1/files/{uuid}", GET=recording),
-]
+_INDEX = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+CALL_FILTERS = (
+    query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
+    query("record_index", _INDEX),
+    query("status", {"type": "string"}),
+    query("conversation_uuid", {"type": "string"}),
+    # ISO 8601: the server also takes forms that are not RFC 3339 date-times, such as a date.
+    query("date_start", {"type": "string"}),
+    query("date_end", {"type": "string"}),
+    query("order", {"type": "string", "enum": ["asc", "desc"]}),
+)
+
+
+def _op(method: str, path: str, endpoint: Endpoint, summary: str, **more: Any) -> Operation:
+    """A Voice API operation on a call: an application JWT; no ``Accept`` check."""
+    return Operation(method, path, endpoint, summary, **{"auth": BEARER, "accept": False,
+                                                         "errors": (404,), **more})  # fmt: skip
+
+
+def _body(model: type[Any]) -> dict[str, Any]:
+    return {"body": model, "errors": (*BODY_ERRORS, 404)}
+
+
+ONE = PATH + "/{uuid}"
+_WAV = {"type": "string", "format": "binary"}
+operations = tagged("Voice", [
+    _op("GET", PATH, list_calls, "List calls", answer="CallList", params=CALL_FILTERS,
+        accept=True, errors=(400,)),
+    _op("POST", PATH, create_call, "Create a call", ok=201, answer="CreateCallResponse",
+        body=CallRequest, accept=True, errors=BODY_ERRORS),
+    _op("GET", ONE, get_call, "Get a call", answer="CallInfo", accept=True),
+    _op("PUT", ONE, update_call, "Modify a call in progress", ok=204, **_body(CallUpdate)),
+    _op("PUT", ONE + "/talk", start_talk, "Play talk into a call", answer="CallMessage",
+        **_body(TalkRequest)),
+    _op("DELETE", ONE + "/talk", stop_audio, "Stop the talk", answer="CallMessage"),
+    _op("PUT", ONE + "/stream", start_stream, "Play stream into a call", answer="CallMessage",
+        **_body(StreamRequest)),
+    _op("DELETE", ONE + "/stream", stop_audio, "Stop the stream", answer="CallMessage"),
+    _op("PUT", ONE + "/dtmf", send_dtmf, "Send DTMF into a call", answer="CallMessage",
+        **_body(DtmfRequest)),
+    _op("PUT", ONE + "/input/dtmf", listen_for_keys, "Post each key pressed on a call to a URL",
+        ok=204, **_body(DtmfSubscription)),
+    _op("DELETE", ONE + "/input/dtmf", listen_for_keys,
+        "Stop posting the keys pressed on a call", ok=204),
+    _op("GET", "/v1/files/{uuid}", recording, "Download a recording", answer=_WAV,
+        media="audio/wav"),
+])  # fmt: skip

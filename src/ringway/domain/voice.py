@@ -29,6 +29,19 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _given(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"properties": {name: schema}, "required": [name]}
+
+
+def _one_of(*choices: tuple[dict[str, Any], ...]) -> ConfigDict:
+    """What a model checks across fields, after each field is valid, in its JSON Schema: exactly
+    one of ``choices`` (each its own ``oneOf``)."""
+    return ConfigDict(json_schema_extra={"allOf": [{"oneOf": list(pair)} for pair in choices]})
+
+
+_ARRAY = {"type": "array"}
+
+
 class FromPhone(Body):
     type: Literal["phone"]
     number: Msisdn
@@ -38,6 +51,10 @@ class CallRequest(Body):
     """``POST /v1/calls``: exactly one of ``answer_url`` and ``ncco``; ``from`` or
     ``random_from_number``."""
 
+    model_config = _one_of(
+        (_given("answer_url", _ARRAY), _given("ncco", _ARRAY)),
+        (_given("from", {"type": "object"}), _given("random_from_number", {"const": True})),
+    )
     to: list[Endpoint] = Field(min_length=1, max_length=1)
     from_: FromPhone | None = Field(default=None, alias="from")
     random_from_number: StrictBool = False
@@ -61,6 +78,8 @@ class CallRequest(Body):
 
 
 class Destination(Body):
+    model_config = _one_of((_given("url", _ARRAY), _given("ncco", _ARRAY)))
+
     type: Literal["ncco"]
     url: Url | None = None
     ncco: list[dict[str, Any]] | None = None
@@ -75,6 +94,14 @@ class Destination(Body):
 class CallUpdate(Body):
     """``PUT /v1/calls/{uuid}``."""
 
+    model_config = _one_of(
+        (
+            {"properties": {"action": {"const": "transfer"}, "destination": {"type": "object"}},
+             "required": ["action", "destination"]},
+            {"properties": {"action": {"not": {"const": "transfer"}},
+                            "destination": {"type": "null"}}},
+        )
+    )  # fmt: skip
     action: Literal["hangup", "mute", "unmute", "earmuff", "unearmuff", "transfer"]
     destination: Destination | None = None
 
