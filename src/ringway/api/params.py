@@ -13,7 +13,7 @@ from ringway.api.http import reject_unstorable
 from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.pagination import record_links
 
-PAGING = ("page_size", "record_index")
+PAGING = ("page_size", "record_index", "after")
 
 
 def int_params(
@@ -68,13 +68,13 @@ def public(request: Request, path: str) -> str:
 
 def record_page(
     request: Request, total: int, index: int, size: int, name: str, items: list[Any],
-    absolute: bool = False,
+    absolute: bool = False, after: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:  # fmt: skip
     """A page as ``GET /v1/calls`` answers: ``count``, ``page_size``, ``record_index``, links to
-    this page and its neighbours (``absolute`` URLs, or paths), and the items under
-    ``_embedded.<name>``."""
+    this page and its neighbours (``absolute`` URLs, or paths; ``after`` as ``record_links``
+    takes it), and the items under ``_embedded.<name>``."""
     kept = {key: value for key, value in request.query_params.items() if key not in PAGING}
     path = public(request, request.url.path) if absolute else request.url.path
-    links = record_links(path, size, index, total, kept)
+    links = record_links(path, size, index, total, kept, after)
     return {"count": total, "page_size": size, "record_index": index, "_links": links,
             "_embedded": {name: items}}  # fmt: skip

@@ -30,6 +30,7 @@ from ringway.services.platform import Platform
 
 PATH = "/v1/calls"
 UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+HORIZON = 1000  # calls counted ahead of a page for its ``count``
 ADDRESS_FIELD = {"phone": "number", "sip": "uri", "websocket": "uri", "app": "user",
                  "vbc": "extension"}  # fmt: skip
 
@@ -92,7 +93,11 @@ async def call_page(
     failed: bool = False,
 ) -> dict[str, Any]:
     """A page of the account's calls, filtered as ``GET /v1/calls`` filters them (and to the
-    ``failed`` ones), each as ``view`` shows it (``call_wire``)."""
+    ``failed`` ones), each as ``view`` shows it (``call_wire``). ``next`` links carry ``after``
+    (the page's last call), so following them seeks in the index however deep the page; a bare
+    ``record_index`` still skips that many calls. ``count`` is ``record_index`` plus the calls
+    from there on, counted up to ``HORIZON``: exact near the end of a list, a lower bound
+    further from it."""
     params = request.query_params
     size, index = record_paging(request, 10)
     order = one_of(request, "order", ("asc", "desc")) or "desc"
@@ -105,9 +110,15 @@ async def call_page(
         newest_first=order == "desc",
         failed=failed,
     )
-    total, records = await platform_of(request).calls.page(query, index, size)
+    after = params.get("after")
+    if after is not None and not UUID.match(after):
+        raise list_invalid([InvalidParameter("after", "must be the uuid of a call")])
+    rest, records = await platform_of(request).calls.window(query, after, index, size, HORIZON)
     shown = [(view or call_wire)(r) for r in records]
-    return record_page(request, total, index, size, "calls", shown, absolute=True)
+    last = records[-1].uuid if records else None
+    return record_page(
+        request, index + rest, index, size, "calls", shown, absolute=True, after=(after, last)
+    )
 
 
 def _date(params: Any, name: str) -> datetime | None:

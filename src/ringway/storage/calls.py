@@ -59,32 +59,45 @@ class CallRepository:
         return record_of(CallRecord, row._mapping) if row else None
 
     def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
-        where = [calls.c.account_id == query.account_id]
-        if query.status:
-            where.append(calls.c.status == query.status)
-        if query.failed:
-            where.append(calls.c.failed.is_(True))
-        if query.conversation_uuid:
-            where.append(calls.c.conversation_uuid == query.conversation_uuid)
-        if query.application_id:
-            where.append(calls.c.application_id == query.application_id)
-        if query.statuses:
-            where.append(calls.c.status.in_(query.statuses))
-        if query.date_start:
-            where.append(calls.c.created_at >= query.date_start)
-        if query.date_end:
-            where.append(calls.c.created_at <= query.date_end)
-        order = calls.c.created_at.desc() if query.newest_first else calls.c.created_at.asc()
+        """A page by offset, and how many calls match in all (the dashboard's pages)."""
+        where = _matching(query)
         with self._db.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(calls).where(*where))
             rows = conn.execute(
-                sa.select(calls)
-                .where(*where)
-                .order_by(order, calls.c.uuid)
-                .offset(offset)
-                .limit(limit)
+                sa.select(calls).where(*where).order_by(*_order(query)).offset(offset).limit(limit)
             ).all()
             return int(total.scalar_one()), [record_of(CallRecord, row._mapping) for row in rows]
+
+    def window(
+        self, query: CallQuery, after: str | None, offset: int, limit: int, horizon: int
+    ) -> tuple[int, list[CallRecord]]:
+        """``limit`` calls from the one after the call ``after`` (keyset: an index seek, however
+        deep), else from ``offset``; and how many match from there on, counted up to
+        ``horizon`` (no count over the whole table)."""
+        where = _matching(query)
+        with self._db.read() as conn:
+            mark = None
+            if after is not None:
+                mark = conn.execute(
+                    sa.select(calls.c.created_at, calls.c.uuid).where(
+                        calls.c.uuid == after, calls.c.account_id == query.account_id
+                    )
+                ).first()
+            if mark is not None:
+                key = sa.tuple_(calls.c.created_at, calls.c.uuid)
+                at = sa.tuple_(
+                    sa.literal(mark.created_at, calls.c.created_at.type),
+                    sa.literal(mark.uuid, calls.c.uuid.type),
+                )
+                where.append(key < at if query.newest_first else key > at)
+                offset = 0
+            ahead = sa.select(calls.c.uuid).where(*where).order_by(*_order(query))
+            counted = ahead.offset(offset).limit(horizon).subquery()
+            rest = conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+            rows = conn.execute(
+                sa.select(calls).where(*where).order_by(*_order(query)).offset(offset).limit(limit)
+            ).all()
+        return int(rest), [record_of(CallRecord, row._mapping) for row in rows]
 
     def timeline(self, session: str, after: int = 0) -> list[Entry]:
         with self._db.read() as conn:
@@ -216,3 +229,30 @@ def _sqlite_time(moment: dt.datetime) -> str:
 
 def _same(moment: dt.datetime) -> dt.datetime:
     return moment
+
+
+def _matching(query: CallQuery) -> list[sa.ColumnElement[bool]]:
+    where = [calls.c.account_id == query.account_id]
+    if query.status:
+        where.append(calls.c.status == query.status)
+    if query.failed:
+        where.append(calls.c.failed.is_(True))
+    if query.conversation_uuid:
+        where.append(calls.c.conversation_uuid == query.conversation_uuid)
+    if query.application_id:
+        where.append(calls.c.application_id == query.application_id)
+    if query.statuses:
+        where.append(calls.c.status.in_(query.statuses))
+    if query.date_start:
+        where.append(calls.c.created_at >= query.date_start)
+    if query.date_end:
+        where.append(calls.c.created_at <= query.date_end)
+    return where
+
+
+def _order(query: CallQuery) -> tuple[sa.UnaryExpression[Any], ...]:
+    """Creation order, ties broken by the (time-ordered) uuid: the index
+    ``ix_calls_account_created`` (account, created_at, uuid) read forwards or backwards."""
+    if query.newest_first:
+        return calls.c.created_at.desc(), calls.c.uuid.desc()
+    return calls.c.created_at.asc(), calls.c.uuid.asc()

@@ -107,7 +107,7 @@ calls = sa.Table(
     sa.Column("owner", sa.String(36)),  # the process running the call
     sa.Column("outcome", sa.String(255)),
     sa.Column("failed", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Index("ix_calls_account_created", "account_id", "created_at"),
+    sa.Index("ix_calls_account_created", "account_id", "created_at", "uuid"),
     sa.Index("ix_calls_end_time", "end_time"),  # retention, and the running calls
 )
 
