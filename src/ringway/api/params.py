@@ -52,8 +52,8 @@ def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
 
 def record_paging(request: Request, default_size: int) -> tuple[int, int]:
     """``page_size`` (1 to 100) and ``record_index``, or a 400 naming what is wrong."""
-    params = request.query_params
-    reject_unstorable(dict(params))
+    params = dict(request.query_params)  # a dict's get, not a miss raised and caught
+    reject_unstorable(params)
     paging = int_params(params, {"page_size": (default_size, 1, 100),
                                  "record_index": (0, 0, 2**31 - 1)}, list_invalid)  # fmt: skip
     return paging["page_size"], paging["record_index"]
@@ -74,7 +74,8 @@ def record_page(
     this page and its neighbours (``absolute`` URLs, or paths; ``after`` as ``record_links``
     takes it), and the items under ``_embedded.<name>``."""
     kept = {key: value for key, value in request.query_params.items() if key not in PAGING}
-    path = public(request, request.url.path) if absolute else request.url.path
+    path = request.scope["path"]  # (``request.url`` would parse the whole URL first)
+    path = public(request, path) if absolute else path
     links = record_links(path, size, index, total, kept, after)
     return {"count": total, "page_size": size, "record_index": index, "_links": links,
             "_embedded": {name: items}}  # fmt: skip

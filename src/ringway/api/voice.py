@@ -98,7 +98,7 @@ async def call_page(
     ``record_index`` still skips that many calls. ``count`` is ``record_index`` plus the calls
     from there on, counted up to ``HORIZON``: exact near the end of a list, a lower bound
     further from it."""
-    params = request.query_params
+    params = dict(request.query_params)
     size, index = record_paging(request, 10)
     order = one_of(request, "order", ("asc", "desc")) or "desc"
     query = CallQuery(
@@ -114,11 +114,30 @@ async def call_page(
     if after is not None and not UUID.match(after):
         raise list_invalid([InvalidParameter("after", "must be the uuid of a call")])
     rest, records = await platform_of(request).calls.window(query, after, index, size, HORIZON)
-    shown = [(view or call_wire)(r) for r in records]
+    shown = [_shown(view or call_wire, r) for r in records]
     last = records[-1].uuid if records else None
     return record_page(
         request, index + rest, index, size, "calls", shown, absolute=True, after=(after, last)
     )
+
+
+_SHOWN: dict[tuple[object, int], tuple[CallRecord, dict[str, Any]]] = {}
+
+
+def _shown(view: Callable[[CallRecord], dict[str, Any]], record: CallRecord) -> dict[str, Any]:
+    """``view(record)``, made once per record: a page read from the cache hands out the same
+    (immutable) records again, and rendering ten calls cost more than the rest of the request.
+    An entry holds its record, so the ``id`` it is found by stays that record's; at most 4,096
+    are kept."""
+    key = (view, id(record))
+    known = _SHOWN.get(key)
+    if known is not None and known[0] is record:
+        return known[1]
+    if len(_SHOWN) >= 4096:
+        _SHOWN.clear()
+    shown = view(record)
+    _SHOWN[key] = (record, shown)
+    return shown
 
 
 def _date(params: Any, name: str) -> datetime | None:

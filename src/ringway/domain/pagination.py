@@ -47,11 +47,11 @@ def record_links(
     following them pages through the same list. ``after`` is the ``after`` parameter (the last
     item before a page, for a keyset seek) of this page and of the next one."""
 
+    filters = f"&{urlencode(kept)}" if kept else ""
+
     def href(at: int, last: str | None = None) -> dict[str, str]:
-        query = {"page_size": size, "record_index": at, **kept}
-        if last is not None:
-            query["after"] = last
-        return {"href": f"{path}?{urlencode(query)}"}
+        seek = "" if last is None else f"&{urlencode({'after': last})}"
+        return {"href": f"{path}?page_size={size}&record_index={at}{filters}{seek}"}
 
     links = {"self": href(index, after[0])}
     if index + size < total:

@@ -11,14 +11,16 @@ import sqlalchemy as sa
 
 from ringway.domain.accounts import EURO
 from ringway.domain.calls import CallQuery, CallRecord, Entry
+from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database, to_json
 from ringway.storage.repositories import charge, record_of
 from ringway.storage.tables import call_commands, call_entries, calls, processes
 
 
 class CallRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: ReadCache | None = None) -> None:
         self._db = db
+        self._cache = cache  # for the API's pages (``window``)
         # The journal's writes (a dozen timeline entries and a couple of leg states a call)
         # skip SQLAlchemy's per-row parameter handling: plain statements, rows as tuples, JSON
         # serialised once, and times as SQLAlchemy stores them on SQLite (isoformat does in C
@@ -73,7 +75,20 @@ class CallRepository:
     ) -> tuple[int, list[CallRecord]]:
         """``limit`` calls from the one after the call ``after`` (keyset: an index seek, however
         deep), else from ``offset``; and how many match from there on, counted up to
-        ``horizon`` (no count over the whole table)."""
+        ``horizon`` (no count over the whole table). Kept in the read cache, if given, until
+        anything is written (the API is read far more often than calls end)."""
+        if self._cache is None:
+            return self._window(query, after, offset, limit, horizon)
+        result: tuple[int, list[CallRecord]] = self._cache.get(
+            ("calls", query, after, offset, limit, horizon),
+            lambda: self._window(query, after, offset, limit, horizon),
+            rows=limit,
+        )
+        return result
+
+    def _window(
+        self, query: CallQuery, after: str | None, offset: int, limit: int, horizon: int
+    ) -> tuple[int, list[CallRecord]]:
         where = _matching(query)
         with self._db.read() as conn:
             mark = None
