@@ -53,6 +53,20 @@ def test_reads_after_writes_in_one_process(platform: Platform) -> None:
     assert page.total_items == 0
 
 
+def test_pages_of_the_later_half_read_from_the_end_list_the_same_order(
+    platform: Platform,
+) -> None:
+    account = platform.accounts.create().account_id
+    made = [platform.applications.create(account, ApplicationIn(name=f"app {n}"))[0].id
+            for n in range(7)]  # fmt: skip
+    for size in (1, 2, 3, 7, 10):
+        pages = [platform.applications.list(account, page, size) for page in range(1, 9)]
+        assert [app.id for page in pages for app in page.items] == made
+        assert {page.total_items for page in pages} == {7}
+    assert [a.name for a in platform.applications.list(account, 2, 2, "APP").items] == [
+        "app 2", "app 3"]  # fmt: skip
+
+
 def test_dashboard_sessions_end_expire_and_are_swept(platform: Platform) -> None:
     account = platform.accounts.create().account_id
     sessions = SessionRepository(platform.db, platform.cache)

@@ -207,18 +207,27 @@ class ApplicationRepository:
         owned = applications.c.account_id == account_id
         if name:
             owned &= applications.c.name.icontains(name, autoescape=True)
+        order = (applications.c.created_at, applications.c.id)
         with self._db.read() as conn:
-            total = conn.execute(
-                sa.select(sa.func.count()).select_from(applications).where(owned)
-            ).scalar_one()
+            total = int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(applications).where(owned)
+                ).scalar_one()
+            )
+            # A page in the later half is read from the end, so the last page costs what the
+            # first does (an offset steps through every row it skips).
+            backwards = offset > total // 2
+            if backwards:
+                offset, limit = max(total - offset - limit, 0), max(min(limit, total - offset), 0)
             rows = conn.execute(
                 sa.select(applications)
                 .where(owned)
-                .order_by(applications.c.created_at, applications.c.id)
+                .order_by(*(column.desc() for column in order) if backwards else order)
                 .offset(offset)
                 .limit(limit)
             ).all()
-        return int(total), [record_of(Application, row._mapping) for row in rows]
+        found = [record_of(Application, row._mapping) for row in rows]
+        return total, found[::-1] if backwards else found
 
     def replace(self, app: Application) -> bool:
         fields = columns_of(app)
