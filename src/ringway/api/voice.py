@@ -14,7 +14,7 @@ from starlette.routing import Route
 from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
 from ringway.api.http import JSONResponse, check_accept, json_body, resource
-from ringway.api.params import one_of, record_page, record_paging
+from ringway.api.params import one_of, record_page, record_paging, rendered
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import CallQuery, CallRecord, timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
@@ -114,30 +114,11 @@ async def call_page(
     if after is not None and not UUID.match(after):
         raise list_invalid([InvalidParameter("after", "must be the uuid of a call")])
     rest, records = await platform_of(request).calls.window(query, after, index, size, HORIZON)
-    shown = [_shown(view or call_wire, r) for r in records]
+    shown = [rendered(view or call_wire, r) for r in records]
     last = records[-1].uuid if records else None
     return record_page(
         request, index + rest, index, size, "calls", shown, absolute=True, after=(after, last)
     )
-
-
-_SHOWN: dict[tuple[object, int], tuple[CallRecord, dict[str, Any]]] = {}
-
-
-def _shown(view: Callable[[CallRecord], dict[str, Any]], record: CallRecord) -> dict[str, Any]:
-    """``view(record)``, made once per record: a page read from the cache hands out the same
-    (immutable) records again, and rendering ten calls cost more than the rest of the request.
-    An entry holds its record, so the ``id`` it is found by stays that record's; at most 4,096
-    are kept."""
-    key = (view, id(record))
-    known = _SHOWN.get(key)
-    if known is not None and known[0] is record:
-        return known[1]
-    if len(_SHOWN) >= 4096:
-        _SHOWN.clear()
-    shown = view(record)
-    _SHOWN[key] = (record, shown)
-    return shown
 
 
 def _date(params: Any, name: str) -> datetime | None:
