@@ -91,28 +91,19 @@ class CallRepository:
     ) -> tuple[int, list[CallRecord]]:
         where = _matching(query)
         with self._db.read() as conn:
-            mark = None
             if after is not None:
-                mark = conn.execute(
-                    sa.select(calls.c.created_at, calls.c.uuid).where(
-                        calls.c.uuid == after, calls.c.account_id == query.account_id
-                    )
-                ).first()
-            if mark is not None:
-                key = sa.tuple_(calls.c.created_at, calls.c.uuid)
-                at = sa.tuple_(
-                    sa.literal(mark.created_at, calls.c.created_at.type),
-                    sa.literal(mark.uuid, calls.c.uuid.type),
+                mark = (
+                    sa.select(calls.c.created_at, calls.c.uuid)
+                    .where(calls.c.uuid == after, calls.c.account_id == query.account_id)
+                    .scalar_subquery()
                 )
-                where.append(key < at if query.newest_first else key > at)
-                offset = 0
-            ahead = sa.select(calls.c.uuid).where(*where).order_by(*_order(query))
-            counted = ahead.offset(offset).limit(horizon).subquery()
-            rest = conn.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
-            rows = conn.execute(
-                sa.select(calls).where(*where).order_by(*_order(query)).offset(offset).limit(limit)
-            ).all()
-        return int(rest), [record_of(CallRecord, row._mapping) for row in rows]
+                key = sa.tuple_(calls.c.created_at, calls.c.uuid)
+                seek = key < mark if query.newest_first else key > mark
+                found = _read(conn, query, [*where, seek], 0, limit, horizon)
+                if found[1] or conn.execute(sa.select(mark.exists())).scalar():
+                    return found
+                # No such call (deleted, or another account's): by offset instead.
+            return _read(conn, query, where, offset, limit, horizon)
 
     def timeline(self, session: str, after: int = 0) -> list[Entry]:
         with self._db.read() as conn:
@@ -244,6 +235,25 @@ def _sqlite_time(moment: dt.datetime) -> str:
 
 def _same(moment: dt.datetime) -> dt.datetime:
     return moment
+
+
+def _read(
+    conn: sa.Connection,
+    query: CallQuery,
+    where: list[sa.ColumnElement[bool]],
+    offset: int,
+    limit: int,
+    horizon: int,
+) -> tuple[int, list[CallRecord]]:
+    """One statement: the page, each row with how many match from its start on (counted up to
+    ``horizon``: an uncorrelated subquery, run once)."""
+    ahead = sa.select(calls.c.uuid).where(*where).order_by(*_order(query))
+    counted = ahead.offset(offset).limit(horizon).subquery()
+    rest = sa.select(sa.func.count()).select_from(counted).scalar_subquery().label("rest")
+    rows = conn.execute(
+        sa.select(calls, rest).where(*where).order_by(*_order(query)).offset(offset).limit(limit)
+    ).all()
+    return (int(rows[0].rest) if rows else 0), [record_of(CallRecord, r._mapping) for r in rows]
 
 
 def _matching(query: CallQuery) -> list[sa.ColumnElement[bool]]:
