@@ -206,6 +206,29 @@ def engine_side_by_side(
     return statistics.mean(our_rates), statistics.mean(raw_rates), statistics.mean(floor_rates)
 
 
+def tokens_and_lists(
+    ours: str, raw: str, app_id: str, bearer: str, seconds: int
+) -> dict[str, dict[str, float]]:
+    """``GET /v1/calls`` with a Bearer JWT beside ``GET /v2/applications/{id}`` with Basic (the
+    same server), and a page of ten applications beside the raw endpoint answering its bytes
+    (``/list``); each pair alternated twice."""
+    pairs = {
+        "GET /v1/calls (JWT) / GET one (Basic)": (
+            (f"{ours}/v1/calls", bearer), (f"{ours}/v2/applications/{app_id}", AUTH)),
+        "GET list (page_size=10) / raw": (
+            (f"{ours}/v2/applications?page_size=10", AUTH), (f"{raw}/list", AUTH)),
+    }  # fmt: skip
+    ratios = {}
+    for name, ((url, auth), (base_url, base_auth)) in pairs.items():
+        rates: tuple[list[float], list[float]] = ([], [])
+        for _ in range(2):
+            rates[1].append(wrk(base_url, seconds, auth=base_auth))
+            rates[0].append(wrk(url, seconds, auth=auth))
+        ours_rate, base_rate = statistics.mean(rates[0]), statistics.mean(rates[1])
+        ratios[name] = {"ringway": ours_rate, "base": base_rate, "ratio": ours_rate / base_rate}
+    return ratios
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -292,6 +315,7 @@ def main() -> None:
         ):
             our_rate, raw_rate = side_by_side(our_url, raw_url, args.seconds, script, auth)
             results[name] = {"ringway": our_rate, "raw": raw_rate, "ratio": our_rate / raw_rate}
+        paired = tokens_and_lists(ours, raw, app_id, bearer, args.seconds)
         one = f"/v2/applications/{app_id}"
         logged, unlogged = side_by_side(f"{ours}{one}", f"{quiet}{one}", args.seconds)
         log_lines = len((work / "info.log").read_text().splitlines())
@@ -299,6 +323,9 @@ def main() -> None:
     print(f"{'operation':<26}{'ringway req/s':>15}{'raw ASGI req/s':>16}{'ratio':>8}")
     for name, row in results.items():
         print(f"{name:<26}{row['ringway']:>15,.0f}{row['raw']:>16,.0f}{row['ratio']:>8.2f}")
+    for name, row in paired.items():
+        print(f"{name}: {row['ringway']:,.0f} / {row['base']:,.0f} req/s = {row['ratio']:.2f} "
+              "(target >= 0.50)")  # fmt: skip
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
     print(
         f"\ncreate at 20/s for {args.create_seconds:.0f} s ({len(latencies)} creates): "
@@ -325,6 +352,7 @@ def main() -> None:
         json.dumps(
             {
                 "throughput": results,
+                "paired": paired,
                 "create_20_per_s_ms": {"p50": p50, "p99": p99, "max": max(latencies)},
                 "request_log": {"logged": logged, "unlogged": unlogged, "ratio": logged / unlogged},
             },

@@ -516,8 +516,14 @@ def test_list_and_get_calls(voice: Voice) -> None:
     first_page = listing(page_size=1, order="asc")
     assert [c["uuid"] for c in first_page["_embedded"]["calls"]] == [first["uuid"]]
     assert "prev" not in first_page["_links"]
+    # ``next`` names the page's last call too (``after``), so that following it seeks in the
+    # index however deep the page; it shows what ``record_index`` alone shows.
+    assert first_page["_links"]["next"]["href"] == (
+        f"{voice.server.url}/v1/calls?page_size=1&record_index=1&order=asc"
+        f"&after={first['uuid']}")  # fmt: skip
     following = voice.api("GET", first_page["_links"]["next"]["href"]).json()
-    assert following == paged
+    assert {k: v for k, v in following.items() if k != "_links"} == {
+        k: v for k, v in paged.items() if k != "_links"}  # fmt: skip
     assert following["_links"]["prev"]["href"] == (
         f"{voice.server.url}/v1/calls?page_size=1&record_index=0&order=asc")  # fmt: skip
     assert "next" not in following["_links"]
@@ -532,6 +538,9 @@ def test_list_and_get_calls(voice: Voice) -> None:
     assert listing(date_start=after.strftime(zulu))["count"] == 0
     assert listing(date_end=after.strftime(zulu))["count"] == 2
     problem(voice.api("GET", "/v1/calls", params={"date_start": "yesterday"}), 400)
+    no_call = problem(voice.api("GET", "/v1/calls", params={"after": "yesterday"}), 400)
+    assert no_call["invalid_parameters"] == [
+        {"name": "after", "reason": "must be the uuid of a call"}]  # fmt: skip
 
     call = voice.api("GET", f"/v1/calls/{first['uuid']}")
     assert call.status_code == 200, call.text

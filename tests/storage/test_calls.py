@@ -120,3 +120,23 @@ def test_a_running_call_of_a_gone_process_is_adopted_once(platform: Platform) ->
     calls.save([replace(record(account, "e" * 36, False), session="s-4")], [])  # before owners
     assert calls.orphaned(["alive", "me"]) == [("s-4", None)]
     assert [leg.uuid for leg in calls.adopt("s-4", None, "me")] == ["e" * 36]
+
+
+def test_a_window_seeks_after_a_call_and_counts_only_up_to_its_horizon(platform: Platform) -> None:
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+    made = [replace(record(account, ordered_uuid(), True), created_at=T0 + timedelta(seconds=n))
+            for n in (0, 0, 1, 1, 2, 2, 3)]  # fmt: skip
+    made.sort(key=lambda call: (call.created_at, call.uuid))  # ties of created_at by uuid
+    calls.save(made, [])
+    newest, oldest = CallQuery(account), CallQuery(account, newest_first=False)
+    uuids = [c.uuid for c in made]
+    assert [c.uuid for c in calls.window(newest, None, 0, 3, 100)[1]] == uuids[::-1][:3]
+    rest, page = calls.window(newest, uuids[4], 0, 3, 100)  # after the third newest
+    assert [c.uuid for c in page] == uuids[3::-1][:3] and rest == 4
+    rest, page = calls.window(oldest, uuids[1], 2, 3, 100)
+    assert [c.uuid for c in page] == uuids[2:5] and rest == 5
+    assert calls.window(oldest, uuids[1], 0, 3, 2)[0] == 2  # counted up to the horizon
+    # An unknown call (deleted, or another account's) pages by offset instead.
+    assert [c.uuid for c in calls.window(oldest, "f" * 36, 5, 3, 100)[1]] == uuids[5:]
+    assert calls.window(CallQuery("someone-else"), uuids[1], 0, 3, 100) == (0, [])

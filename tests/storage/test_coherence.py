@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ringway.security.jwt import mint
+from ringway.security.keys import generate_key_pair
 from tests.servers import RINGWAY, ringway_serve
 
 KEY, SECRET = "c0ffee01", "CoherentSecret01"
@@ -33,6 +35,34 @@ def test_a_write_through_one_process_is_read_through_another(
             assert b.get(path).json()["name"] == f"v{version}"
         assert a.delete(path).status_code == 204
         assert b.get(path).status_code == 404
+
+
+def test_a_token_another_process_remembers_is_refused_once_its_key_or_application_goes(
+    database_url: str, tmp_path: Path
+) -> None:
+    args = ["--database-url", database_url]
+    with (
+        ringway_serve(tmp_path / "a", *args, env=ENV) as server_a,
+        ringway_serve(tmp_path / "b", *args, env=ENV) as server_b,
+        httpx.Client(base_url=server_a.url, auth=(KEY, SECRET)) as a,
+        httpx.Client(base_url=server_b.url) as b,
+    ):
+        app = a.post("/v2/applications", json={"name": "jwt"}).json()
+
+        def listed(token: str) -> int:
+            return b.get("/v1/calls", headers={"Authorization": f"Bearer {token}"}).status_code
+
+        token = mint(app["id"], app["keys"]["private_key"])
+        assert [listed(token) for _ in range(3)] == [200, 200, 200]  # b has verified it
+        fresh = generate_key_pair()
+        rekeyed = a.put(f"/v2/applications/{app['id']}",
+                        json={"name": "jwt", "keys": {"public_key": fresh.public_pem}})  # fmt: skip
+        assert rekeyed.status_code == 200, rekeyed.text
+        assert listed(token) == 401
+        token = mint(app["id"], fresh.private_pem)
+        assert [listed(token) for _ in range(2)] == [200, 200]
+        assert a.delete(f"/v2/applications/{app['id']}").status_code == 204
+        assert listed(token) == 401
 
 
 def test_a_rotated_secret_stops_working_at_once_in_a_running_server(

@@ -16,11 +16,14 @@ from alembic.script import ScriptDirectory
 from ringway.config import Settings
 from ringway.domain.applications import ApplicationIn
 from ringway.services.platform import Platform
+from ringway.storage.account_data import AccountData
 from ringway.storage.cache import ReadCache
+from ringway.storage.database import Database
 from ringway.storage.repositories import ApplicationRepository
 from ringway.storage.sessions import SessionRepository
 from ringway.storage.tables import dashboard_sessions
 from tests.conftest import eventually, retained
+from tests.storage.test_account_migration import alembic
 
 
 def test_migrations_are_idempotent_and_reach_the_newest_revision(
@@ -51,6 +54,20 @@ def test_reads_after_writes_in_one_process(platform: Platform) -> None:
     platform.applications.delete(account.account_id, app.id)
     page = platform.applications.list(account.account_id, 1, 10)
     assert page.total_items == 0
+
+
+def test_pages_of_the_later_half_read_from_the_end_list_the_same_order(
+    platform: Platform,
+) -> None:
+    account = platform.accounts.create().account_id
+    made = [platform.applications.create(account, ApplicationIn(name=f"app {n}"))[0].id
+            for n in range(7)]  # fmt: skip
+    for size in (1, 2, 3, 7, 10):
+        pages = [platform.applications.list(account, page, size) for page in range(1, 9)]
+        assert [app.id for page in pages for app in page.items] == made
+        assert {page.total_items for page in pages} == {7}
+    assert [a.name for a in platform.applications.list(account, 2, 2, "APP").items] == [
+        "app 2", "app 3"]  # fmt: skip
 
 
 def test_dashboard_sessions_end_expire_and_are_swept(platform: Platform) -> None:
@@ -142,3 +159,46 @@ def test_the_read_cache_holds_a_bounded_number_of_rows(platform: Platform) -> No
         assert retained(browse) < 1_000_000
     finally:
         cache.close()
+
+
+def test_the_account_keeps_its_count_of_applications(platform: Platform) -> None:
+    account = platform.accounts.create().account_id
+    made = [platform.applications.create(account, ApplicationIn(name="a"))[0] for _ in range(3)]
+    platform.applications.delete(account, made[0].id)
+    assert platform.applications.list(account, 1, 10).total_items == 2
+    AccountData(platform.db).wipe(account)
+    assert platform.applications.list(account, 1, 10).total_items == 0
+    platform.applications.create(account, ApplicationIn(name="b"))
+    assert platform.applications.list(account, 1, 10).total_items == 1
+
+
+def test_migration_0015_counts_the_applications_accounts_already_have(
+    settings: Settings, tmp_path: Path
+) -> None:
+    if settings.database_url and settings.database_url.startswith("sqlite"):
+        settings.database_url = f"sqlite:///{tmp_path / 'old.db'}"  # not the migrated copy
+    db = Database(settings.resolved_database_url)
+    try:
+        alembic(db, "0014")
+        at = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO accounts (id, api_key, secret_salt, secret_hash, "
+                    "signature_secret, created_at) VALUES ('a1', 'old00001', 's', 'h', 's', :at)"
+                ),
+                {"at": at},
+            )
+            for _ in range(2):
+                conn.execute(sa.text(
+                    "INSERT INTO applications (id, account_id, name, public_key, capabilities, "
+                    "improve_ai, created_at, updated_at) VALUES (:id, 'a1', 'x', 'k', '{}', "
+                    "false, :at, :at)"), {"id": str(uuid.uuid4()), "at": at})  # fmt: skip
+        alembic(db, "head")
+        with db.engine.connect() as conn:
+            count = conn.execute(sa.text("SELECT application_count FROM accounts")).scalar()
+        assert count == 2
+        alembic(db, "0014", down=True)
+        alembic(db, "head")
+    finally:
+        db.dispose()

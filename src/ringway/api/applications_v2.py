@@ -10,7 +10,7 @@ from starlette.responses import Response
 from ringway.api.auth import address_of, authenticate, basic_account, platform_of
 from ringway.api.http import JSONResponse, check_accept, json_body
 from ringway.api.operations import BODY_ERRORS, Operation, query, tagged
-from ringway.api.params import int_params
+from ringway.api.params import int_params, rendered
 from ringway.domain.accounts import AccountRow
 from ringway.domain.applications import ApplicationIn, ApplicationOut, parse_application, to_wire
 from ringway.domain.errors import list_invalid
@@ -39,7 +39,7 @@ async def list_applications(request: Request) -> Response:
             "page": page.page,
             "total_items": page.total_items,
             "total_pages": page.total_pages,
-            "_embedded": {"applications": [to_wire(app) for app in page.items]},
+            "_embedded": {"applications": [rendered(to_wire, app) for app in page.items]},
             "_links": page_links(
                 PATH, "page", page.page_size, page.page, max(page.total_pages, 1), 1
             ),

@@ -1,10 +1,11 @@
-"""The hot path: GET /v2/applications/{id} and POST /_ringway/calls served straight from ASGI.
+"""The hot path: GET /v2/applications/{id}, the lists GET /v2/applications and /v1/calls, and
+POST /_ringway/calls, served straight from ASGI.
 
 Measured on this kind of machine, Starlette's middleware and routing alone cost about half of
 what a raw ASGI endpoint does, which would leave nothing for authentication and the cached read.
-So the one read that every SDK makes, and the request that places each simulated call, skip the
-framework; they run the same functions as the framework's routes, and everything else goes to
-the framework.
+So the one read that every SDK makes, the two busiest lists, and the request that places each
+simulated call, skip the framework; they run the same functions as the framework's routes,
+and everything else goes to the framework.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ringway.api import simulation
-from ringway.api.applications_v2 import PATH, read_application
+from ringway.api import simulation, voice
+from ringway.api.applications_v2 import PATH, list_applications, read_application
 from ringway.api.auth import address_of
 from ringway.api.http import JSONResponse
 from ringway.api.problems import forced_response, problem_response, server_error
@@ -25,6 +26,7 @@ from ringway.domain.errors import ProblemError
 from ringway.observe.watch import Watch
 from ringway.services.platform import Platform
 
+LISTS = {PATH: list_applications, voice.PATH: voice.list_calls}  # the busiest lists
 PREFIX = PATH + "/"
 ONE_APPLICATION = PATH + "/{id}"
 FORCED = "forced"  # the route label of a request answered by X-Ringway-Force-Status
@@ -62,6 +64,11 @@ class RingwayApp:
         if force is not None:
             await forced_response(path, force)(scope, receive, send)
             return FORCED
+        listed = LISTS.get(path) if scope["method"] == "GET" else None
+        if listed is not None:
+            scope["app"] = self.framework  # what the framework sets, for ``platform_of``
+            await self._serve(listed(Request(scope, receive)), scope, receive, send)
+            return path
         if scope["method"] == "POST" and path == simulation.PATH:
             scope["app"] = self.framework  # what the framework sets, for ``platform_of``
             await self._serve(simulation.place_call(Request(scope, receive)), scope,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 
@@ -14,9 +14,11 @@ from ringway.api.operations import query
 from ringway.domain.errors import InvalidParameter, list_invalid
 from ringway.domain.pagination import record_links
 
-PAGING = ("page_size", "record_index")
+PAGING = ("page_size", "record_index", "after")
 FAILED_ONLY = query("failed", {"type": "string", "enum": ["0", "1", "false", "true"]},
                     description="1: only failures")  # fmt: skip
+T = TypeVar("T")
+_RENDERED: dict[tuple[object, int], tuple[Any, dict[str, Any]]] = {}
 
 
 def int_params(
@@ -55,8 +57,8 @@ def one_of(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
 
 def record_paging(request: Request, default_size: int) -> tuple[int, int]:
     """``page_size`` (1 to 100) and ``record_index``, or a 400 naming what is wrong."""
-    params = request.query_params
-    reject_unstorable(dict(params))
+    params = dict(request.query_params)  # a dict's get, not a miss raised and caught
+    reject_unstorable(params)
     paging = int_params(params, {"page_size": (default_size, 1, 100),
                                  "record_index": (0, 0, 2**31 - 1)}, list_invalid)  # fmt: skip
     return paging["page_size"], paging["record_index"]
@@ -71,13 +73,30 @@ def public(request: Request, path: str) -> str:
 
 def record_page(
     request: Request, total: int, index: int, size: int, name: str, items: list[Any],
-    absolute: bool = False,
+    absolute: bool = False, after: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, Any]:  # fmt: skip
     """A page as ``GET /v1/calls`` answers: ``count``, ``page_size``, ``record_index``, links to
-    this page and its neighbours (``absolute`` URLs, or paths), and the items under
-    ``_embedded.<name>``."""
+    this page and its neighbours (``absolute`` URLs, or paths; ``after`` as ``record_links``
+    takes it), and the items under ``_embedded.<name>``."""
     kept = {key: value for key, value in request.query_params.items() if key not in PAGING}
-    path = public(request, request.url.path) if absolute else request.url.path
-    links = record_links(path, size, index, total, kept)
+    path = request.scope["path"]  # (``request.url`` would parse the whole URL first)
+    path = public(request, path) if absolute else path
+    links = record_links(path, size, index, total, kept, after)
     return {"count": total, "page_size": size, "record_index": index, "_links": links,
             "_embedded": {name: items}}  # fmt: skip
+
+
+def rendered(view: Callable[[T], dict[str, Any]], item: T) -> dict[str, Any]:
+    """``view(item)``, made once per item: a page read from the cache hands out the same
+    (immutable) records again, and rendering them cost more than the rest of a list request. An
+    entry holds its item, so the ``id`` it is found by stays that item's; at most 4,096 are
+    kept."""
+    key = (view, id(item))
+    known = _RENDERED.get(key)
+    if known is not None and known[0] is item:
+        return known[1]
+    if len(_RENDERED) >= 4096:
+        _RENDERED.clear()
+    shown = view(item)
+    _RENDERED[key] = (item, shown)
+    return shown

@@ -14,7 +14,7 @@ from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
 from ringway.api.http import Endpoint, JSONResponse, check_accept, json_body
 from ringway.api.operations import BEARER, BODY_ERRORS, Operation, query, tagged
-from ringway.api.params import one_of, record_page, record_paging
+from ringway.api.params import one_of, record_page, record_paging, rendered
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import CallQuery, CallRecord, timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
@@ -30,6 +30,7 @@ from ringway.services.platform import Platform
 
 PATH = "/v1/calls"
 UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+HORIZON = 1000  # calls counted ahead of a page for its ``count``
 ADDRESS_FIELD = {"phone": "number", "sip": "uri", "websocket": "uri", "app": "user",
                  "vbc": "extension"}  # fmt: skip
 
@@ -92,8 +93,12 @@ async def call_page(
     failed: bool = False,
 ) -> dict[str, Any]:
     """A page of the account's calls, filtered as ``GET /v1/calls`` filters them (and to the
-    ``failed`` ones), each as ``view`` shows it (``call_wire``)."""
-    params = request.query_params
+    ``failed`` ones), each as ``view`` shows it (``call_wire``). ``next`` links carry ``after``
+    (the page's last call), so following them seeks in the index however deep the page; a bare
+    ``record_index`` still skips that many calls. ``count`` is ``record_index`` plus the calls
+    from there on, counted up to ``HORIZON``: exact near the end of a list, a lower bound
+    further from it."""
+    params = dict(request.query_params)
     size, index = record_paging(request, 10)
     order = one_of(request, "order", ("asc", "desc")) or "desc"
     query = CallQuery(
@@ -105,9 +110,15 @@ async def call_page(
         newest_first=order == "desc",
         failed=failed,
     )
-    total, records = await platform_of(request).calls.page(query, index, size)
-    shown = [(view or call_wire)(r) for r in records]
-    return record_page(request, total, index, size, "calls", shown, absolute=True)
+    after = params.get("after")
+    if after is not None and not UUID.match(after):
+        raise list_invalid([InvalidParameter("after", "must be the uuid of a call")])
+    rest, records = await platform_of(request).calls.window(query, after, index, size, HORIZON)
+    shown = [rendered(view or call_wire, r) for r in records]
+    last = records[-1].uuid if records else None
+    return record_page(
+        request, index + rest, index, size, "calls", shown, absolute=True, after=(after, last)
+    )
 
 
 def _date(params: Any, name: str) -> datetime | None:
@@ -198,6 +209,12 @@ _INDEX = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 CALL_FILTERS = (
     query("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
     query("record_index", _INDEX),
+    query(
+        "after",
+        {"type": "string"},
+        description="The uuid of the previous page's last call "
+        "(as the next link gives it): seeks instead of skipping record_index calls.",
+    ),
     query("status", {"type": "string"}),
     query("conversation_uuid", {"type": "string"}),
     # ISO 8601: the server also takes forms that are not RFC 3339 date-times, such as a date.

@@ -35,18 +35,27 @@ def page_links(
 
 
 def record_links(
-    path: str, size: int, index: int, total: int, kept: Mapping[str, str]
+    path: str,
+    size: int,
+    index: int,
+    total: int,
+    kept: Mapping[str, str],
+    after: tuple[str | None, str | None] = (None, None),
 ) -> dict[str, dict[str, str]]:
     """``self`` and, where they exist, ``prev`` and ``next`` of a list paged by ``record_index``
     (as ``GET /v1/calls`` pages), each keeping the ``kept`` parameters (filters, order), so that
-    following them pages through the same list."""
+    following them pages through the same list. ``after`` is the ``after`` parameter (the last
+    item before a page, for a keyset seek) of this page and of the next one."""
 
-    def href(at: int) -> dict[str, str]:
-        return {"href": f"{path}?{urlencode({'page_size': size, 'record_index': at, **kept})}"}
+    filters = f"&{urlencode(kept)}" if kept else ""
 
-    links = {"self": href(index)}
+    def href(at: int, last: str | None = None) -> dict[str, str]:
+        seek = "" if last is None else f"&{urlencode({'after': last})}"
+        return {"href": f"{path}?page_size={size}&record_index={at}{filters}{seek}"}
+
+    links = {"self": href(index, after[0])}
     if index + size < total:
-        links["next"] = href(index + size)
+        links["next"] = href(index + size, after[1])
     if index > 0:
         links["prev"] = href(max(index - size, 0))
     return links

@@ -185,10 +185,22 @@ class CallService:
         return record
 
     async def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
-        """A page of stored calls, each as it is now if it runs here (storage lags by a batch)."""
+        """A page of stored calls by offset, and how many match in all."""
         total, records = await self._db.run(self._calls.page, query, offset, limit)
+        return total, self._now(records)
+
+    async def window(
+        self, query: CallQuery, after: str | None, offset: int, limit: int, horizon: int
+    ) -> tuple[int, list[CallRecord]]:
+        """A page after the call ``after`` (else from ``offset``), and how many calls match
+        from its start on, counted up to ``horizon``; see ``CallRepository.window``."""
+        rest, records = await self._db.run(self._calls.window, query, after, offset, limit, horizon)
+        return rest, self._now(records)
+
+    def _now(self, records: list[CallRecord]) -> list[CallRecord]:
+        """Each call as it is now if it runs here (storage lags by a batch)."""
         legs = self.engine.legs if self.engine else {}
-        return total, [legs[r.uuid].record() if r.uuid in legs else r for r in records]
+        return [legs[r.uuid].record() if r.uuid in legs else r for r in records]
 
     async def timeline(
         self, account_id: str, uuid: str, after: int = 0

@@ -85,8 +85,9 @@ class Platform:
         numbers = NumberService(number_repository, application_repository)
         if migrate:
             numbers.stock_default_inventory()
-        calls = CallService(db, CallRepository(db), number_repository, application_repository,
-                            account_repository, settings.clock_speed)  # fmt: skip
+        calls = CallService(db, CallRepository(db, cache), number_repository,
+                            application_repository, account_repository,
+                            settings.clock_speed)  # fmt: skip
         delivery_repository = DeliveryRepository(db)
         deliveries = DeliveryService(db, delivery_repository, account_repository)
         conversations = ConversationService(ConversationRepository(db, delivery_repository),

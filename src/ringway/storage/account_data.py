@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ringway.storage.database import Database
 from ringway.storage.numbers import ROUTING
 from ringway.storage.tables import (
+    accounts,
     applications,
     call_commands,
     call_entries,
@@ -99,4 +100,7 @@ class AccountData:
                 else:
                     statement = sa.delete(table).where(where(account_id))
                 wiped[table.name] = conn.execute(statement).rowcount
+            conn.execute(
+                sa.update(accounts).where(accounts.c.id == account_id).values(application_count=0)
+            )
         return wiped

@@ -11,14 +11,16 @@ import sqlalchemy as sa
 
 from ringway.domain.accounts import EURO
 from ringway.domain.calls import CallQuery, CallRecord, Entry
+from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database, to_json
 from ringway.storage.repositories import charge, record_of
 from ringway.storage.tables import call_commands, call_entries, calls, processes
 
 
 class CallRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: ReadCache | None = None) -> None:
         self._db = db
+        self._cache = cache  # for the API's pages (``window``)
         # The journal's writes (a dozen timeline entries and a couple of leg states a call)
         # skip SQLAlchemy's per-row parameter handling: plain statements, rows as tuples, JSON
         # serialised once, and times as SQLAlchemy stores them on SQLite (isoformat does in C
@@ -59,32 +61,49 @@ class CallRepository:
         return record_of(CallRecord, row._mapping) if row else None
 
     def page(self, query: CallQuery, offset: int, limit: int) -> tuple[int, list[CallRecord]]:
-        where = [calls.c.account_id == query.account_id]
-        if query.status:
-            where.append(calls.c.status == query.status)
-        if query.failed:
-            where.append(calls.c.failed.is_(True))
-        if query.conversation_uuid:
-            where.append(calls.c.conversation_uuid == query.conversation_uuid)
-        if query.application_id:
-            where.append(calls.c.application_id == query.application_id)
-        if query.statuses:
-            where.append(calls.c.status.in_(query.statuses))
-        if query.date_start:
-            where.append(calls.c.created_at >= query.date_start)
-        if query.date_end:
-            where.append(calls.c.created_at <= query.date_end)
-        order = calls.c.created_at.desc() if query.newest_first else calls.c.created_at.asc()
+        """A page by offset, and how many calls match in all (the dashboard's pages)."""
+        where = _matching(query)
         with self._db.read() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(calls).where(*where))
             rows = conn.execute(
-                sa.select(calls)
-                .where(*where)
-                .order_by(order, calls.c.uuid)
-                .offset(offset)
-                .limit(limit)
+                sa.select(calls).where(*where).order_by(*_order(query)).offset(offset).limit(limit)
             ).all()
             return int(total.scalar_one()), [record_of(CallRecord, row._mapping) for row in rows]
+
+    def window(
+        self, query: CallQuery, after: str | None, offset: int, limit: int, horizon: int
+    ) -> tuple[int, list[CallRecord]]:
+        """``limit`` calls from the one after the call ``after`` (keyset: an index seek, however
+        deep), else from ``offset``; and how many match from there on, counted up to
+        ``horizon`` (no count over the whole table). Kept in the read cache, if given, until
+        anything is written (the API is read far more often than calls end)."""
+        if self._cache is None:
+            return self._window(query, after, offset, limit, horizon)
+        result: tuple[int, list[CallRecord]] = self._cache.get(
+            ("calls", query, after, offset, limit, horizon),
+            lambda: self._window(query, after, offset, limit, horizon),
+            rows=limit,
+        )
+        return result
+
+    def _window(
+        self, query: CallQuery, after: str | None, offset: int, limit: int, horizon: int
+    ) -> tuple[int, list[CallRecord]]:
+        where = _matching(query)
+        with self._db.read() as conn:
+            if after is not None:
+                mark = (
+                    sa.select(calls.c.created_at, calls.c.uuid)
+                    .where(calls.c.uuid == after, calls.c.account_id == query.account_id)
+                    .scalar_subquery()
+                )
+                key = sa.tuple_(calls.c.created_at, calls.c.uuid)
+                seek = key < mark if query.newest_first else key > mark
+                found = _read(conn, query, [*where, seek], 0, limit, horizon)
+                if found[1] or conn.execute(sa.select(mark.exists())).scalar():
+                    return found
+                # No such call (deleted, or another account's): by offset instead.
+            return _read(conn, query, where, offset, limit, horizon)
 
     def timeline(self, session: str, after: int = 0) -> list[Entry]:
         with self._db.read() as conn:
@@ -216,3 +235,49 @@ def _sqlite_time(moment: dt.datetime) -> str:
 
 def _same(moment: dt.datetime) -> dt.datetime:
     return moment
+
+
+def _read(
+    conn: sa.Connection,
+    query: CallQuery,
+    where: list[sa.ColumnElement[bool]],
+    offset: int,
+    limit: int,
+    horizon: int,
+) -> tuple[int, list[CallRecord]]:
+    """One statement: the page, each row with how many match from its start on (counted up to
+    ``horizon``: an uncorrelated subquery, run once)."""
+    ahead = sa.select(calls.c.uuid).where(*where).order_by(*_order(query))
+    counted = ahead.offset(offset).limit(horizon).subquery()
+    rest = sa.select(sa.func.count()).select_from(counted).scalar_subquery().label("rest")
+    rows = conn.execute(
+        sa.select(calls, rest).where(*where).order_by(*_order(query)).offset(offset).limit(limit)
+    ).all()
+    return (int(rows[0].rest) if rows else 0), [record_of(CallRecord, r._mapping) for r in rows]
+
+
+def _matching(query: CallQuery) -> list[sa.ColumnElement[bool]]:
+    where = [calls.c.account_id == query.account_id]
+    if query.status:
+        where.append(calls.c.status == query.status)
+    if query.failed:
+        where.append(calls.c.failed.is_(True))
+    if query.conversation_uuid:
+        where.append(calls.c.conversation_uuid == query.conversation_uuid)
+    if query.application_id:
+        where.append(calls.c.application_id == query.application_id)
+    if query.statuses:
+        where.append(calls.c.status.in_(query.statuses))
+    if query.date_start:
+        where.append(calls.c.created_at >= query.date_start)
+    if query.date_end:
+        where.append(calls.c.created_at <= query.date_end)
+    return where
+
+
+def _order(query: CallQuery) -> tuple[sa.UnaryExpression[Any], ...]:
+    """Creation order, ties broken by the (time-ordered) uuid: the index
+    ``ix_calls_account_created`` (account, created_at, uuid) read forwards or backwards."""
+    if query.newest_first:
+        return calls.c.created_at.desc(), calls.c.uuid.desc()
+    return calls.c.created_at.asc(), calls.c.uuid.asc()

@@ -179,6 +179,7 @@ class ApplicationRepository:
             conn.execute(
                 sa.insert(applications).values(**columns_of(app), updated_at=app.created_at)
             )
+            _count_applications(conn, app.account_id, 1)
 
     def get(self, app_id: str) -> Application | None:
         result: Application | None = self._cache.get(
@@ -205,20 +206,28 @@ class ApplicationRepository:
         self, account_id: str, offset: int, limit: int, name: str
     ) -> tuple[int, list[Application]]:
         owned = applications.c.account_id == account_id
+        # The account keeps its count of applications; a search counts what it finds.
+        counted = sa.select(accounts.c.application_count).where(accounts.c.id == account_id)
         if name:
             owned &= applications.c.name.icontains(name, autoescape=True)
+            counted = sa.select(sa.func.count()).select_from(applications).where(owned)
+        order = (applications.c.created_at, applications.c.id)
         with self._db.read() as conn:
-            total = conn.execute(
-                sa.select(sa.func.count()).select_from(applications).where(owned)
-            ).scalar_one()
+            total = int(conn.execute(counted).scalar() or 0)
+            # A page in the later half is read from the end, so the last page costs what the
+            # first does (an offset steps through every row it skips).
+            backwards = offset > total // 2
+            if backwards:
+                offset, limit = max(total - offset - limit, 0), max(min(limit, total - offset), 0)
             rows = conn.execute(
                 sa.select(applications)
                 .where(owned)
-                .order_by(applications.c.created_at, applications.c.id)
+                .order_by(*(column.desc() for column in order) if backwards else order)
                 .offset(offset)
                 .limit(limit)
             ).all()
-        return int(total), [record_of(Application, row._mapping) for row in rows]
+        found = [record_of(Application, row._mapping) for row in rows]
+        return total, found[::-1] if backwards else found
 
     def replace(self, app: Application) -> bool:
         fields = columns_of(app)
@@ -238,6 +247,8 @@ class ApplicationRepository:
                     applications.c.id == app_id, applications.c.account_id == account_id
                 )
             )
+            if result.rowcount == 1:
+                _count_applications(conn, account_id, -1)
         return result.rowcount == 1
 
     def _load(self, app_id: str) -> Application | None:
@@ -246,6 +257,17 @@ class ApplicationRepository:
         with self._db.read() as conn:
             row = conn.execute(self._by_id, {"id": app_id}).first()
         return record_of(Application, row._mapping) if row else None
+
+
+def _count_applications(conn: sa.Connection, account_id: str, change: int) -> None:
+    """Keep ``accounts.application_count`` (the list's ``total_items``, which counting the
+    rows would make cost as much as the account has applications), in the write's
+    transaction."""
+    conn.execute(
+        sa.update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(application_count=accounts.c.application_count + change)
+    )
 
 
 def charge(

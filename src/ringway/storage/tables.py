@@ -20,6 +20,8 @@ accounts = sa.Table(
     sa.Column("mo_callback_url", sa.Text),  # the SMS API's defaults (``POST /account/settings``)
     sa.Column("dr_callback_url", sa.Text),
     sa.Column("sms_signature_method", sa.String(8)),  # signs SMS webhooks when set
+    # How many applications it has, kept with each create and delete (the list's total).
+    sa.Column("application_count", sa.Integer, nullable=False, server_default="0"),
 )
 
 # The account's API secrets, at most two live at once. ``accounts.secret_salt`` and
@@ -107,7 +109,7 @@ calls = sa.Table(
     sa.Column("owner", sa.String(36)),  # the process running the call
     sa.Column("outcome", sa.String(255)),
     sa.Column("failed", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Index("ix_calls_account_created", "account_id", "created_at"),
+    sa.Index("ix_calls_account_created", "account_id", "created_at", "uuid"),
     sa.Index("ix_calls_end_time", "end_time"),  # retention, and the running calls
 )
 
