@@ -13,9 +13,10 @@ from ringway.domain.accounts import NewAccount
 from ringway.domain.applications import ApplicationIn, ApplicationOut
 from ringway.domain.applications_v1 import ApplicationV1In
 from ringway.domain.calls import Status
+from ringway.domain.choices import CHANNELS, MEDIA
 from ringway.domain.deliveries import KINDS, STATES
 from ringway.domain.faults import FaultSpec
-from ringway.domain.messages import CHANNELS, MAX_TTL, MEDIA, Recipient
+from ringway.domain.messages import MAX_TTL, Recipient
 from ringway.domain.simulation import Phone
 from ringway.domain.voice import (
     CallRequest,

@@ -26,7 +26,7 @@ from ringway.engine.recordings import Recordings
 from ringway.engine.runner import drive
 from ringway.engine.session import CallLeg, Hooks, Session
 from ringway.engine.webhooks import Attempt, FaultPicker, Faults, Signer, Target, WebhookClient
-from ringway.observe import webhook_attempt
+from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.ids import ordered_uuid
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
