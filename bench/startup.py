@@ -43,8 +43,9 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def cpu_of(pid: int) -> float:
-    """CPU seconds (user and system) a running process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """CPU seconds (user and system) the main thread of a running process has used so far (not
+    the server's key pool, which starts generating keys in threads of its own at low priority)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
