@@ -359,6 +359,7 @@ def main() -> None:
             indent=2,
         )
     )
+    subprocess.run([sys.executable, ROOT / "bench" / "startup.py"], check=True)
 
 
 if __name__ == "__main__":

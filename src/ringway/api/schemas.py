@@ -7,8 +7,9 @@ from typing import Any
 
 from ringway.api.voice import ADDRESS_FIELD
 from ringway.domain.calls import Status
+from ringway.domain.choices import CHANNELS, MEDIA
 from ringway.domain.deliveries import STATES
-from ringway.domain.messages import CHANNELS, MAX_TTL, MEDIA, Recipient
+from ringway.domain.messages import MAX_TTL, Recipient
 from ringway.domain.simulation import Phone
 from ringway.domain.voice import SimulatedInput
 from ringway.services.conversations import TEXT_FIELDS

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,11 +18,10 @@ from ringway.cli.options import (
     settings_from,
     storage_options,
 )
-from ringway.domain.accounts import EURO
-from ringway.domain.errors import LegacyError
 from ringway.security.sig import METHODS
-from ringway.services.accounts import AccountError
-from ringway.services.platform import Platform
+
+if TYPE_CHECKING:
+    from ringway.services.platform import Platform
 
 
 @contextmanager
@@ -30,6 +30,10 @@ def open_platform(
 ) -> Iterator[Platform]:
     """The platform on the database; one that does not exist yet is an error (an operator
     command in the wrong folder would otherwise make an empty one) unless ``create``."""
+    from ringway.domain.errors import LegacyError
+    from ringway.services.accounts import AccountError
+    from ringway.services.platform import Platform
+
     settings = settings_from(data_dir, database_url, key_pool_size=0)
     missing = None if create else missing_database(settings.resolved_database_url)
     if missing is not None:
@@ -103,6 +107,8 @@ def list_(data_dir: Path, database_url: str | None, as_json: bool) -> None:
 @json_option
 def show(data_dir: Path, database_url: str | None, api_key: str, as_json: bool) -> None:
     """Show one account, with its signature secret (the API secret is only stored hashed)."""
+    from ringway.domain.accounts import EURO
+
     with open_platform(data_dir, database_url) as platform:
         account = platform.accounts.get(api_key)
     fields = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,9 +11,10 @@ from ringway.cli.ids import app_id as find_app
 from ringway.cli.login import client_options
 from ringway.cli.numbers import show_owned
 from ringway.cli.options import json_option, print_fields, print_json, print_table
-from ringway.client import Client
-from ringway.domain.applications import ApplicationOut
-from ringway.security.keys import write_private_key
+
+if TYPE_CHECKING:
+    from ringway.client import Client
+    from ringway.domain.applications import ApplicationOut
 
 HTTP = click.Choice(["GET", "POST"], case_sensitive=False)
 
@@ -148,6 +149,8 @@ def create(
     app = client.applications.create({"name": name, **changes_from(flags)})
     private_key = app.keys.private_key
     if private_key:
+        from ringway.security.keys import write_private_key
+
         path = private_key_file or Path(f"{app.id}.key")
         write_private_key(path, private_key)
         app.keys.private_key = None

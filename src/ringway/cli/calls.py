@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -19,8 +19,10 @@ from ringway.cli.options import (
     print_table,
 )
 from ringway.cli.waiting import finish, interrupted
-from ringway.client import Client, RingwayError, Voice
 from ringway.domain.timeline import address_of, outcome, status_and_outcome, timeline_line
+
+if TYPE_CHECKING:
+    from ringway.client import Client, Voice
 
 
 @click.group()
@@ -80,6 +82,8 @@ def simulate(
             click.echo(json.dumps(entry, default=str) if as_json else timeline_line(entry))
     except KeyboardInterrupt:
         if hang_up_on_interrupt:
+            from ringway.client import RingwayError
+
             try:
                 client.calls.hangup(uuid)
             except RingwayError:  # it ended meanwhile

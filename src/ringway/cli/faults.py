@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
 from ringway.cli.login import client_options
 from ringway.cli.options import json_option, print_json, print_table
-from ringway.client import Client
-from ringway.domain.faults import Kind
+from ringway.domain.choices import FaultKind
+
+if TYPE_CHECKING:
+    from ringway.client import Client
 
 
 @click.group()
@@ -20,7 +22,7 @@ def faults() -> None:
 @faults.command("add")
 @client_options
 @click.argument("name")
-@click.option("--kind", type=click.Choice(get_args(Kind)), help="Only requests of this kind.")
+@click.option("--kind", type=click.Choice(get_args(FaultKind)), help="Only requests of this kind.")
 @click.option("--url-glob", "glob", help="Only requests to URLs matching this glob: '*/answer'.")
 @click.option("--status", type=click.IntRange(200, 599), help="Answer this status, unsent.")
 @click.option("--delay-ms", type=click.IntRange(1, 60_000), help="Send the request this late.")

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import click
 
-from ringway.client import Client, Voice
+if TYPE_CHECKING:
+    from ringway.client import Client, Voice
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 LISTED = 3  # ids named in an ambiguity error
@@ -33,6 +35,8 @@ def resolve(given: str, kind: str, ids: Iterable[str]) -> str:
 
 
 def call_id(client: Client | Voice, given: str) -> str:
+    from ringway.client import Client
+
     calls = client.calls.iter() if isinstance(client, Client) else client.iter()
     return resolve(given, "call", (call["uuid"] for call in calls))
 

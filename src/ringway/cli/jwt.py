@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ringway.cli.ids import app_id as find_app
 from ringway.cli.login import client_options
 from ringway.cli.options import print_json
-from ringway.client import Client
-from ringway.security.jwt import DEFAULT_TTL, MAX_TTL, MIN_TTL, TokenRejected, mint, verify
-from ringway.security.keys import load_public_key
+from ringway.domain.choices import DEFAULT_TTL, MAX_TTL, MIN_TTL
+
+if TYPE_CHECKING:
+    from ringway.client import Client
 
 
 @click.group("jwt")
@@ -40,6 +41,8 @@ def create(
     app_id: str, private_key_file: Path, ttl: int, sub: str | None, acl: str | None, nbf: bool
 ) -> None:
     """Print a token for an application."""
+    from ringway.security.jwt import mint
+
     acl_claim: dict[str, Any] | None = None
     if acl is not None:
         try:
@@ -61,6 +64,9 @@ def create(
 @click.option("--app-id", required=True, help="The application whose public key must verify it.")
 def verify_command(client: Client, token: str, app_id: str) -> None:
     """Check a token against the application's stored public key; say why when it fails."""
+    from ringway.security.jwt import TokenRejected, verify
+    from ringway.security.keys import load_public_key
+
     app_id = find_app(client, app_id)
     application = client.applications.get(app_id)
     try:

@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
-
-from ringway.client import Client, RingwayError, Voice
-from ringway.security.jwt import mint
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -88,6 +84,8 @@ def client_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @target_options
     @functools.wraps(fn)
     def wrapper(target: Target, **kwargs: Any) -> Any:
+        from ringway.client import Client
+
         with _one_line(target.url), Client(target.url, target.api_key, target.api_secret,
                                            verify=target.ca_file or True) as client:  # fmt: skip
             return fn(client=client, **kwargs)
@@ -117,12 +115,16 @@ def voice_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         token: str | None,
         **kwargs: Any,
     ) -> Any:
+        from ringway.client import Voice
+
         if not token:
             if not app_id or private_key_file is None:
                 raise click.UsageError(
                     "the Voice API is called as an application: pass --app-id and "
                     "--private-key-file (RINGWAY_APP_ID, RINGWAY_PRIVATE_KEY_FILE), or --jwt"
                 )
+            from ringway.security.jwt import mint
+
             try:
                 token = mint(app_id, private_key_file.read_text())
             except (ValueError, TypeError) as exc:
@@ -139,6 +141,10 @@ def voice_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def _one_line(base_url: str) -> Iterator[None]:
     """What goes wrong with a request, as one line."""
+    import httpx
+
+    from ringway.client import RingwayError
+
     try:
         yield
     except RingwayError as exc:
@@ -156,6 +162,10 @@ def _one_line(base_url: str) -> Iterator[None]:
 @click.option("--ca-file", help="CA bundle for an HTTPS ringway (e.g. .ringway/tls/ca.pem).")
 def login(url: str, api_key: str, api_secret: str, ca_file: str | None) -> None:
     """Check credentials against a server and save them for later commands."""
+    import httpx
+
+    from ringway.client import Client, RingwayError
+
     ca = str(Path(ca_file).resolve()) if ca_file else None
     with Client(url, api_key, api_secret, verify=ca or True) as client:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
@@ -20,12 +20,14 @@ from ringway.cli.options import (
     print_table,
 )
 from ringway.cli.waiting import finish, interrupted
-from ringway.client import Client
+from ringway.domain.choices import CHANNELS, MEDIA, RecipientBehaviour
 from ringway.domain.deliveries import KINDS
-from ringway.domain.messages import CHANNELS, MEDIA, Recipient
 from ringway.domain.timeline import status_and_outcome
 
-BEHAVIOURS = get_args(Recipient.model_fields["behaviour"].annotation)
+if TYPE_CHECKING:
+    from ringway.client import Client
+
+BEHAVIOURS = get_args(RecipientBehaviour)
 POLL = 0.1  # seconds between looks at a message whose outcome is awaited
 
 

@@ -7,8 +7,6 @@ from typing import TextIO
 
 import click
 
-from ringway.domain.ncco import NccoInvalid, parse_ncco
-
 
 @click.group()
 def ncco() -> None:
@@ -19,6 +17,8 @@ def ncco() -> None:
 @click.argument("file", type=click.File("r"))
 def validate(file: TextIO) -> None:
     """Check an NCCO (a JSON file, or - for standard input); say what is wrong, if anything."""
+    from ringway.domain.ncco import NccoInvalid, parse_ncco
+
     try:
         document = json.load(file)
     except ValueError as exc:

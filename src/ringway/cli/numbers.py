@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,8 +12,10 @@ from ringway.cli.accounts import open_platform
 from ringway.cli.ids import app_id as find_app
 from ringway.cli.login import client_options
 from ringway.cli.options import json_option, print_json, print_table, storage_options
-from ringway.client import Client, OwnedNumber
 from ringway.domain.numbers import FEATURES, NUMBER_TYPES, NumberRange
+
+if TYPE_CHECKING:
+    from ringway.client import Client, OwnedNumber
 
 PATTERNS = {"starts": 0, "contains": 1, "ends": 2}
 COUNTRY = click.option("--country", help="ISO 3166-1 alpha-2 [default: from the calling code].")

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ringway.observe.logs import FORMATS, LEVELS, log
+from ringway.observe import FORMATS, LEVELS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +34,8 @@ def log_options(command: F) -> F:
 def observe_run(level: str, fmt: str) -> None:
     """Log as asked, here and in the workers (which read it from the environment), and keep
     the workers' metrics in a directory of this run's own, removed when the run ends."""
+    from ringway.observe.logs import log
+
     level, fmt = level.lower(), fmt.lower()
     os.environ["RINGWAY_LOG_LEVEL"], os.environ["RINGWAY_LOG_FORMAT"] = level, fmt
     log.configure(level, fmt)

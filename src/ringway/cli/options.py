@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
 
-from ringway.config import Settings
+if TYPE_CHECKING:
+    from ringway.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Columns shown whole, whatever the width: what a user copies into the next command.
@@ -39,6 +37,8 @@ def storage_options(fn: F) -> F:
 
 
 def settings_from(data_dir: Path, database_url: str | None, **extra: Any) -> Settings:
+    from ringway.config import Settings
+
     return Settings(data_dir=data_dir, database_url=database_url, **extra)
 
 
@@ -81,6 +81,10 @@ def print_table(columns: list[str], rows: list[list[Any]]) -> None:
     """A table whose lines never wrap: ids (the ``WHOLE`` columns) are shown whole; on a
     terminal too narrow for everything the other columns are trimmed (…); when stdout is no
     terminal (a pipe, a file) nothing is trimmed."""
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
     cells = [["" if cell is None else str(cell) for cell in row] for row in rows]
     natural = [max(cell_len(text) for text in [column, *(row[i] for row in cells)])
                for i, column in enumerate(columns)]  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
@@ -14,8 +14,10 @@ from ringway.cli.options import (
     print_json,
     print_parties,
 )
-from ringway.client import Client
-from ringway.domain.simulation import Behaviour
+from ringway.domain.choices import PhoneBehaviour
+
+if TYPE_CHECKING:
+    from ringway.client import Client
 
 COLUMNS = ["behaviour", "answer_after", "hangup_after", "dtmf", "speech"]
 FIELDS = [*COLUMNS, "message_seconds"]
@@ -52,7 +54,7 @@ def show(client: Client, address: str, as_json: bool) -> None:
 @click.argument("address")
 @click.option(
     "--behaviour",
-    type=click.Choice(get_args(Behaviour)),
+    type=click.Choice(get_args(PhoneBehaviour)),
     default="answer",
     show_default=True,
     help="What the phone does when rung.",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ringway.cli.login import client_options
-from ringway.client import Client
+
+if TYPE_CHECKING:
+    from ringway.client import Client
 
 
 @click.command()

@@ -10,14 +10,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ringway.cli.accounts import open_platform
 from ringway.cli.seed import seed_or_fail
 from ringway.security import secrets
-from ringway.services.seed import load_seed
-from ringway.testing.server import Credentials, ServerError, environment, start
+
+if TYPE_CHECKING:
+    from ringway.testing.server import Credentials
 
 
 @click.command(context_settings={"ignore_unknown_options": True,
@@ -38,6 +40,8 @@ def run(seed: Path | None, tls: bool, port: int, command: tuple[str, ...]) -> No
     RINGWAY_CA, REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS. Put -- before COMMAND:
     ringway run -- pytest -x.
     """
+    from ringway.testing.server import Credentials, ServerError, environment, start
+
     if shutil.which(command[0]) is None:
         raise click.ClickException(f"no such command: {command[0]}")
     account = Credentials(secrets.new_api_key(), secrets.new_api_secret(),
@@ -66,6 +70,9 @@ def run(seed: Path | None, tls: bool, port: int, command: tuple[str, ...]) -> No
 def _seed(data_dir: Path, file: Path, account: Credentials) -> tuple[Credentials, dict[str, str]]:
     """Apply the seed file to the run's database before the server starts; the account to
     hand COMMAND (the file's first, if it has one) and the seeded applications' variables."""
+    from ringway.services.seed import load_seed
+    from ringway.testing.server import Credentials
+
     with open_platform(data_dir, None, create=True) as platform:
         result = seed_or_fail(platform, file)
         accounts = load_seed(file).accounts

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ringway.cli.accounts import open_platform
 from ringway.cli.options import json_option, print_json, print_table, storage_options
-from ringway.domain.seed import SeedError
-from ringway.services.platform import Platform
-from ringway.services.seed import SeedResult, apply_seed
+
+if TYPE_CHECKING:
+    from ringway.services.platform import Platform
+    from ringway.services.seed import SeedResult
 
 
 @click.command()
@@ -35,6 +37,9 @@ def seed(data_dir: Path, database_url: str | None, file: Path, as_json: bool) ->
 
 
 def seed_or_fail(platform: Platform, file: Path) -> SeedResult:
+    from ringway.domain.seed import SeedError
+    from ringway.services.seed import apply_seed
+
     try:
         return apply_seed(platform, file)
     except SeedError as exc:

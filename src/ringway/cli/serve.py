@@ -6,15 +6,10 @@ import os
 from pathlib import Path
 
 import click
-import uvicorn
 
-from ringway.api.protocol import HttpProtocol
-from ringway.cli.listen import listen, serve_on
 from ringway.cli.observe import log_options, observe_run
 from ringway.cli.options import settings_from, storage_options
 from ringway.cli.seed import seed_or_fail
-from ringway.security.tls import ensure_tls
-from ringway.services.platform import Platform
 
 SHOWN = 5  # api keys listed at start
 
@@ -47,6 +42,12 @@ def serve(
     log_format: str,
 ) -> None:
     """Run the ringway server."""
+    import uvicorn
+
+    from ringway.api.protocol import HttpProtocol
+    from ringway.cli.listen import listen, serve_on
+    from ringway.services.platform import Platform
+
     sock = click.get_current_context().with_resource(listen(host, port))  # closed on any error
     port = sock.getsockname()[1]
     settings = settings_from(data_dir.resolve(), database_url, key_pool_size=0)
@@ -77,6 +78,8 @@ def serve(
     certfile = keyfile = None
     scheme = "http"
     if tls:
+        from ringway.security.tls import ensure_tls
+
         files = ensure_tls(settings.data_dir)
         certfile, keyfile = str(files.cert), str(files.key)
         scheme = "https"

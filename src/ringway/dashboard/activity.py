@@ -17,9 +17,9 @@ from ringway.dashboard.pages import MENU, View, field_errors, page, page_asked, 
 from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import ENDINGS, CallQuery
+from ringway.domain.choices import CHANNELS
 from ringway.domain.deliveries import KINDS, STATES, DeliveryLog
 from ringway.domain.errors import ProblemError
-from ringway.domain.messages import CHANNELS
 from ringway.domain.numbers import Number, NumberQuery
 from ringway.domain.outcomes import DELIVERY_HOOKS, of_delivery
 from ringway.domain.pagination import page_count

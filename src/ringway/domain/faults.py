@@ -19,7 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-Kind = Literal["answer", "fallback", "event", "inbound", "status", "rtc"]
+from ringway.domain.choices import FaultKind as Kind
+
 # The fault kind of each outbox delivery kind.
 DELIVERY_KINDS: dict[str, Kind] = {"message-inbound": "inbound", "message-status": "status",
                                    "rtc": "rtc", "sms-inbound": "inbound",

@@ -14,28 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from ringway.domain.calls import timestamp
+from ringway.domain.choices import CHANNELS, MEDIA
+from ringway.domain.choices import RecipientBehaviour as Behaviour
 from ringway.domain.errors import InvalidParameter, ProblemError
 
-MEDIA = ("image", "audio", "video", "file", "vcard")
-# The message types of each channel (wire name: viber is ``viber_service``).
-CHANNELS: dict[str, tuple[str, ...]] = {
-    "sms": ("text",),
-    "mms": ("text", "image", "vcard", "audio", "video", "file"),
-    "whatsapp": (
-        "text",
-        "image",
-        "audio",
-        "video",
-        "file",
-        "template",
-        "sticker",
-        "custom",
-        "reaction",
-    ),
-    "messenger": ("text", "image", "audio", "video", "file"),
-    "viber_service": ("text", "image", "video", "file"),
-    "rcs": ("text", "image", "video", "file", "custom"),
-}
 TEXT_LIMIT = {"sms": 3200, "mms": 2000, "whatsapp": 4096, "messenger": 640,
               "viber_service": 1000, "rcs": 3072}  # fmt: skip
 READ_RECEIPTS = frozenset({"whatsapp", "messenger", "viber_service", "rcs"})
@@ -301,7 +283,6 @@ def segments(text: str) -> int:
 # -- simulated recipients ------------------------------------------------------------------
 
 
-Behaviour = Literal["delivered", "read", "rejected", "undeliverable"]
 Channel = Literal["sms", "mms", "whatsapp", "messenger", "viber_service", "rcs"]
 
 

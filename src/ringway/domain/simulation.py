@@ -3,9 +3,11 @@ virtual phone answers. Times are virtual seconds."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+
+from ringway.domain.choices import PhoneBehaviour as Behaviour
 
 Keys = Annotated[str, Field(pattern=r"^[0-9*#]*$", max_length=64)]
 SPEECH_WORDS_PER_SECOND = 2.5
@@ -25,9 +27,6 @@ class Person(BaseModel):
     speech: list[str] = Field(default_factory=list, max_length=100)
     hangup_after: StrictFloat | None = Field(default=None, ge=0, le=86_400)
     message_seconds: StrictFloat = Field(default=5.0, ge=0, le=7200)
-
-
-Behaviour = Literal["answer", "busy", "no-answer", "unavailable", "reject", "fail", "machine"]
 
 
 class Phone(Person):

@@ -27,7 +27,7 @@ from ringway.domain.calls import CallRecord, Entry, Leg, Status
 from ringway.engine.periodic import Periodic
 from ringway.engine.voice import VoiceEngine, attempt_view
 from ringway.engine.webhooks import Attempt, Target
-from ringway.observe import webhook_attempt
+from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
 from ringway.storage.processes import ProcessRepository, ProcessRow

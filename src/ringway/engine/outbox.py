@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ringway.domain.deliveries import DELIVERED, FAILED, PENDING, Delivery, DeliveryAttempt
 from ringway.domain.faults import DELIVERY_KINDS
 from ringway.engine.webhooks import Attempt, FaultPicker, Signer, Target, WebhookClient
-from ringway.observe import webhook_attempt
+from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.database import Database
 from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.repositories import utcnow

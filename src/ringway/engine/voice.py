@@ -35,7 +35,7 @@ from ringway.engine.webhooks import (
     WebhookClient,
 )
 from ringway.engine.websocket import Socket
-from ringway.observe import webhook_attempt
+from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.ids import ordered_uuid
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).

@@ -1,27 +1,12 @@
-"""What ringway tells about itself: its log (``logs``), its metrics (``metrics``), and the
-watch over each API request (``watch``)."""
+"""What ringway tells about itself: its log (``logs``), its metrics (``metrics``), the watch
+over each API request (``watch``) and what each webhook attempt tells them (``webhooks``).
+
+Here only the log's levels and formats, which the CLI offers without importing the log."""
 
 from __future__ import annotations
 
-from typing import Protocol
+import logging
 
-from ringway.observe import metrics
-from ringway.observe.logs import log
-
-
-class Attempt(Protocol):
-    """What a webhook attempt tells the log and the metrics."""
-
-    url: str
-    method: str
-    outcome: str
-    status: int | None
-    latency_ms: float
-
-
-def webhook_attempt(kind: str, attempt: Attempt, subject: str, subject_id: str) -> None:
-    """Log and count a webhook attempt of ``kind`` about a ``subject`` (call, message,
-    conversation) with this id."""
-    metrics.webhook(kind, attempt.outcome, attempt.latency_ms / 1000)
-    log.webhook(kind, attempt.method, attempt.url, attempt.status, attempt.outcome,
-                attempt.latency_ms, subject, subject_id)  # fmt: skip
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+          "error": logging.ERROR}  # fmt: skip
+FORMATS = ("text", "json")

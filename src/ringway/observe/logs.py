@@ -27,9 +27,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
-LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
-          "error": logging.ERROR}  # fmt: skip
-FORMATS = ("text", "json")
+from ringway.observe import LEVELS
+
 FLUSH_AFTER = 0.05  # seconds a line may wait to be written
 FLUSH_LINES = 512  # lines that are written at once, however soon
 CHUNK = 4096  # bytes a pipe takes in one piece (PIPE_BUF)

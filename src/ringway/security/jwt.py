@@ -12,9 +12,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ringway.domain.choices import DEFAULT_TTL, MAX_TTL, MIN_TTL
 from ringway.security.keys import load_public_key
 
-MIN_TTL, MAX_TTL, DEFAULT_TTL = 30, 86_400, 900
 LEEWAY = 5  # seconds of clock skew tolerated on exp, nbf and iat
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: a later time cannot be written as a date
 

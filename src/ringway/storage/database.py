@@ -25,13 +25,17 @@ from typing import Any, ParamSpec, TypeVar
 import anyio.to_thread
 import orjson
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
+
+from ringway.storage.tables import REVISION, metadata
 
 log = logging.getLogger("ringway.storage")
 CHANGES = "ringway_changes"  # the PostgreSQL sequence every committed write bumps
 WAL_INDEX_HEADER = 48  # bytes: the first copy of the WAL-index header
+# Where Alembic keeps the revision of the schema, as Alembic makes it.
+VERSIONS = sa.Table("alembic_version", sa.MetaData(),
+                    sa.Column("version_num", sa.String(32), nullable=False),
+                    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))  # fmt: skip
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -70,16 +74,22 @@ class Database:
         self._on_commit: list[Callable[[], None]] = []
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (serialised across nodes on PostgreSQL)."""
-        config = Config()
-        config.set_main_option(
-            "script_location", str(resources.files("ringway.storage") / "migrations")
-        )
+        """Bring the schema to the newest revision, ``REVISION`` (serialised across nodes on
+        PostgreSQL). An empty database gets the tables of ``tables.py`` at once, stamped with
+        it, rather than every migration in turn (tests/storage/test_schema.py proves the two
+        the same); an older one is upgraded by Alembic, which is imported only then."""
         with self.engine.begin() as conn:
             if not self.is_sqlite:
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(7421001)"))
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            tables = sa.inspect(conn).get_table_names()
+            if not tables:
+                metadata.create_all(conn)
+                VERSIONS.create(conn)
+                conn.execute(VERSIONS.insert().values(version_num=REVISION))
+                if not self.is_sqlite:
+                    conn.execute(sa.text(f"CREATE SEQUENCE {CHANGES}"))
+            elif VERSIONS.name not in tables or conn.scalar(sa.select(VERSIONS)) != REVISION:
+                upgrade(conn)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after each write this process commits."""
@@ -132,6 +142,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def upgrade(conn: Connection, target: str = "head") -> None:
+    """Run the migrations up to ``target`` on ``conn``."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("ringway.storage") / "migrations")
+    )
+    config.attributes["connection"] = conn
+    command.upgrade(config, target)
 
 
 def to_json(value: Any) -> str:

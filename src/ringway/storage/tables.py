@@ -1,9 +1,11 @@
-"""The database schema. Alembic migrations under ``migrations/`` create it."""
+"""The database schema: the Alembic migrations under ``migrations/`` make it, and an empty
+database gets it at once (``Database.migrate``)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+REVISION = "0015"  # the newest migration, whose schema these tables are
 metadata = sa.MetaData()
 
 accounts = sa.Table(
