@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 
 from ringway.config import Settings
+from ringway.domain.applications import parse_application
 from ringway.security import secrets
 from ringway.services.platform import Platform
 from ringway.storage.database import Database
@@ -54,5 +55,35 @@ def test_an_older_account_keeps_its_secret_and_gets_a_balance(
         assert account is not None and account.balance == 10 * 10**8
         (secret,) = platform.accounts.secrets(account.id)
         assert secret.created_at == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    finally:
+        platform.close()
+
+
+def test_going_down_and_up_keeps_an_accounts_applications(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """On SQLite, a migration that changes ``accounts`` copies it into a new table and drops the
+    old one: with foreign keys on, that drop deleted every application with its account."""
+    if settings.database_url and settings.database_url.startswith("sqlite"):
+        settings.database_url = f"sqlite:///{tmp_path / 'old.db'}"
+    platform = Platform.open(settings)
+    try:
+        account = platform.accounts.create()
+        platform.applications.create(account.account_id, parse_application({"name": "kept"}))
+    finally:
+        platform.close()
+    db = Database(settings.resolved_database_url)
+    try:
+        alembic(db, "0012", down=True)
+        db.migrate()
+        if db.is_sqlite:  # the pool's connections still enforce foreign keys
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.dispose()
+    platform = Platform.open(settings)
+    try:
+        (kept,) = platform.applications.list(account.account_id, 1, 10).items
+        assert kept.name == "kept"
     finally:
         platform.close()
