@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 from typing import Any
@@ -48,8 +50,11 @@ class CallRepository:
                 conn.exec_driver_sql(self._add_entries, lines)
 
     def _leg_row(self, record: CallRecord) -> tuple[Any, ...]:
-        values = (getattr(record, name) for name in _COLUMNS)
-        return tuple(self._time(v) if isinstance(v, dt.datetime) else v for v in values)
+        row = list(_values(record))
+        for index in _TIMES:
+            if row[index] is not None:
+                row[index] = self._time(row[index])
+        return tuple(row)
 
     def get(self, account_id: str, uuid: str) -> CallRecord | None:
         with self._db.read() as conn:
@@ -153,6 +158,8 @@ class CallRepository:
         Reads every pending command (there are few, and usually none) rather than asking for
         each leg: a busy engine holds thousands of legs, and this runs many times a second."""
         with self._db.engine.begin() as conn:
+            if conn.exec_driver_sql(_ANY_COMMAND).first() is None:
+                return []  # the usual answer, found without building a statement
             pending = conn.execute(sa.select(call_commands).order_by(call_commands.c.id)).all()
             rows = [row for row in pending if row.leg in legs]
             if rows:
@@ -196,17 +203,25 @@ class CallRepository:
 
 def _charge(conn: sa.Connection, priced: dict[str, CallRecord]) -> None:
     """Take the price of legs that have just ended (their stored row has none yet) from their
-    accounts' balances."""
+    accounts' balances: one update an account."""
     billed = calls.c.uuid.in_(list(priced)) & calls.c.price.is_not(None)
     done = set(conn.execute(sa.select(calls.c.uuid).where(billed)).scalars())
+    owed: Counter[str] = Counter()
     for uuid, record in priced.items():
-        amount = round(Decimal(record.price or 0) * EURO)
-        if uuid not in done and amount:
-            charge(conn, record.account_id, amount)
+        if uuid not in done:
+            owed[record.account_id] += round(Decimal(record.price or 0) * EURO)
+    for account_id, amount in owed.items():
+        if amount:
+            charge(conn, account_id, amount)
 
 
 _COLUMNS = CallRecord.__slots__
+_values = operator.attrgetter(*_COLUMNS)
+_TIMES = [i for i, name in enumerate(_COLUMNS) if name in ("start_time", "end_time", "created_at")]
 _CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate", "outcome", "failed")
+
+
+_ANY_COMMAND = "SELECT 1 FROM call_commands LIMIT 1"
 
 
 def _sqlite_time(moment: dt.datetime) -> str:
