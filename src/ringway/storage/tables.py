@@ -134,6 +134,15 @@ call_entries = sa.Table(
     sa.Column("data", sa.JSON, nullable=False),
 )
 
+# A finished call's timeline in one row: its entries as a zlib-compressed JSON array (see
+# ``storage/calls``). Entries are rows of ``call_entries`` while the call runs.
+call_timelines = sa.Table(
+    "call_timelines",
+    metadata,
+    sa.Column("session", sa.String(36), primary_key=True),
+    sa.Column("entries", sa.LargeBinary, nullable=False),
+)
+
 phones = sa.Table(
     "phones",
     metadata,
