@@ -45,7 +45,9 @@ chromium:
 
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.call_instructions
 
 clean:
 	rm -rf $(VENV) .ringway .pytest_cache .mypy_cache .ruff_cache build

@@ -10,7 +10,7 @@ count is every instruction the server ran meanwhile, divided by the calls; besid
 same process runs idle over the same length of time (timers and pollers: under valgrind a second
 holds far less work than outside it, so their share is overstated here).
 
-Run as ``python bench/call_instructions.py`` (``--calls 300 --warm-up 50``); needs valgrind
+Run as ``python -m bench.call_instructions`` (``--calls 300 --warm-up 50``); needs valgrind
 (``apt-get install valgrind``). ``--keep DIR`` keeps callgrind's output there, for
 ``callgrind_annotate``.
 """

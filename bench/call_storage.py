@@ -8,7 +8,7 @@ dropped). On PostgreSQL (``--postgres URL``, in a schema made for the run and dr
 ``VACUUM FULL``. Voice webhooks are sent directly, not through the outbox, so calls leave no
 delivery behind.
 
-Run as ``python bench/call_storage.py`` (``--calls 1000 --postgres postgresql://…``).
+Run as ``python -m bench.call_storage`` (``--calls 1000 --postgres postgresql://…``).
 """
 
 from __future__ import annotations
