@@ -46,7 +46,9 @@ chromium:
 bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@command -v haproxy >/dev/null || (apt-get update -qq && apt-get install -y -qq haproxy)
+	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.call_instructions
 	$(BIN)/python -m bench.nodes
 
 clean:

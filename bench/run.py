@@ -68,15 +68,16 @@ def free_port() -> int:
 
 @contextmanager
 def process(
-    command: list[str], env: dict[str, str], health: str, log: Path | None = None
-) -> Iterator[None]:
-    """Run ``command`` until the block ends, once ``health`` answers; its stderr to ``log``."""
+    command: list[str], env: dict[str, str], health: str, log: Path | None = None, wait: float = 30
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` until the block ends, once ``health`` answers (within ``wait`` seconds);
+    its stderr to ``log``."""
     with open(log or os.devnull, "wb") as sink:
         proc = subprocess.Popen(
             command, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait
         while True:
             try:
                 httpx.get(health)
@@ -85,7 +86,7 @@ def process(
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{command} did not start") from None
                 time.sleep(0.1)
-        yield
+        yield proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -227,7 +227,7 @@ def test_a_call_running_in_another_server_is_hung_up_and_wiped(
             assert client.get(f"/_ringway/calls/{held}").status_code == 404
             assert client.get("/_ringway/calls").json()["count"] == 0
     with server.platform.db.engine.connect() as conn:
-        for table in ("calls", "call_entries", "call_commands"):
+        for table in ("calls", "call_entries", "call_timelines", "call_commands"):
             assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
 
 

@@ -7,11 +7,14 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ringway.domain.calls import CallQuery, CallRecord, Entry
+import sqlalchemy as sa
+
+from ringway.domain.calls import CallQuery, CallRecord, Entry, Timeline
 from ringway.engine.journal import Journal
 from ringway.services.platform import Platform
 from ringway.storage.calls import CallRepository
 from ringway.storage.ids import ordered_uuid
+from ringway.storage.tables import call_entries, call_timelines
 
 T0 = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
 
@@ -140,3 +143,53 @@ def test_a_window_seeks_after_a_call_and_counts_only_up_to_its_horizon(platform:
     # An unknown call (deleted, or another account's) pages by offset instead.
     assert [c.uuid for c in calls.window(oldest, "f" * 36, 5, 3, 100)[1]] == uuids[5:]
     assert calls.window(CallQuery("someone-else"), uuids[1], 0, 3, 100) == (0, [])
+
+
+def test_a_finished_calls_timeline_is_packed_into_one_row_and_reads_the_same(
+    platform: Platform,
+) -> None:
+    """Entries are rows while the call runs; its whole timeline then replaces them with one
+    compact row, read back exactly, with anything added later (ending an orphan) after it."""
+    calls = CallRepository(platform.db)
+    leg = "f" * 36
+    event = {"purpose": "event", "url": "http://localhost:9/event", "method": "POST",
+             "request": {"headers": {"A": "b"}, "body": '{"x":"é ☕"}'}}  # fmt: skip
+    written = [Entry("s-5", 1, leg, T0, "status", {"status": "started"}),
+               Entry("s-5", 2, leg, T0.replace(microsecond=5), "request", event),
+               Entry("s-5", 3, leg, T0 + timedelta(seconds=1), "x", {"l": [1.5]})]  # fmt: skip
+    calls.save([], written[:2])
+    calls.save([], written[2:], [Timeline("s-5", written)])
+    with platform.db.read() as conn:
+        rows = conn.execute(sa.select(sa.func.count()).select_from(call_entries)).scalar_one()
+        packed = conn.execute(sa.select(call_timelines.c.entries)).scalars().all()
+    assert rows == 0 and len(packed) == 1 and len(packed[0]) < 300
+    assert calls.timeline("s-5") == written
+    assert calls.timeline("s-5", after=2) == written[2:]
+    assert calls.last_seq("s-5") == 3
+    assert calls.event_target("s-5", leg) == ("http://localhost:9/event", "POST")
+    later = Entry("s-5", 4, leg, T0 + timedelta(seconds=2), "error", {"reason": "orphaned"})
+    calls.save([], [later])
+    assert calls.timeline("s-5") == [*written, later] and calls.last_seq("s-5") == 4
+
+
+def test_a_finished_call_is_stored_packed_by_the_engine(platform: Platform) -> None:
+    """A call run by the journal ends with its timeline in one row and no entry rows."""
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+
+    async def run() -> None:
+        journal = Journal(platform.db)
+        journal(record(account, "g" * 36, False))
+        journal(Entry("s-1", 1, "g" * 36, T0, "status", {}))
+        await journal.flush()
+        entries = [Entry("s-1", 1, "g" * 36, T0, "status", {}),
+                   Entry("s-1", 2, "g" * 36, T0, "status", {"status": "completed"})]  # fmt: skip
+        journal(entries[1])
+        journal(record(account, "g" * 36, True))
+        journal(Timeline("s-1", entries))
+        await journal.flush()
+        assert calls.timeline("s-1") == entries
+
+    asyncio.run(run())
+    with platform.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(call_entries)).scalar_one() == 0

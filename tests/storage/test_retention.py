@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from ringway.config import Settings
-from ringway.domain.calls import CallRecord, Entry
+from ringway.domain.calls import CallRecord, Entry, Timeline
 from ringway.domain.deliveries import DELIVERED, FAILED, PENDING, DeliveryAttempt
 from ringway.domain.messages import MessageRecord
 from ringway.domain.simulation import Person
@@ -30,7 +30,14 @@ from ringway.storage.deliveries import DeliveryRepository
 from ringway.storage.messages import MessageRepository
 from ringway.storage.repositories import columns_of
 from ringway.storage.retention import RetentionRepository
-from ringway.storage.tables import call_entries, calls, deliveries, delivery_attempts, messages
+from ringway.storage.tables import (
+    call_entries,
+    call_timelines,
+    calls,
+    deliveries,
+    delivery_attempts,
+    messages,
+)
 from tests.conftest import eventually, run_server
 from tests.engine.world import World, play
 from tests.receivers import Reply
@@ -304,3 +311,17 @@ def test_a_retention_that_makes_no_sense_is_refused(value: object) -> None:
 
 def test_the_default_retention_is_a_week() -> None:
     assert Settings().retention == 7 * 86_400
+
+
+def test_a_packed_timeline_goes_with_its_call_and_its_recordings_too(platform: Platform) -> None:
+    account = account_of(platform)
+    recording = str(uuid.uuid4())
+    audio = Recordings(platform.settings.data_dir / "recordings")
+    audio.write(account, recording, 1.0, 0.5)
+    session = add_call(platform, account, [OLD], recording)
+    calls_ = CallRepository(platform.db)
+    calls_.save([], [], [Timeline(session, calls_.timeline(session))])
+    assert count(platform, call_timelines) == 1 and count(platform, call_entries) == 0
+    assert prune(platform) == Counter({"call legs": 1, "timelines": 1})
+    assert count(platform, call_timelines) == 0
+    assert not audio.path(account, recording).exists()  # type: ignore[union-attr]

@@ -177,6 +177,14 @@ class Entry:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A finished call's whole timeline: storage keeps it as one packed row."""
+
+    session: str
+    entries: list[Entry]
+
+
 @dataclass(frozen=True)
 class CallQuery:
     account_id: str

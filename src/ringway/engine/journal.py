@@ -2,7 +2,8 @@
 transaction every ``interval`` seconds, so that a busy engine costs the database a few commits a
 second rather than one per event. A leg's state is read when its batch is written, once however
 often it changed in between. A new call is stored before it is acknowledged (``stored``): the
-next batch is written at once, and calls placed meanwhile share it."""
+next batch is written at once, and calls placed meanwhile share it. A call's timeline is stored
+an entry a row while it runs, and packed into one row when it has finished."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Collection
 from typing import Protocol
 
-from ringway.domain.calls import CallRecord, Entry
+from ringway.domain.calls import CallRecord, Entry, Timeline
 from ringway.storage.calls import CallRepository
 from ringway.storage.database import Checkpoints, Database
 
@@ -35,21 +36,25 @@ class Journal:
         self._interval = interval
         self._legs: dict[str, Stored] = {}
         self._entries: list[Entry] = []
+        self._timelines: list[Timeline] = []
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._soon = asyncio.Event()  # someone waits for the next batch: write it now
         self._waiting: list[asyncio.Future[None]] = []
         self._checkpoints: Checkpoints | None = None
 
-    def __call__(self, item: Stored | Entry) -> None:
+    def __call__(self, item: Stored | Entry | Timeline) -> None:
         if isinstance(item, Entry):
             self._entries.append(item)
+        elif isinstance(item, Timeline):
+            self._timelines.append(item)
         else:
             self._legs[item.uuid] = item
 
     def forget(self, session: str, legs: Collection[str]) -> None:
         """Drop what is waiting to be stored of a call (its ``session`` and ``legs``)."""
         self._entries = [entry for entry in self._entries if entry.session != session]
+        self._timelines = [line for line in self._timelines if line.session != session]
         for leg in legs:
             self._legs.pop(leg, None)
 
@@ -86,7 +91,7 @@ class Journal:
         """Store everything pending now, then tell those waiting for it."""
         waiting, self._waiting = self._waiting, []
         try:
-            if self._legs or self._entries:
+            if self._legs or self._entries or self._timelines:
                 await self._store()
         finally:
             for done in waiting:
@@ -97,23 +102,30 @@ class Journal:
         records = [leg.record() for leg in self._legs.values()]
         self._legs = {}
         entries, self._entries = self._entries, []
+        timelines, self._timelines = self._timelines, []
         try:
             # Inline on SQLite, as all its statements: measured, a writer thread cost the
             # engine more in contention for the GIL than the loop waits for the write.
-            await self._db.run(self._calls.save, records, entries)
+            await self._db.run(self._calls.save, records, entries, timelines)
         except Exception:
             log.exception("could not store a batch; storing its items one by one")
-            await self._db.run(self._one_by_one, records, entries)
+            await self._db.run(self._one_by_one, records, entries, timelines)
 
-    def _one_by_one(self, records: list[CallRecord], entries: list[Entry]) -> None:
+    def _one_by_one(
+        self, records: list[CallRecord], entries: list[Entry], timelines: list[Timeline]
+    ) -> None:
         for record in records:
-            self._save([record], [])
+            self._save([record], [], [])
         for entry in entries:
-            self._save([], [entry])
+            self._save([], [entry], [])
+        for timeline in timelines:
+            self._save([], [], [timeline])
 
-    def _save(self, records: list[CallRecord], entries: list[Entry]) -> None:
+    def _save(
+        self, records: list[CallRecord], entries: list[Entry], timelines: list[Timeline]
+    ) -> None:
         try:
-            self._calls.save(records, entries)
+            self._calls.save(records, entries, timelines)
         except Exception:
             log.exception("dropped a call state or timeline entry the database refused")
 

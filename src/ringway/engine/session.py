@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ringway.domain.applications import Application
-from ringway.domain.calls import CallRecord, Entry, Leg, Status
+from ringway.domain.calls import CallRecord, Entry, Leg, Status, Timeline
 from ringway.domain.ncco import Action
 from ringway.domain.outcomes import INTERNAL, of_call
 from ringway.domain.simulation import Person
@@ -120,6 +120,7 @@ class Session:
                 leg.problems.append(INTERNAL)
         if not self._tasks:
             self.done.set()
+            self._journal(Timeline(self.uuid, self.entries))  # stored packed from now on
             self._on_done(self)
 
 

@@ -16,6 +16,7 @@ password, token or key can reach the log.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sys
@@ -192,6 +193,11 @@ class Handler(logging.Handler):
 def public_url(url: str) -> str:
     """A webhook URL as logged: without its query (a GET's fields, or a token someone put
     there) or user info."""
+    return _public(url.split("?", 1)[0])
+
+
+@functools.lru_cache(maxsize=1024)  # an application's few URLs, parsed once
+def _public(url: str) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""

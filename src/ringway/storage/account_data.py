@@ -20,6 +20,7 @@ from ringway.storage.tables import (
     applications,
     call_commands,
     call_entries,
+    call_timelines,
     calls,
     deliveries,
     delivery_attempts,
@@ -64,6 +65,7 @@ def _in_conversations(table: sa.Table) -> Where:
 WIPED: tuple[tuple[sa.Table, Where], ...] = (
     (call_commands, _of_calls(call_commands.c.leg, "uuid")),
     (call_entries, _of_calls(call_entries.c.session, "session")),
+    (call_timelines, _of_calls(call_timelines.c.session, "session")),
     (calls, _owned(calls)),
     (delivery_attempts, lambda account_id: delivery_attempts.c.delivery_id.in_(
         sa.select(deliveries.c.id).where(deliveries.c.account_id == account_id))),

@@ -1,20 +1,30 @@
-"""Calls, their timelines, and commands for calls running in another process."""
+"""Calls, their timelines, and commands for calls running in another process.
+
+A running call's timeline is a row an entry (``call_entries``); once the call has finished it
+is packed into one row (``call_timelines``: its entries as a zlib-compressed JSON array), which
+keeps a finished call under 2 KB. Readers take both, so entries added after the packing (by the
+process that ends an orphaned call) and timelines stored before packing existed still read.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
+import zlib
+from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from ringway.domain.accounts import EURO
-from ringway.domain.calls import CallQuery, CallRecord, Entry
+from ringway.domain.calls import CallQuery, CallRecord, Entry, Timeline
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database, to_json
-from ringway.storage.repositories import charge, record_of
-from ringway.storage.tables import call_commands, call_entries, calls, processes
+from ringway.storage.repositories import aware, charge, record_of
+from ringway.storage.tables import call_commands, call_entries, call_timelines, calls, processes
 
 
 class CallRepository:
@@ -32,14 +42,26 @@ class CallRepository:
         self._save_legs = (f"INSERT INTO calls ({', '.join(_COLUMNS)}) "
                            f"VALUES ({', '.join([mark] * len(_COLUMNS))}) "
                            f"ON CONFLICT (uuid) DO UPDATE SET {changing}")  # fmt: skip
+        self._add_timelines = (
+            f"INSERT INTO call_timelines (session, entries) VALUES ({mark}, {mark})"
+        )
         self._time: Callable[[dt.datetime], object] = _sqlite_time if db.is_sqlite else _same
 
-    def save(self, records: Iterable[CallRecord], entries: Iterable[Entry]) -> None:
-        """Store the latest state of some legs and new timeline entries, in one transaction."""
+    def save(
+        self,
+        records: Iterable[CallRecord],
+        entries: Iterable[Entry],
+        timelines: Iterable[Timeline] = (),
+    ) -> None:
+        """Store the latest state of some legs, new timeline entries, and the whole timelines
+        of finished calls (packed, their entry rows dropped), in one transaction."""
         at = self._time
         records = list(records)
+        packed = [(line.session, pack(line.entries)) for line in timelines]
+        finished = {session for session, _ in packed}
         legs = [self._leg_row(record) for record in records]
-        lines = [(e.session, e.seq, e.leg, at(e.at), e.kind, to_json(e.data)) for e in entries]
+        lines = [(e.session, e.seq, e.leg, at(e.at), e.kind, to_json(e.data)) for e in entries
+                 if e.session not in finished]  # fmt: skip
         priced = {record.uuid: record for record in records if record.price is not None}
         with self._db.write() as conn:
             if priced:
@@ -48,10 +70,18 @@ class CallRepository:
                 conn.exec_driver_sql(self._save_legs, legs)
             if lines:
                 conn.exec_driver_sql(self._add_entries, lines)
+            if packed:
+                conn.execute(sa.delete(call_entries).where(call_entries.c.session.in_(finished)))
+                conn.execute(sa.delete(call_timelines).where(
+                    call_timelines.c.session.in_(finished)))  # fmt: skip
+                conn.exec_driver_sql(self._add_timelines, packed)
 
     def _leg_row(self, record: CallRecord) -> tuple[Any, ...]:
-        values = (getattr(record, name) for name in _COLUMNS)
-        return tuple(self._time(v) if isinstance(v, dt.datetime) else v for v in values)
+        row = list(_values(record))
+        for index in _TIMES:
+            if row[index] is not None:
+                row[index] = self._time(row[index])
+        return tuple(row)
 
     def get(self, account_id: str, uuid: str) -> CallRecord | None:
         with self._db.read() as conn:
@@ -107,12 +137,14 @@ class CallRepository:
 
     def timeline(self, session: str, after: int = 0) -> list[Entry]:
         with self._db.read() as conn:
+            packed = _packed(conn, session)
             rows = conn.execute(
                 sa.select(call_entries)
                 .where(call_entries.c.session == session, call_entries.c.seq > after)
                 .order_by(call_entries.c.seq)
             ).all()
-        return [record_of(Entry, row._mapping) for row in rows]
+        entries = [entry for entry in packed if entry.seq > after]
+        return entries + [record_of(Entry, row._mapping) for row in rows]
 
     def orphaned(self, live: list[str], limit: int = 100) -> list[tuple[str, str | None]]:
         """Calls still running whose process is not among ``live``: (session, owner) pairs."""
@@ -141,10 +173,11 @@ class CallRepository:
 
     def last_seq(self, session: str) -> int:
         with self._db.read() as conn:
+            packed = _packed(conn, session)
             seq = conn.execute(
                 sa.select(sa.func.max(call_entries.c.seq)).where(call_entries.c.session == session)
             ).scalar_one()
-        return int(seq or 0)
+        return max([int(seq or 0), *(entry.seq for entry in packed)])
 
     def event_target(self, session: str, leg: str) -> tuple[str, str] | None:
         """The URL (as sent: a GET's fields in its query) and method of the last event request
@@ -156,7 +189,9 @@ class CallRepository:
                        call_entries.c.kind == "request")
                 .order_by(call_entries.c.seq.desc())
             ).scalars()  # fmt: skip
-            for data in rows:
+            packed = [entry.data for entry in reversed(_packed(conn, session))
+                      if entry.leg == leg and entry.kind == "request"]  # fmt: skip
+            for data in [*rows, *packed]:
                 if data.get("purpose") == "event":
                     return str(data["url"]), str(data["method"])
         return None
@@ -172,6 +207,8 @@ class CallRepository:
         Reads every pending command (there are few, and usually none) rather than asking for
         each leg: a busy engine holds thousands of legs, and this runs many times a second."""
         with self._db.engine.begin() as conn:
+            if conn.exec_driver_sql(_ANY_COMMAND).first() is None:
+                return []  # the usual answer, found without building a statement
             pending = conn.execute(sa.select(call_commands).order_by(call_commands.c.id)).all()
             rows = [row for row in pending if row.leg in legs]
             if rows:
@@ -204,6 +241,7 @@ class CallRepository:
         with self._db.write() as conn:
             conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(legs)))
             conn.execute(sa.delete(call_entries).where(call_entries.c.session.in_(sessions)))
+            conn.execute(sa.delete(call_timelines).where(call_timelines.c.session.in_(sessions)))
             conn.execute(sa.delete(calls).where(calls.c.session.in_(sessions)))
 
     def drop_stale_commands(self) -> None:
@@ -215,17 +253,72 @@ class CallRepository:
 
 def _charge(conn: sa.Connection, priced: dict[str, CallRecord]) -> None:
     """Take the price of legs that have just ended (their stored row has none yet) from their
-    accounts' balances."""
+    accounts' balances: one update an account."""
     billed = calls.c.uuid.in_(list(priced)) & calls.c.price.is_not(None)
     done = set(conn.execute(sa.select(calls.c.uuid).where(billed)).scalars())
+    owed: Counter[str] = Counter()
     for uuid, record in priced.items():
-        amount = round(Decimal(record.price or 0) * EURO)
-        if uuid not in done and amount:
-            charge(conn, record.account_id, amount)
+        if uuid not in done:
+            owed[record.account_id] += round(Decimal(record.price or 0) * EURO)
+    for account_id, amount in owed.items():
+        if amount:
+            charge(conn, account_id, amount)
 
 
 _COLUMNS = CallRecord.__slots__
+_values = operator.attrgetter(*_COLUMNS)
+_TIMES = [i for i, name in enumerate(_COLUMNS) if name in ("start_time", "end_time", "created_at")]
 _CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate", "outcome", "failed")
+
+
+# Packed timelines are compressed with this dictionary of what most timelines say (keys,
+# statuses, headers), which takes a short call's timeline from about 1,000 bytes to 700. Stored
+# timelines need it as it is: a different one would come with a new ``PACKED`` format byte.
+_DICTIONARY = (
+    b'["start_time","end_time","rate":"0.00450000","price","network":"ringway","duration",'
+    b'"disconnected_by":"platform","sip_code":200,"endpoint_type":"phone","region_url",'
+    b'"reason","recording_uuid","seconds","size","input","dtmf","speech","ncco","event",'
+    b'[[1,"","2026-12-03T08:03:12.123456+00:00","status",{"status":"started","direction":'
+    b'"inbound"}],[3,"","","action",{"action":{"action":"talk","text":""}}],[2,"","","request",'
+    b'{"purpose":"answer","url":"","method":"GET","attempt":1,"request":{"headers":{"User-Agent":'
+    b'"ringway","Accept":"application/json"},"body":""},"status":200,"outcome":"ok",'
+    b'"latency_ms":1.5,"response":"[{\\"action\\":\\"talk\\",\\"text\\":\\"\\"}]"}],'
+    b'[4,"","","status",{"status":"answered","direction":"inbound"}],[5,"","","request",'
+    b'{"purpose":"event","url":"","method":"POST","attempt":1,"request":{"headers":{"User-Agent":'
+    b'"ringway","Accept":"application/json","Content-Type":"application/json"},"body":"{\\"from'
+    b'\\":\\"\\",\\"to\\":\\"\\",\\"uuid\\":\\"\\",\\"conversation_uuid\\":'
+    b'\\"CON-\\",\\"status\\":\\"completed\\",\\"direction\\":\\"inbound\\",'
+    b'\\"timestamp\\":\\"\\"}"},"status":200,"outcome":"ok","latency_ms":1.5,"response":""}]]'
+)
+PACKED = b"\x01"  # the format: JSON, compressed with zlib and ``_DICTIONARY``
+
+
+def pack(entries: list[Entry]) -> bytes:
+    """A timeline as stored in one row: ``[seq, leg, at, kind, data]`` for each entry, as JSON,
+    compressed."""
+    lines = [(e.seq, e.leg, e.at.isoformat(), e.kind, e.data) for e in entries]
+    compressor = zlib.compressobj(9, zdict=_DICTIONARY)
+    return PACKED + compressor.compress(orjson.dumps(lines)) + compressor.flush()
+
+
+def unpack(session: str, packed: bytes) -> list[Entry]:
+    if packed[:1] != PACKED:
+        raise ValueError(f"a timeline packed in an unknown format: {packed[:1]!r}")
+    decompressor = zlib.decompressobj(zdict=_DICTIONARY)
+    lines = orjson.loads(decompressor.decompress(packed[1:]) + decompressor.flush())
+    return [Entry(session, seq, leg, aware(dt.datetime.fromisoformat(at)), kind, data)
+            for seq, leg, at, kind, data in lines]  # fmt: skip
+
+
+def _packed(conn: sa.Connection, session: str) -> list[Entry]:
+    """The packed part of a call's timeline (none while it runs)."""
+    packed = conn.execute(
+        sa.select(call_timelines.c.entries).where(call_timelines.c.session == session)
+    ).scalar_one_or_none()
+    return unpack(session, packed) if packed is not None else []
+
+
+_ANY_COMMAND = "SELECT 1 FROM call_commands LIMIT 1"
 
 
 def _sqlite_time(moment: dt.datetime) -> str:

@@ -20,7 +20,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
@@ -307,7 +307,7 @@ R = TypeVar("R")
 def record_of(cls: type[R], mapping: Any) -> R:
     """A row dataclass from a result row (SQLite hands back naive datetimes: they are UTC)."""
     values = {
-        name: _aware(value) if isinstance(value, dt.datetime) else value
+        name: aware(value) if isinstance(value, dt.datetime) else value
         for name in cls.__slots__  # type: ignore[attr-defined]
         for value in (mapping[name],)
     }

@@ -20,8 +20,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from ringway.domain.deliveries import DELIVERED, FAILED, PENDING
+from ringway.storage.calls import unpack
 from ringway.storage.database import Database
-from ringway.storage.tables import call_entries, calls, deliveries, delivery_attempts, messages
+from ringway.storage.tables import (
+    call_entries,
+    call_timelines,
+    calls,
+    deliveries,
+    delivery_attempts,
+    messages,
+)
 
 PRUNE_LOCK = 7421002  # PostgreSQL advisory lock (the migrations hold 7421001)
 LEG_ROWS = 8  # rows a call leg takes, about: itself and its share of the call's timeline
@@ -66,14 +74,27 @@ class RetentionRepository:
                 return batch
             sessions = sorted(set(legs))
             ours = call_entries.c.session.in_(sessions)
-            recorded = conn.execute(
+            recorded: list[tuple[str, dict[str, Any]]] = [tuple(row) for row in conn.execute(
                 sa.select(calls.c.account_id, call_entries.c.data)
                 .join_from(call_entries, calls, calls.c.session == call_entries.c.session)
                 .where(ours, call_entries.c.kind == "recording")
-            ).all()
+            )]  # fmt: skip
+            owners = dict(conn.execute(
+                sa.select(calls.c.session, calls.c.account_id).where(calls.c.session.in_(sessions))
+            ).all())  # fmt: skip
+            packed = conn.execute(
+                sa.select(call_timelines.c.session, call_timelines.c.entries)
+                .where(call_timelines.c.session.in_(sessions))
+            ).all()  # fmt: skip
+            recorded += [(owners[session], entry.data) for session, entries in packed
+                         for entry in unpack(session, entries)
+                         if entry.kind == "recording"]  # fmt: skip
             batch.recordings = sorted({(account, data["recording_uuid"]) for account, data
                                        in recorded if data.get("recording_uuid")})  # fmt: skip
             batch.deleted["timeline entries"] = _delete(conn, call_entries, ours)
+            batch.deleted["timelines"] = _delete(
+                conn, call_timelines, call_timelines.c.session.in_(sessions)
+            )
             batch.deleted["call legs"] = _delete(conn, calls, calls.c.session.in_(sessions))
         batch.resume = True if len(legs) == limit else None
         return batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-REVISION = "0015"  # the newest migration, whose schema these tables are
+REVISION = "0016"  # the newest migration, whose schema these tables are
 metadata = sa.MetaData()
 
 accounts = sa.Table(
@@ -136,6 +136,15 @@ call_entries = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
+)
+
+# A finished call's timeline in one row: its entries as a zlib-compressed JSON array (see
+# ``storage/calls``). Entries are rows of ``call_entries`` while the call runs.
+call_timelines = sa.Table(
+    "call_timelines",
+    metadata,
+    sa.Column("session", sa.String(36), primary_key=True),
+    sa.Column("entries", sa.LargeBinary, nullable=False),
 )
 
 phones = sa.Table(
