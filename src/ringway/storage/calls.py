@@ -274,6 +274,7 @@ _CHANGING = ("status", "price", "duration", "start_time", "end_time", "rate", "o
 # Packed timelines are compressed with this dictionary of what most timelines say (keys,
 # statuses, headers), which takes a short call's timeline from about 1,000 bytes to 700. Stored
 # timelines need it as it is: a different one would come with a new ``PACKED`` format byte.
+# (Migration 0016 keeps a copy of format 1 to unpack timelines into rows when it goes down.)
 _DICTIONARY = (
     b'["start_time","end_time","rate":"0.00450000","price","network":"ringway","duration",'
     b'"disconnected_by":"platform","sip_code":200,"endpoint_type":"phone","region_url",'
