@@ -28,6 +28,7 @@ from ringway.config import Settings
 from ringway.security.tls import ensure_tls
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
+from ringway.storage.tables import metadata
 from tests.receivers import Receiver, threaded_receiver
 
 PG_ADMIN_URL = os.environ.get(
@@ -81,20 +82,69 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class SchemaPool:
+    """PostgreSQL schemas a worker reuses: a test gets one holding the newest tables and no
+    rows, and gives it back emptied (deleting the rows of a test takes a few milliseconds;
+    creating a schema's tables ~250 ms). One still locked by a straggler is not reused."""
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+        self._free: list[str] = []
+        self._engines: dict[str, sa.Engine] = {}
+
+    def take(self) -> str:
+        return self._free.pop() if self._free else self._make()
+
+    def give_back(self, url: str) -> None:
+        engine = self._engines.setdefault(url, sa.create_engine(url, poolclass=sa.NullPool))
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+                for table in reversed(metadata.sorted_tables):
+                    conn.execute(table.delete())
+                for (name,) in conn.execute(sa.text(
+                    "SELECT sequence_name FROM information_schema.sequences "
+                    "WHERE sequence_schema = current_schema()"
+                )):  # fmt: skip
+                    conn.execute(sa.text("SELECT setval(:name, 1, false)"), {"name": name})
+        except sa.exc.SQLAlchemyError:  # no tables yet, or still in use: dropped at the end
+            return
+        self._free.append(url)
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas(postgres_schema_url: Callable[[], str]) -> Iterator[SchemaPool]:
+    pool = SchemaPool(postgres_schema_url)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each storage-touching test runs once on SQLite and once on PostgreSQL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each storage-touching test runs once on SQLite and once on PostgreSQL, on a database
+    holding the newest tables and no rows; marked ``fresh_database``, on an empty one."""
+    fresh = request.node.get_closest_marker("fresh_database") is not None
     if request.param == "sqlite":
         path = tmp_path / "ringway.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    make = request.getfixturevalue("postgres_schema_url")
-    return str(make())
+        if not fresh:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    elif fresh:
+        yield str(request.getfixturevalue("postgres_schema_url")())
+    else:
+        pool: SchemaPool = request.getfixturevalue("postgres_schemas")
+        url = pool.take()
+        yield url
+        pool.give_back(url)
 
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, key_pool_size=2)
+    return Settings(data_dir=tmp_path, database_url=database_url, key_pool_size=0)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib import resources
-from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -16,6 +16,8 @@ from ringway.domain.applications import parse_application
 from ringway.security import secrets
 from ringway.services.platform import Platform
 from ringway.storage.database import Database
+
+pytestmark = pytest.mark.fresh_database
 
 
 def alembic(db: Database, target: str, down: bool = False) -> None:
@@ -28,10 +30,8 @@ def alembic(db: Database, target: str, down: bool = False) -> None:
 
 
 def test_an_older_account_keeps_its_secret_and_gets_a_balance(
-    settings: Settings, tmp_path: Path
+    settings: Settings,
 ) -> None:
-    if settings.database_url and settings.database_url.startswith("sqlite"):
-        settings.database_url = f"sqlite:///{tmp_path / 'old.db'}"  # not the migrated copy
     db = Database(settings.resolved_database_url)
     try:
         alembic(db, "0012")
@@ -60,12 +60,10 @@ def test_an_older_account_keeps_its_secret_and_gets_a_balance(
 
 
 def test_going_down_and_up_keeps_an_accounts_applications(
-    settings: Settings, tmp_path: Path
+    settings: Settings,
 ) -> None:
     """On SQLite, a migration that changes ``accounts`` copies it into a new table and drops the
     old one: with foreign keys on, that drop deleted every application with its account."""
-    if settings.database_url and settings.database_url.startswith("sqlite"):
-        settings.database_url = f"sqlite:///{tmp_path / 'old.db'}"
     platform = Platform.open(settings)
     try:
         account = platform.accounts.create()

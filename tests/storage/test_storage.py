@@ -7,7 +7,6 @@ import os
 import sqlite3
 import uuid
 from importlib import resources
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -26,11 +25,10 @@ from tests.conftest import eventually, retained
 from tests.storage.test_account_migration import alembic
 
 
+@pytest.mark.fresh_database
 def test_migrations_are_idempotent_and_reach_the_newest_revision(
-    settings: Settings, tmp_path: Path
+    settings: Settings,
 ) -> None:
-    if settings.database_url and settings.database_url.startswith("sqlite"):
-        settings.database_url = f"sqlite:///{tmp_path / 'fresh.db'}"  # not the migrated copy
     for _ in range(2):
         platform = Platform.open(settings)
         platform.close()
@@ -172,11 +170,10 @@ def test_the_account_keeps_its_count_of_applications(platform: Platform) -> None
     assert platform.applications.list(account, 1, 10).total_items == 1
 
 
+@pytest.mark.fresh_database
 def test_migration_0015_counts_the_applications_accounts_already_have(
-    settings: Settings, tmp_path: Path
+    settings: Settings,
 ) -> None:
-    if settings.database_url and settings.database_url.startswith("sqlite"):
-        settings.database_url = f"sqlite:///{tmp_path / 'old.db'}"  # not the migrated copy
     db = Database(settings.resolved_database_url)
     try:
         alembic(db, "0014")

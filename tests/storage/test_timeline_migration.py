@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from ringway.config import Settings
@@ -12,6 +13,8 @@ from ringway.domain.calls import Entry, Timeline
 from ringway.storage.calls import CallRepository
 from ringway.storage.database import Database
 from tests.storage.test_account_migration import alembic
+
+pytestmark = pytest.mark.fresh_database
 
 T0 = datetime(2026, 11, 27, 18, 0, 0, 123456, tzinfo=UTC)
 # More calls than the downgrade unpacks at once, so that it goes through several batches.
