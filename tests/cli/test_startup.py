@@ -75,12 +75,12 @@ def answered():
 threading.Thread(target=answered, daemon=True).start()
 main(sys.argv[3:], prog_name="ringway", standalone_mode=False)
 """
-FIRST_USE = {"aiohttp", "yarl", "jinja2", "ringway.engine.websocket"}
+FIRST_USE = {"aiohttp", "yarl", "jinja2", "jwt", "ringway.engine.websocket"}
 
 
 def test_serve_answers_before_importing_what_webhooks_and_pages_use(tmp_path: Path) -> None:
-    """The webhook client (aiohttp) and the dashboard's templates (Jinja) are imported when the
-    first webhook or page needs them, not before the server's first answer."""
+    """The webhook client (aiohttp), the dashboard's templates (Jinja) and PyJWT are imported
+    when the first webhook, page or token needs them, not before the server's first answer."""
     port = free_port()
     ran = subprocess.run(
         [sys.executable, "-c", SERVE, " ".join(FIRST_USE | {"uvicorn", "sqlalchemy"}),
