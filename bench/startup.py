@@ -5,6 +5,9 @@ measured in the same run: ``ringway --help``, ``ringway apps list --help``, an o
 on the database (``ringway accounts list``), a client command over HTTP (``ringway apps list``),
 and ``ringway serve`` on an empty data directory until ``/_ringway/health`` answers.
 Targets: ``--help`` in 0.3 s, health in 1.0 s. Run it alone with ``python bench/startup.py``.
+Every command runs with its bytecode compiled beforehand, as an installed ringway's is (in a
+cache of the run's own, even where PYTHONDONTWRITEBYTECODE is set); ``--no-bytecode`` measures
+starts that compile ringway's sources each time.
 """
 
 from __future__ import annotations
@@ -85,38 +88,55 @@ def serve_to_health(data_dir: Path, env: dict[str, str]) -> tuple[float, float]:
         return wall, cpu
 
 
-def measure(runs: int) -> dict[str, tuple[float, float]]:
+def compiled(env: dict[str, str], cache: Path) -> dict[str, str]:
+    """``env`` for commands that find ringway's bytecode in ``cache``, compiled into it now."""
+    import ringway
+
+    env = {name: value for name, value in env.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    package = str(Path(ringway.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], env=env, check=True)
+    return env
+
+
+def measure(runs: int, bytecode: bool = True) -> dict[str, tuple[float, float]]:
     """Median wall and CPU seconds of each start, over ``runs`` rounds that take turns (so
     drift hits all)."""
     env = {**os.environ, "RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET}
     times: dict[str, list[tuple[float, float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp, serving(Path(tmp) / "data", env) as (url, _, _):
+    with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        client_env = {**env, "RINGWAY_URL": url}
-        commands: dict[str, Callable[[int], tuple[float, float]]] = {
-            "python -c pass": lambda _: timed([sys.executable, "-c", "pass"], env),
-            "ringway --help": lambda _: timed([*RINGWAY, "--help"], env),
-            "ringway apps list --help": lambda _: timed([*RINGWAY, "apps", "list", "--help"], env),
-            "ringway accounts list": lambda _: timed(
-                [*RINGWAY, "accounts", "list", "--data-dir", str(work / "data")], env
-            ),
-            "ringway apps list": lambda _: timed([*RINGWAY, "apps", "list"], client_env),
-            "serve to health (empty dir)": lambda n: serve_to_health(work / f"empty{n}", env),
-        }
-        for n in range(runs):
-            for name, run in commands.items():
-                times.setdefault(name, []).append(run(n))
+        env = compiled(env, work / "pycache") if bytecode else env
+        with serving(work / "data", env) as (url, _, _):
+            client_env = {**env, "RINGWAY_URL": url}
+            commands: dict[str, Callable[[int], tuple[float, float]]] = {
+                "python -c pass": lambda _: timed([sys.executable, "-c", "pass"], env),
+                "ringway --help": lambda _: timed([*RINGWAY, "--help"], env),
+                "ringway apps list --help": lambda _: timed(
+                    [*RINGWAY, "apps", "list", "--help"], env
+                ),
+                "ringway accounts list": lambda _: timed(
+                    [*RINGWAY, "accounts", "list", "--data-dir", str(work / "data")], env
+                ),
+                "ringway apps list": lambda _: timed([*RINGWAY, "apps", "list"], client_env),
+                "serve to health (empty dir)": lambda n: serve_to_health(work / f"empty{n}", env),
+            }
+            for n in range(runs):
+                for name, run in commands.items():
+                    times.setdefault(name, []).append(run(n))
     return {
         name: (statistics.median(w for w, _ in pairs), statistics.median(c for _, c in pairs))
         for name, pairs in times.items()
     }
 
 
-def report(runs: int) -> dict[str, tuple[float, float]]:
+def report(runs: int, bytecode: bool = True) -> dict[str, tuple[float, float]]:
     """Print the medians; CPU seconds move less than wall ones on a busy machine."""
-    medians = measure(runs)
+    medians = measure(runs, bytecode)
     floor = medians["python -c pass"][0]
-    print(f"\nstart-up, median of {runs} runs (ratio: wall time to the interpreter's own start)")
+    compiling = "" if bytecode else ", compiling ringway's sources each time"
+    print(f"\nstart-up, median of {runs} runs{compiling} (ratio: wall time to the "
+          "interpreter's own start)")  # fmt: skip
     print(f"{'command':<30}{'wall s':>8}{'CPU s':>8}{'ratio':>8}")
     for name, (wall, cpu) in medians.items():
         print(f"{name:<30}{wall:>8.3f}{cpu:>8.3f}{wall / floor:>8.1f}")
@@ -131,4 +151,7 @@ def report(runs: int) -> dict[str, tuple[float, float]]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    report(parser.parse_args().runs)
+    parser.add_argument("--no-bytecode", dest="bytecode", action="store_false",
+                        help="Compile ringway's sources at every start.")  # fmt: skip
+    args = parser.parse_args()
+    report(args.runs, args.bytecode)

@@ -53,3 +53,39 @@ def test_an_operator_command_on_an_up_to_date_database_skips_the_migrations(
     found = imported("accounts", "list", "--data-dir", str(tmp_path))
     assert "sqlalchemy" in found
     assert not found & {"alembic", "starlette", "uvicorn", "ringway.client"}
+
+
+# Run ``ringway serve ARGS…`` until its health check answers, then name the modules it imported
+# of those given (on a line of its own among the server's log), and stop.
+SERVE = """
+import os, sys, threading, time, urllib.request
+from ringway.cli import main
+
+def answered():
+    while True:
+        try:
+            urllib.request.urlopen(sys.argv[2] + "/_ringway/health", timeout=5).read()
+            break
+        except OSError:
+            time.sleep(0.01)
+    found = " ".join(name for name in sys.argv[1].split() if name in sys.modules)
+    print("imported:", found, file=sys.stderr, flush=True)
+    os._exit(0)
+
+threading.Thread(target=answered, daemon=True).start()
+main(sys.argv[3:], prog_name="ringway", standalone_mode=False)
+"""
+FIRST_USE = {"aiohttp", "yarl", "jinja2", "jwt", "ringway.engine.websocket"}
+
+
+def test_serve_answers_before_importing_what_webhooks_and_pages_use(tmp_path: Path) -> None:
+    """The webhook client (aiohttp), the dashboard's templates (Jinja) and PyJWT are imported
+    when the first webhook, page or token needs them, not before the server's first answer."""
+    port = free_port()
+    ran = subprocess.run(
+        [sys.executable, "-c", SERVE, " ".join(FIRST_USE | {"uvicorn", "sqlalchemy"}),
+         f"http://127.0.0.1:{port}", "serve", "--port", str(port), "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    line = next(line for line in ran.stderr.splitlines() if line.startswith("imported:"))
+    assert set(line.split()[1:]) == {"uvicorn", "sqlalchemy"}

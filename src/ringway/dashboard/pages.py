@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
 from ringway.api.auth import platform_of
 from ringway.api.http import form_body
@@ -37,13 +37,14 @@ from ringway.domain.calls import timestamp
 from ringway.domain.errors import ProblemError
 from ringway.services.platform import Platform
 
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
+
 NOTICE = "ringway_notice"
 # The wire APIs' paths: an unknown one is answered in the API's format, even to a browser.
 API_PATHS = (*(path for path in VONAGE_PATHS if path != "/account/"), "/account/numbers",
              "/_ringway/")  # fmt: skip
 MENU = 1000  # the most choices a menu offers (applications, numbers)
-templates = Jinja2Templates(directory=str(resources.files("ringway.dashboard") / "templates"))
-templates.env.filters["counted"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def shown_time(moment: dt.datetime | str | None) -> Markup:
@@ -60,8 +61,17 @@ def shown_time(moment: dt.datetime | str | None) -> Markup:
     return Markup(f'<time datetime="{timestamp(moment)}">{shown}</time>')
 
 
-templates.env.filters["when"] = shown_time
-templates.env.filters["context"] = context
+@functools.cache
+def templates() -> Jinja2Templates:
+    """The pages' templates, Jinja imported and set up for the first page shown (not before the
+    server's first answer)."""
+    from starlette.templating import Jinja2Templates
+
+    found = Jinja2Templates(directory=str(resources.files("ringway.dashboard") / "templates"))
+    found.env.filters["counted"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"
+    found.env.filters["when"] = shown_time
+    found.env.filters["context"] = context
+    return found
 
 
 @dataclass
@@ -84,7 +94,7 @@ class View:
         request = self.request
         shown = read_cookie(request, NOTICE)
         kind, _, text = unquote(shown).partition(":")
-        response = templates.TemplateResponse(
+        response = templates().TemplateResponse(
             request,
             template,
             {"account": self.session and self.session.account,

@@ -20,8 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from yarl import URL
-
 from ringway.domain import outcomes
 from ringway.domain.calls import CallRecord, Entry, Leg, Status
 from ringway.engine.periodic import Periodic
@@ -200,5 +198,7 @@ def _without_fields(url: str, method: str) -> str:
     """The URL an event was sent to, without the fields a GET put in its query."""
     if method.upper() != "GET":
         return url
+    from yarl import URL  # with aiohttp, imported by the first webhook
+
     sent = URL(url)
     return str(sent.with_query([(k, v) for k, v in sent.query.items() if k not in EVENT_FIELDS]))

@@ -11,7 +11,7 @@ import uuid
 import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ringway.domain.applications import Application
 from ringway.domain.calls import EARLY_ENDS, Leg, Status, timestamp
@@ -34,9 +34,11 @@ from ringway.engine.webhooks import (
     Target,
     WebhookClient,
 )
-from ringway.engine.websocket import Socket
 from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.ids import ordered_uuid
+
+if TYPE_CHECKING:
+    from ringway.engine.websocket import Socket  # imported with aiohttp, when a socket opens
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
 NCCO_STATUSES = frozenset(
@@ -403,6 +405,8 @@ class VoiceEngine:
             else:
                 await self.status(leg, Status.FAILED, detail="cannot_route")
             return False
+        from ringway.engine.websocket import Socket
+
         socket = Socket(ws, leg, endpoint)
         if watch.interrupted:
             await socket.close()

@@ -2,7 +2,8 @@
 webhook settings (their sum bounds each attempt), one more attempt on a connect or read
 timeout, a reset connection, or HTTP 429/503/504, and none on anything else; answers read
 whole up to 256 KiB; every attempt recorded for the delivery log. An injected fault makes an
-attempt end as the real failure would (see ``domain/faults``)."""
+attempt end as the real failure would (see ``domain/faults``). aiohttp (and yarl) are imported
+when the first request or WebSocket is made, so that a server answers sooner after it starts."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import orjson
-from yarl import URL
 
 from ringway.domain.faults import Action, Fault
+
+if TYPE_CHECKING:
+    import aiohttp
 
 RETRYABLE_STATUSES = frozenset({429, 503, 504})
 MAX_RESPONSE_BYTES = 256 * 1024
@@ -121,6 +123,8 @@ class WebhookClient:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
+            import aiohttp
+
             connector = aiohttp.TCPConnector(
                 limit=256,
                 resolver=aiohttp.ThreadedResolver(),
@@ -143,6 +147,8 @@ class WebhookClient:
     ) -> aiohttp.ClientWebSocketResponse:
         """A WebSocket to ``url`` (``ws`` or ``wss``), the denied networks applied as to every
         request; ``SocketFailure`` naming why not (``refused``, ``http-403``…)."""
+        import aiohttp
+
         try:
             async with asyncio.timeout(timeout):
                 return await self._client().ws_connect(
@@ -196,6 +202,8 @@ class WebhookClient:
         fault's URL glob is matched against the URL without the fields)."""
         fault = await faults(kind, target.url) if faults is not None else None
         if target.method.upper() == "GET":
+            from yarl import URL
+
             try:
                 url = str(URL(target.url).extend_query(_query(fields)))
             except ValueError:  # a host name no request can be made to (UnicodeError)
@@ -236,6 +244,8 @@ class WebhookClient:
 
     async def _request(self, attempt: Attempt, target: Target) -> None:
         """Send the attempt's request, and note what came of it."""
+        import aiohttp
+
         try:
             timeout = _timeout(target.connect_timeout_ms, target.socket_timeout_ms)
             async with self._client().request(
@@ -306,6 +316,8 @@ async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
 def _timeout(connect_ms: int, read_ms: int) -> aiohttp.ClientTimeout:
     """The connect timeout bounds the connection, the socket timeout each wait for data, and
     their sum the whole attempt (so an answer that drips a byte at a time still times out)."""
+    import aiohttp
+
     return aiohttp.ClientTimeout(
         total=(connect_ms + read_ms) / 1000,
         sock_connect=connect_ms / 1000,

@@ -1,5 +1,6 @@
 """Application JWTs (wire §4): minting with an application's private key, and verifying them
-rule by rule, so that a rejection can say which rule failed."""
+rule by rule, so that a rejection can say which rule failed. PyJWT (and with it cryptography's
+X.509 modules) is imported by the first token, not before the server's first answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -52,12 +52,16 @@ def mint(
         claims["sub"] = sub
     if acl is not None:
         claims["acl"] = acl
+    import jwt
+
     key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
     return jwt.encode(claims, key, algorithm="RS256", headers={"typ": "JWT"})  # type: ignore[arg-type]
 
 
 def inspect(token: str) -> dict[str, Any]:
     """The claims of a token before its signature is checked, once its header is acceptable."""
+    import jwt
+
     try:
         unverified = jwt.decode_complete(token, options={"verify_signature": False})
     except jwt.PyJWTError as exc:
@@ -96,6 +100,8 @@ def verify(
 
     ``claims`` are those ``inspect`` returned, when the caller has already looked.
     """
+    import jwt
+
     claims = claims if claims is not None else inspect(token)
     try:
         jwt.decode(

@@ -1,4 +1,5 @@
-"""Signed callbacks (wire §10): an HS256 JWT over the exact bytes of each webhook body."""
+"""Signed callbacks (wire §10): an HS256 JWT over the exact bytes of each webhook body (PyJWT
+imported by the first)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import time
 import uuid
 from collections.abc import Callable
 
-import jwt
-
 
 def sign_callback(body: bytes, signature_secret: str, api_key: str, application_id: str) -> str:
     """The ``Authorization: Bearer`` token of a signed callback carrying ``body``."""
+    import jwt
+
     claims = {
         "iat": int(time.time()),
         "jti": str(uuid.uuid4()),
