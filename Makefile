@@ -28,9 +28,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # The tests spread over the cores (pytest-xdist); `$(BIN)/pytest` alone runs them in one process.
+# Bytecode is cached whatever the environment says, so that the many `ringway` processes the
+# tests start do not each compile the package again (~0.13 s of CPU a start).
 test: lint chromium
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
-	$(BIN)/pytest -n auto --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto --dist worksteal
 
 # The documentation site (MkDocs), its generated reference refreshed, rebuilt as you edit;
 # `make test` builds it into build/site.
