@@ -4,6 +4,8 @@ through another (SQLite ``data_version``; PostgreSQL LISTEN/NOTIFY)."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,15 +19,25 @@ KEY, SECRET = "c0ffee01", "CoherentSecret01"
 ENV = {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET}
 
 
-def test_a_write_through_one_process_is_read_through_another(
-    database_url: str, tmp_path: Path
-) -> None:
+@contextmanager
+def two_processes(database_url: str, tmp_path: Path) -> Iterator[tuple[httpx.Client, str]]:
+    """Two ``ringway serve`` on one database: a client of the first, signed in, and the
+    second's URL."""
     args = ["--database-url", database_url]
     with (
         ringway_serve(tmp_path / "a", *args, env=ENV) as server_a,
         ringway_serve(tmp_path / "b", *args, env=ENV) as server_b,
         httpx.Client(base_url=server_a.url, auth=(KEY, SECRET)) as a,
-        httpx.Client(base_url=server_b.url, auth=(KEY, SECRET)) as b,
+    ):
+        yield a, server_b.url
+
+
+def test_a_write_through_one_process_is_read_through_another(
+    database_url: str, tmp_path: Path
+) -> None:
+    with (
+        two_processes(database_url, tmp_path) as (a, b_url),
+        httpx.Client(base_url=b_url, auth=(KEY, SECRET)) as b,
     ):
         app = a.post("/v2/applications", json={"name": "v0"}).json()
         path = f"/v2/applications/{app['id']}"
@@ -40,12 +52,9 @@ def test_a_write_through_one_process_is_read_through_another(
 def test_a_token_another_process_remembers_is_refused_once_its_key_or_application_goes(
     database_url: str, tmp_path: Path
 ) -> None:
-    args = ["--database-url", database_url]
     with (
-        ringway_serve(tmp_path / "a", *args, env=ENV) as server_a,
-        ringway_serve(tmp_path / "b", *args, env=ENV) as server_b,
-        httpx.Client(base_url=server_a.url, auth=(KEY, SECRET)) as a,
-        httpx.Client(base_url=server_b.url) as b,
+        two_processes(database_url, tmp_path) as (a, b_url),
+        httpx.Client(base_url=b_url) as b,
     ):
         app = a.post("/v2/applications", json={"name": "jwt"}).json()
 
