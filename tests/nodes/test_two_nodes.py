@@ -307,8 +307,9 @@ def test_a_node_killed_with_kill_9_loses_nothing_and_its_calls_are_ended(
             )  # fmt: skip
             assert (ended["status"], ended["outcome"], ended["failed"]) == (
                 "completed", outcomes.ORPHANED, True)  # fmt: skip
+            # The completed event goes through the outbox, a moment after the call is stored.
+            eventually(lambda: statuses(hooks, call)[-1:] == ["completed"], what="its end")
             assert events(hooks, call)[-1]["disconnected_by"] == "platform"
-            assert statuses(hooks, call)[-1] == "completed"
 
             def delivered() -> bool:
                 wanted = {"kind": "message-status", "page_size": 100}
