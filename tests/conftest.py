@@ -247,7 +247,11 @@ class QuickServer(uvicorn.Server):
 
 
 def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
-    port = free_port()
+    # Bound here and handed to uvicorn: a port only looked up as free could be taken by another
+    # process before uvicorn binds it (it was, once, in a parallel run).
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port: int = listening.getsockname()[1]
     settings.public_url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     app = create_app(settings)
     ca = None
@@ -261,7 +265,7 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
         **ssl,
     )  # fmt: skip
     server = QuickServer(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -274,6 +278,7 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
     finally:
         server.stop()
         thread.join(timeout=10)
+        listening.close()
 
 
 @pytest.fixture
