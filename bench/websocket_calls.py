@@ -96,7 +96,7 @@ async def round_of(
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--ladder", default="10,50,100,200,300,400", help="Concurrent calls to try.")
+    parser.add_argument("--ladder", default="10,50,100,200,300,400", help="Calls at once, in turn.")
     parser.add_argument("--seconds", type=float, default=5.0, help="How long each call lasts.")
     options = parser.parse_args()
 
