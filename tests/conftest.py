@@ -233,14 +233,18 @@ class QuickServer(uvicorn.Server):
             return
         for server in self.servers:
             server.close()
-        for connection in list(self.server_state.connections):
-            connection.shutdown()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
                 while self.server_state.connections or self.server_state.tasks:
+                    # Again each time: a connection accepted just before the close registers
+                    # a moment later, and left open it leaks its socket past the test.
+                    for connection in list(self.server_state.connections):
+                        connection.shutdown()
                     await asyncio.sleep(0.005)
                 for server in self.servers:
                     await server.wait_closed()
+        for connection in list(self.server_state.connections):
+            connection.transport.close()
         for task in self.server_state.tasks:
             task.cancel()
         await self.lifespan.shutdown()
