@@ -26,7 +26,9 @@ from ringway.domain.errors import ProblemError
 from ringway.observe.watch import Watch
 from ringway.services.platform import Platform
 
-LISTS = {PATH: list_applications, voice.PATH: voice.list_calls}  # the busiest lists
+# The busiest routes after GET one application, served without the framework's routing.
+DIRECT = {("GET", PATH): list_applications, ("GET", voice.PATH): voice.list_calls,
+          ("POST", simulation.PATH): simulation.place_call}  # fmt: skip
 PREFIX = PATH + "/"
 ONE_APPLICATION = PATH + "/{id}"
 FORCED = "forced"  # the route label of a request answered by X-Ringway-Force-Status
@@ -64,16 +66,11 @@ class RingwayApp:
         if force is not None:
             await forced_response(path, force)(scope, receive, send)
             return FORCED
-        listed = LISTS.get(path) if scope["method"] == "GET" else None
-        if listed is not None:
+        handler = DIRECT.get((scope["method"], path))
+        if handler is not None:
             scope["app"] = self.framework  # what the framework sets, for ``platform_of``
-            await self._serve(listed(Request(scope, receive)), scope, receive, send)
+            await self._serve(handler(Request(scope, receive)), scope, receive, send)
             return path
-        if scope["method"] == "POST" and path == simulation.PATH:
-            scope["app"] = self.framework  # what the framework sets, for ``platform_of``
-            await self._serve(simulation.place_call(Request(scope, receive)), scope,
-                              receive, send)  # fmt: skip
-            return simulation.PATH
         await self.framework(scope, receive, send)
         return None
 
