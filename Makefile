@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint docs bench clean chromium
+.PHONY: run test lint docs bench clean chromium speech
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ lint: $(VENV)/.installed-test
 # The tests spread over the cores (pytest-xdist); `$(BIN)/pytest` alone runs them in one process.
 # Bytecode is cached whatever the environment says, so that the many `ringway` processes the
 # tests start do not each compile the package again (~0.13 s of CPU a start).
-test: lint chromium
+test: lint chromium speech
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto --dist worksteal
 
@@ -45,7 +45,12 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-bench: $(VENV)/.installed-test
+# Calls speak with Debian's espeak-ng (text-to-speech); without it, talk is silent.
+speech:
+	@command -v espeak-ng >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null)
+
+bench: $(VENV)/.installed-test speech
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@command -v haproxy >/dev/null || (apt-get update -qq && apt-get install -y -qq haproxy)
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
