@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+RATE = 16_000  # samples a second of the audio inside a call (sockets get it at their own rate)
 FRAME_SECONDS = 0.02
 BUFFER_FRAMES = 1024  # what the platform queues from a socket: about 20 s
 KEY_MS = 260  # how long a key press sounds
