@@ -22,16 +22,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_BYTES = 64 * 2**20  # of synthesized samples kept in memory
-# The platform's talk languages (its SDKs' list) and the espeak-ng voice speaking each. Where
-# espeak-ng has no voice of that language the nearest it has speaks, marked "≈".
+# The platform's talk languages (its SDKs' list) and the espeak-ng voice speaking each, named as
+# its voice file (only that name takes a variant); a region without a voice of its own gets its
+# language's, and a language espeak-ng lacks the nearest it has (``APPROXIMATE``).
 VOICES = {
     "af-ZA": "af", "ar": "ar", "bg-BG": "bg", "bn-IN": "bn", "ca-ES": "ca", "cmn-CN": "cmn",
     "cmn-TW": "cmn", "cs-CZ": "cs", "cy-GB": "cy", "da-DK": "da", "de-AT": "de", "de-DE": "de",
-    "de-ET": "de", "el-GR": "el", "en-AU": "en", "en-GB": "en",
-    "en-GB-SCT": "en-gb-scotland", "en-GB-WLS": "en", "en-IE": "en", "en-IN": "en",
-    "en-NZ": "en", "en-US": "en-us", "en-ZA": "en", "es-CO": "es-419", "es-ES": "es",
-    "es-MX": "es-419", "es-US": "es-419", "eu-ES": "eu", "fi-FI": "fi", "fil-PH": "id",  # ≈
-    "fr-CA": "fr", "fr-FR": "fr", "gl-ES": "es",  # ≈
+    "de-ET": "de", "el-GR": "el", "en-AU": "en", "en-GB": "en", "en-GB-SCT": "en-gb-scotland",
+    "en-GB-WLS": "en", "en-IE": "en", "en-IN": "en", "en-NZ": "en", "en-US": "en-us",
+    "en-ZA": "en", "es-CO": "es-419", "es-ES": "es", "es-MX": "es-419", "es-US": "es-419",
+    "eu-ES": "eu", "fi-FI": "fi", "fil-PH": "id", "fr-CA": "fr", "fr-FR": "fr", "gl-ES": "es",
     "gu-IN": "gu", "he-IL": "he", "hi-IN": "hi", "hu-HU": "hu", "id-ID": "id", "is-IS": "is",
     "it-IT": "it", "ja-JP": "ja", "kn-IN": "kn", "ko-KR": "ko", "lv-LV": "lv", "ml-IN": "ml",
     "ms-MY": "ms", "nb-NO": "nb", "nl-BE": "nl", "nl-NL": "nl", "no-NO": "nb", "pa-IN": "pa",
