@@ -5,7 +5,9 @@ says back each thing it hears them say: an echo bot, the simplest agent that lis
 On the socket the platform sends a ``websocket:connected`` text message, then the call's audio
 as binary frames of 20 ms (16-bit little-endian mono PCM at 16 kHz: 640 bytes); the agent
 sends audio back in frames of the same size. An utterance is found by its energy: it starts
-with a few loud frames and ends after half a second of quiet.
+with a few loud frames and ends after half a second of quiet. A caller who starts speaking
+while the agent talks interrupts it: the agent drops what it has not said and sends ``clear``,
+so the platform drops what it had queued.
 
 ``python agent.py`` applies ``seed.toml`` next to it (``ringway seed``: an application whose
 answer URL is http://localhost:3000/answer, and its number 447700900012) unless given
@@ -99,29 +101,45 @@ class Listener:
 
 class Speaker:
     """Sends audio to the socket a frame at a time, at most ``AHEAD`` seconds ahead of what
-    has played, so the platform's buffer never overflows."""
+    has played, so the platform's buffer never overflows; stops talking when interrupted."""
 
     def __init__(self, ws: web.WebSocketResponse) -> None:
         self.ws = ws
         self.queue: asyncio.Queue[bytes] = asyncio.Queue()
         self.sent = 0  # frames
+        self.loop = asyncio.get_running_loop()
+        self.played = self.loop.time()  # when what was sent so far will have played
+        self.interruptions = 0
         self.task = asyncio.create_task(self._send())
 
     def say(self, audio: bytes) -> None:
         for i in range(0, len(audio), FRAME):
             self.queue.put_nowait(audio[i : i + FRAME].ljust(FRAME, b"\0"))
 
+    @property
+    def talking(self) -> bool:
+        return not self.queue.empty() or self.played > self.loop.time()
+
+    async def interrupt(self) -> None:
+        """Drop what is not said yet, here and in the platform's buffer (``clear``)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.played = self.loop.time()
+        self.interruptions += 1
+        await self.ws.send_json({"action": "clear"})
+
     async def _send(self) -> None:
-        loop = asyncio.get_running_loop()
-        played = loop.time()  # when what was sent so far will have played
         while True:
             frame = await self.queue.get()
-            played = max(played, loop.time())
-            if played - loop.time() > AHEAD:
-                await asyncio.sleep(played - loop.time() - AHEAD)
+            self.played = max(self.played, self.loop.time())
+            if self.played - self.loop.time() > AHEAD:
+                interruptions = self.interruptions
+                await asyncio.sleep(self.played - self.loop.time() - AHEAD)
+                if self.interruptions != interruptions:
+                    continue  # this frame was dropped meanwhile
             await self.ws.send_bytes(frame)
             self.sent += 1
-            played += 0.02
+            self.played += 0.02
 
 
 @dataclass
@@ -169,7 +187,11 @@ async def socket(request: web.Request) -> web.WebSocketResponse:
                     call.speaker.say(request.app[GREETING_AUDIO])
             elif message.type == WSMsgType.BINARY:
                 call.heard += 1
+                started = not listener.frames
                 utterance = listener.hear(message.data)
+                if started and listener.frames and call.speaker.talking:
+                    log.info("interrupted: stop talking and listen")
+                    await call.speaker.interrupt()
                 if utterance is not None:
                     log.info("heard %.2f s: saying it back", len(utterance) / FRAME / 50)
                     call.utterances.append(utterance)

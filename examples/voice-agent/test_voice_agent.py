@@ -21,6 +21,7 @@ from agent import (
     CONTENT_TYPE,
     END,
     FRAME,
+    GREETING,
     GREETING_AUDIO,
     LONGEST,
     START,
@@ -42,9 +43,10 @@ class Agent:
 
 
 @pytest.fixture
-def agent(ringway: Any) -> Iterator[Agent]:
+def agent(ringway: Any, request: pytest.FixtureRequest) -> Iterator[Agent]:
     """The agent, served on a free port of 127.0.0.1 for the length of a test, with an
-    application of its own and a number; a short greeting keeps the test short."""
+    application of its own and a number; a short greeting keeps the test short (a test
+    parametrized indirectly gives another)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -52,7 +54,7 @@ def agent(ringway: Any) -> Iterator[Agent]:
     application = ringway.create_application(name="voice agent", capabilities={"voice": {
         "webhooks": {"answer_url": {"address": f"{url}/answer", "http_method": "GET"},
                      "event_url": {"address": f"{url}/event"}}}})  # fmt: skip
-    app = make_app(greeting="Hello.")
+    app = make_app(greeting=getattr(request, "param", "Hello."))
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app)
     loop.run_until_complete(runner.setup())
@@ -100,6 +102,7 @@ def test_a_caller_is_greeted_and_hears_back_what_it_made_heard(ringway: Any, age
     assert connected == {"event": "websocket:connected", "content-type": CONTENT_TYPE,
                          "caller": CALLER}  # fmt: skip
     eventually(lambda: call.speaker.sent == len(greeting) // FRAME, what="greeting sent")
+    eventually(lambda: not call.speaker.talking, what="greeting played")  # no interruption
     # No caller speaks on ringway yet: a key's tone is what the agent can hear and say back.
     ringway.client.calls.dtmf(placed["uuid"], "5")
     eventually(lambda: call.utterances, what="utterance")
@@ -134,3 +137,25 @@ def test_utterances_are_found_by_their_energy() -> None:
     endless = Listener()
     heard = [endless.hear(f) for f in frames(8000, LONGEST + 10)]
     assert [len(u) // FRAME for u in heard if u is not None] == [LONGEST]
+
+
+@pytest.mark.parametrize("agent", [GREETING], indirect=True, ids=["a 5 s greeting"])
+def test_a_caller_who_speaks_over_the_agent_interrupts_it(ringway: Any, agent: Agent) -> None:
+    """The agent stops talking, and has ringway drop what it queued (``clear``), as soon as the
+    caller makes a sound; then it says back what it heard."""
+    placed = ringway.client.calls.simulate(CALLER, agent.number, hangup_after=2.5)
+    call = eventually(lambda: agent.app[CALLS] and agent.app[CALLS][0], what="socket")
+    eventually(lambda: call.speaker.sent > 10, what="greeting started")
+    ringway.client.calls.dtmf(placed["uuid"], "5")
+    eventually(lambda: call.utterances, what="utterance")
+    page = eventually(lambda: (p := ringway.client.calls.timeline(placed["uuid"]))["running"]
+                      is False and p, what="the end of the call")  # fmt: skip
+    assert {"event": "websocket:cleared"} in call.events
+    [tone] = call.utterances
+    greeted = call.speaker.sent - len(tone) // FRAME
+    assert greeted < len(agent.app[GREETING_AUDIO]) // FRAME / 2  # the rest was never sent
+    websocket = [e for e in page["entries"] if e["kind"] == "websocket"]
+    assert [e["action"] for e in websocket if e["event"] == "command"] == ["clear"]
+    closed = websocket[-1]
+    assert closed["frames_in"] == call.speaker.sent
+    assert closed["played"] < closed["frames_in"]  # what was queued at the clear never played
