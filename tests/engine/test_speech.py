@@ -95,6 +95,7 @@ def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
 
 def test_empty_text_is_no_audio() -> None:
     assert len(say("")) == 0 and len(say("  \n")) == 0
+    assert not say("").flags.writeable
 
 
 def test_without_espeak_ng_talk_is_silence_of_its_length_and_one_warning(

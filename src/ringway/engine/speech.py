@@ -97,18 +97,17 @@ async def synthesize(
     import numpy
 
     name = voice(language, style)
-    if not text.strip():
-        return numpy.zeros(0, numpy.int16)
     key = (text, language.casefold(), style, ssml)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    wav = await _espeak(text, name, ssml)
-    if wav is None:
-        return numpy.zeros(round(talk_seconds(text) * RATE), numpy.int16)
-    samples = _samples(wav)
+    samples = cache.get(key)
+    if samples is not None:
+        return samples
+    wav = await _espeak(text, name, ssml) if text.strip() else b""
+    if wav is None:  # no espeak-ng: silence, not cached, so installing it is heard at once
+        samples = numpy.zeros(round(talk_seconds(text) * RATE), numpy.int16)
+    else:
+        samples = _samples(wav) if wav else numpy.zeros(0, numpy.int16)
+        cache.put(key, samples)
     samples.flags.writeable = False
-    cache.put(key, samples)
     return samples
 
 
