@@ -7,6 +7,7 @@ import asyncio
 import logging
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -91,6 +92,28 @@ def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
     cache.put(c, numpy.zeros(1000, numpy.int16))
     assert cache.get(b) is None and cache.get(a) is not None and cache.get(c) is not None
     assert cache.size == 3000
+
+
+def test_a_cancelled_synthesis_leaves_no_espeak_ng_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def recorded(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        started.append(await spawn(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recorded)
+
+    async def cancel() -> None:
+        task = asyncio.create_task(speech.synthesize("A long story, never told. " * 50))
+        while not started:
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel())
+    assert started[0].returncode is not None  # killed and reaped, not left running
 
 
 def test_empty_text_is_no_audio() -> None:

@@ -126,7 +126,12 @@ async def _espeak(text: str, name: str, ssml: bool) -> bytes | None:
             log.warning("espeak-ng is not installed, so talk is silent: install it "
                         "(make speech, or apt-get install espeak-ng) to hear speech")  # fmt: skip
         return None
-    out, err = await process.communicate(text.encode())
+    try:
+        out, err = await process.communicate(text.encode())
+    except BaseException:  # cancelled (the call ended first): leave no process behind
+        process.kill()
+        await process.wait()
+        raise
     if process.returncode:
         raise RuntimeError(f"espeak-ng failed ({process.returncode}): {err.decode().strip()}")
     return out
