@@ -50,6 +50,9 @@ class UnknownLanguage(ValueError):
     """A talk language the platform does not speak."""
 
 
+Key = tuple[str, str, int, bool]  # text, language (casefolded), style, ssml
+
+
 class _Cache:
     """Synthesized speech by (text, language, style, ssml), the least recently used dropped
     first once the samples kept pass ``limit`` bytes."""
@@ -57,15 +60,15 @@ class _Cache:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
-        self._items: OrderedDict[tuple[str, str, int, bool], numpy.ndarray] = OrderedDict()
+        self._items: OrderedDict[Key, numpy.ndarray] = OrderedDict()
 
-    def get(self, key: tuple[str, str, int, bool]) -> numpy.ndarray | None:
+    def get(self, key: Key) -> numpy.ndarray | None:
         samples = self._items.get(key)
         if samples is not None:
             self._items.move_to_end(key)
         return samples
 
-    def put(self, key: tuple[str, str, int, bool], samples: numpy.ndarray) -> None:
+    def put(self, key: Key, samples: numpy.ndarray) -> None:
         self._items[key] = samples
         self.size += samples.nbytes
         while self.size > self.limit and self._items:
@@ -73,6 +76,7 @@ class _Cache:
 
 
 cache = _Cache(CACHE_BYTES)
+_flights: dict[tuple[asyncio.AbstractEventLoop, Key], asyncio.Task[numpy.ndarray]] = {}
 _warned = False  # that espeak-ng is missing, once
 
 
@@ -94,13 +98,26 @@ async def synthesize(
 ) -> numpy.ndarray:
     """``text`` spoken in ``language`` and ``style`` (SSML when ``ssml``): read-only int16 mono
     samples at ``RATE``. Raises ``UnknownLanguage`` for a language the platform lacks."""
-    import numpy
-
     name = voice(language, style)
     key = (text, language.casefold(), style, ssml)
     samples = cache.get(key)
     if samples is not None:
         return samples
+    # The same words asked for while they are being synthesized share the one espeak-ng run
+    # (every leg of a conversation hears the same talk); a caller that gives up leaves it to
+    # finish for the others and the cache.
+    flight = (asyncio.get_running_loop(), key)
+    task = _flights.get(flight)
+    if task is None:
+        task = _flights[flight] = asyncio.create_task(_speak(key, name))
+        task.add_done_callback(lambda _: _flights.pop(flight, None))
+    return await asyncio.shield(task)
+
+
+async def _speak(key: Key, name: str) -> numpy.ndarray:
+    import numpy
+
+    text, _, _, ssml = key
     wav = await _espeak(text, name, ssml) if text.strip() else b""
     if wav is None:  # no espeak-ng: silence, not cached, so installing it is heard at once
         samples = numpy.zeros(round(talk_seconds(text) * RATE), numpy.int16)
@@ -128,7 +145,7 @@ async def _espeak(text: str, name: str, ssml: bool) -> bytes | None:
         return None
     try:
         out, err = await process.communicate(text.encode())
-    except BaseException:  # cancelled (the call ended first): leave no process behind
+    except BaseException:  # cancelled (the server stops): leave no process behind
         process.kill()
         await process.wait()
         raise
