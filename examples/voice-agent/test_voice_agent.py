@@ -4,9 +4,6 @@ tone, until callers speak), with the ``ringway`` pytest plugin (``pip install ri
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +28,8 @@ from agent import (
 )
 from aiohttp import web
 
+from ringway.testing.served import ServedApp
+
 CALLER = "447700900123"  # a fictional number the simulated caller rings from
 T = TypeVar("T")
 
@@ -47,27 +46,12 @@ def agent(ringway: Any, request: pytest.FixtureRequest) -> Iterator[Agent]:
     """The agent, served on a free port of 127.0.0.1 for the length of a test, with an
     application of its own and a number; a short greeting keeps the test short (a test
     parametrized indirectly gives another)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    application = ringway.create_application(name="voice agent", capabilities={"voice": {
-        "webhooks": {"answer_url": {"address": f"{url}/answer", "http_method": "GET"},
-                     "event_url": {"address": f"{url}/event"}}}})  # fmt: skip
     app = make_app(greeting=getattr(request, "param", "Hello."))
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app)
-    loop.run_until_complete(runner.setup())
-    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        yield Agent(app, url, ringway.buy_number(application_id=application.id))
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+    with ServedApp(app) as served:
+        application = ringway.create_application(name="voice agent", capabilities={"voice": {
+            "webhooks": {"answer_url": {"address": f"{served.url}/answer", "http_method": "GET"},
+                         "event_url": {"address": f"{served.url}/event"}}}})  # fmt: skip
+        yield Agent(app, served.url, ringway.buy_number(application_id=application.id))
 
 
 def eventually(probe: Callable[[], T | None], what: str, timeout: float = 10.0) -> T:
