@@ -23,8 +23,11 @@ from ringway.domain.accounts import EURO
 from ringway.domain.calls import CallQuery, CallRecord, Entry, Timeline
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database, to_json
+from ringway.storage.listener import Listener
 from ringway.storage.repositories import aware, charge, record_of
 from ringway.storage.tables import call_commands, call_entries, call_timelines, calls, processes
+
+COMMANDS = "ringway_call_commands"  # the PostgreSQL channel announcing each command left
 
 
 class CallRepository:
@@ -197,9 +200,17 @@ class CallRepository:
         return None
 
     def send_command(self, leg: str, command: dict[str, Any]) -> None:
-        """Leave a command for a leg that runs in another process."""
+        """Leave a command for a leg that runs in another process; on PostgreSQL, also
+        announce it (the leg, on ``COMMANDS``) to the processes listening, as it commits."""
         with self._db.engine.begin() as conn:
             conn.execute(sa.insert(call_commands).values(leg=leg, command=command))
+            if not self._db.is_sqlite:
+                conn.execute(sa.select(sa.func.pg_notify(COMMANDS, leg)))
+
+    def listener(self, notice: Callable[[str | None], None]) -> Listener | None:
+        """On PostgreSQL, a listener told the leg of each command left (``notice(None)``: any
+        leg's, see ``Listener``); ``None`` on SQLite, where the commands are only polled."""
+        return self._db.listener(COMMANDS, notice)
 
     def take_commands(self, legs: Container[str]) -> list[tuple[str, dict[str, Any]]]:
         """The commands left for ``legs``, oldest first, removed as they are taken.
