@@ -29,7 +29,7 @@ from ringway.security.tls import ensure_tls
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
 from ringway.storage.tables import metadata
-from tests.receivers import Receiver, threaded_receiver
+from tests.receivers import Receiver, stop_accepting, threaded_receiver
 
 PG_ADMIN_URL = os.environ.get(
     "RINGWAY_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -232,6 +232,7 @@ class QuickServer(uvicorn.Server):
             await super().shutdown(sockets)
             return
         for server in self.servers:
+            await stop_accepting(server)
             server.close()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
