@@ -55,6 +55,19 @@ def test_commands_go_to_the_legs_asked_for_and_stale_ones_are_dropped(platform: 
     assert calls.take_commands(["e" * 36]) == []
 
 
+def test_the_commands_of_announced_legs_are_taken_once_in_order(platform: Platform) -> None:
+    calls = CallRepository(platform.db)
+    for n in range(3):
+        calls.send_command("a" * 36, {"action": "mute", "n": n})
+        calls.send_command("b" * 36, {"action": "mute", "n": n})
+        calls.send_command("c" * 36, {"action": "mute", "n": n})
+    taken = calls.take_announced({"c" * 36, "a" * 36})
+    assert [(leg[0], command["n"]) for leg, command in taken] == [
+        ("a", 0), ("c", 0), ("a", 1), ("c", 1), ("a", 2), ("c", 2)]  # fmt: skip
+    assert calls.take_announced({"a" * 36, "c" * 36}) == []  # taken once
+    assert [command["n"] for _, command in calls.take_commands(["b" * 36])] == [0, 1, 2]
+
+
 def test_each_command_left_is_announced_to_listeners_once_in_order(platform: Platform) -> None:
     """On PostgreSQL, as its transaction commits, to every process listening (here two); SQLite
     announces nothing (its processes poll)."""

@@ -301,9 +301,11 @@ class CallService:
         is made again (on SQLite, which announces nothing, every ``UNANNOUNCED_POLL``
         seconds); every ``sweep`` seconds, drop those left for legs that ended first."""
         engine, wake = self._engine, asyncio.Event()
+        announced: set[str | None] = set()  # legs told of since the last look; None: any
 
         def notice(leg: str | None) -> None:
             if leg is None or leg in engine.legs:
+                announced.add(leg)
                 wake.set()
 
         listener = self._calls.listener(notice)
@@ -315,23 +317,29 @@ class CallService:
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), poll)
-                wake.clear()  # before taking: a command announced meanwhile wakes it again
+                # Before taking: a command announced meanwhile wakes the relay again.
+                only = None if None in announced else {str(leg) for leg in announced} or None
+                announced.clear()
+                wake.clear()
                 sweeping = clock() - swept >= sweep
                 swept = clock() if sweeping else swept
-                await self._take(engine, sweeping)
+                await self._take(engine, sweeping, only)
         finally:
             if listening is not None:
                 listening.cancel()
                 await asyncio.wait([listening])
 
-    async def _take(self, engine: VoiceEngine, sweep: bool) -> None:
-        """Apply the commands waiting for legs running here (first, if ``sweep``, dropping
-        those left for legs that have ended)."""
+    async def _take(self, engine: VoiceEngine, sweep: bool, only: set[str] | None) -> None:
+        """Apply the commands waiting for legs running here (``only`` those legs': the ones
+        just announced), first dropping, if ``sweep``, those left for legs that have ended."""
         legs = engine.legs
         try:
             if sweep:
                 await self._db.run(self._calls.drop_stale_commands)
-            commands = await self._db.run(self._calls.take_commands, legs) if legs else []
+            if only is not None:
+                commands = await self._db.run(self._calls.take_announced, only)
+            else:
+                commands = await self._db.run(self._calls.take_commands, legs) if legs else []
         except Exception:
             log.exception("could not read call commands")
             return
