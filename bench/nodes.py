@@ -142,6 +142,11 @@ class Control:
     applied: list[float] = field(default_factory=list)
     answered: list[float] = field(default_factory=list)
 
+    @property
+    def after_answer(self) -> list[float]:
+        """Node 1's part, roughly: how long after node 2's answer node 1 applied each."""
+        return [a - b for a, b in zip(self.applied, self.answered, strict=True)]
+
 
 def control(a: str, b: str, app: dict[str, Any], hooks: str, commands: int, into: Control) -> None:
     """Place a call on node ``a`` and mute and unmute it ``commands`` times, then hang it up,
@@ -295,17 +300,26 @@ def main() -> None:
         latency[name] = {"p50": percentile(found.applied, 0.5),
                          "p99": percentile(found.applied, 0.99), "max": max(found.applied),
                          "answered_p50": percentile(found.answered, 0.5),
+                         "answered_p99": percentile(found.answered, 0.99),
+                         "after_answer_p50": percentile(found.after_answer, 0.5),
+                         "after_answer_p99": percentile(found.after_answer, 0.99),
                          "commands": len(found.applied)}  # fmt: skip
         row = latency[name]
         print(
             f"  {name}: p50 {row['p50']:.0f}, p99 {row['p99']:.0f}, max {row['max']:.0f} "
-            f"(answered p50 {row['answered_p50']:.0f}), {len(found.applied)} commands"
+            f"(answered p50 {row['answered_p50']:.0f}, p99 {row['answered_p99']:.0f}; applied "
+            f"after the answer p50 {row['after_answer_p50']:.0f}, p99 "
+            f"{row['after_answer_p99']:.0f}), "
+            f"{len(found.applied)} commands"
         )
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     connections = {"idle": idle, "load": loads, "after": after}
+    samples = {name: {"applied": found.applied, "answered": found.answered}
+               for name, found in controls.items()}  # fmt: skip
     (out / "nodes.json").write_text(json.dumps({"rates": results, "connections": connections,
-                                                "control_ms": latency}, indent=2))  # fmt: skip
+                                                "control_ms": latency, "control_samples_ms":
+                                                samples}, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":
