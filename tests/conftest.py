@@ -292,6 +292,13 @@ def server(settings: Settings) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
+def second_server(settings: Settings, server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """Another server on the same database, with an engine of its own (as a second worker or
+    node would be)."""
+    yield from run_server(settings.model_copy(update={"data_dir": tmp_path / "second"}))
+
+
+@pytest.fixture
 def hooks() -> Iterator[Receiver]:
     """A real webhook receiver; every path answers 200 unless a test scripts it."""
     with threaded_receiver() as recorder:
