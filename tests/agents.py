@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from tests.receivers import stop
+from ringway.testing.served import cleanup
 
 # A script step: bytes are sent as a binary frame, a dict as a JSON text frame, a float is a
 # pause of that many seconds, and ``CLOSE`` (with its code) closes the socket.
@@ -105,4 +105,4 @@ async def agent(
     try:
         yield server
     finally:
-        await stop(runner, site._server)
+        await cleanup(runner)

@@ -29,7 +29,8 @@ from ringway.security.tls import ensure_tls
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
 from ringway.storage.tables import metadata
-from tests.receivers import Receiver, stop_accepting, threaded_receiver
+from ringway.testing.served import stop_accepting
+from tests.receivers import Receiver, threaded_receiver
 
 PG_ADMIN_URL = os.environ.get(
     "RINGWAY_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -231,8 +232,8 @@ class QuickServer(uvicorn.Server):
         if self.config.is_ssl:  # TLS connections take their time to close: uvicorn's own way
             await super().shutdown(sockets)
             return
+        await stop_accepting(self.servers)
         for server in self.servers:
-            await stop_accepting(server)
             server.close()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):

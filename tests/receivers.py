@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ringway.testing.served import cleanup
+
 T = TypeVar("T")
 
 
@@ -137,25 +139,4 @@ async def receiver(port: int = 0) -> AsyncIterator[Receiver]:
     try:
         yield recorder
     finally:
-        await stop(runner, server)
-
-
-async def stop(runner: web.AppRunner, server: asyncio.AbstractServer) -> None:
-    """Clean up ``runner`` once the connections its ``server`` has accepted are its own."""
-    await stop_accepting(server)
-    await runner.cleanup()
-
-
-async def stop_accepting(server: asyncio.AbstractServer) -> None:
-    """Stop accepting connections, and let those accepted already register, before the server
-    is closed.
-
-    A connection accepted just before the close makes its transport a moment later, and by
-    then the closed server refuses it (Python 3.11's asyncio asserts): the half-made transport
-    is dropped unclosed, and its ResourceWarning surfaces in whichever test collects it. Once
-    registered, the server's owner closes it with the others."""
-    loop = asyncio.get_running_loop()
-    for sock in server.sockets:
-        loop.remove_reader(sock.fileno())
-    for _ in range(3):  # an accepted socket's task makes its transport, then connection_made
-        await asyncio.sleep(0)
+        await cleanup(runner)
