@@ -159,10 +159,13 @@ def test_every_route_is_documented_and_every_operation_routed(settings: Settings
 
 
 # Its run may take minutes on a slow machine: the suite's 120 s guard against hangs would cut it
-# short, so it has the same bound as the run it waits for.
+# short, so it has the same bound as the run it waits for. Its phases run as two tests (the
+# deterministic ones: the document's examples, boundary values and stateful links; and random
+# fuzzing), so that the suite's workers share them.
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("phases", ["examples,coverage,stateful", "fuzzing"])
 def test_schemathesis_finds_no_server_error_and_no_mismatch(
-    server: LiveServer, account: Credentials, tmp_path: Path
+    server: LiveServer, account: Credentials, tmp_path: Path, phases: str
 ) -> None:
     # Each security scheme its own credentials: Basic for the account, Bearer for the Voice API.
     config = tmp_path / "schemathesis.toml"
@@ -179,6 +182,8 @@ def test_schemathesis_finds_no_server_error_and_no_mismatch(
             str(config),
             "run",
             f"{server.url}/_ringway/openapi.json",
+            "--phases",
+            phases,
             "--checks",
             "all",
             # Semantic rules (a PEM must hold an RSA key, v1 types need their URLs, an NCCO must
