@@ -12,7 +12,9 @@ holds far less work than outside it, so their share is overstated here).
 
 Run as ``python -m bench.call_instructions`` (``--calls 300 --warm-up 50``); needs valgrind
 (``apt-get install valgrind``). ``--keep DIR`` keeps callgrind's output there, for
-``callgrind_annotate``.
+``callgrind_annotate``. ``--floor`` counts the engine's floor instead (``bench/engine_floor.py``
+under uvicorn, as ``make bench`` serves it: the same calls' HTTP and nothing else), so that the
+two counts give the engine's cost over the floor's in instructions.
 """
 
 from __future__ import annotations
@@ -31,7 +33,17 @@ from pathlib import Path
 import aiohttp
 import httpx
 
-from bench.run import AUTH, CALL, KEY, SECRET, free_port, link_number, process
+from bench.run import (
+    AUTH,
+    CALL,
+    KEY,
+    REQUESTS_PER_CALL,
+    SECRET,
+    free_port,
+    link_number,
+    process,
+    uvicorn,
+)
 
 START_SECONDS = 600  # under valgrind, and on a busy machine
 # Webhook timeouts are stretched this many times in the server counted: valgrind slows it some
@@ -72,6 +84,19 @@ def ended_legs(database: Path) -> int:
         )
 
 
+def received(hooks: str) -> int:
+    return int(httpx.get(f"{hooks}/count").json()["received"])
+
+
+def wait_received(hooks: str, requests: int, timeout: float = 120) -> None:
+    """Until the receiver has had ``requests`` webhook requests."""
+    deadline = time.monotonic() + timeout
+    while received(hooks) < requests:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {received(hooks)} of {requests} requests arrived")
+        time.sleep(0.05)
+
+
 async def place(base: str, calls: int, concurrency: int) -> None:
     """Place ``calls`` simulated calls, ``concurrency`` at a time (as ``make bench`` does)."""
     async with aiohttp.ClientSession(headers={"Authorization": AUTH}) as session:
@@ -108,6 +133,7 @@ def main() -> None:
     parser.add_argument("--warm-up", type=int, default=50, help="calls placed first, not counted")
     parser.add_argument("--concurrency", type=int, default=32, help="calls placed at once")
     parser.add_argument("--keep", type=Path, help="a directory to keep callgrind's output in")
+    parser.add_argument("--floor", action="store_true", help="count bench/engine_floor.py instead")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -121,20 +147,32 @@ def main() -> None:
         stack.enter_context(
             process([sys.executable, "-m", "bench.receiver", str(hooks_port)], {}, f"{hooks}/count")
         )
-        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                   f"--callgrind-out-file={out}", sys.executable, "-m", "bench.call_instructions",
-                   "serve", "--port", str(port), "--data-dir", str(work / "data")]  # fmt: skip
-        # No pool of RSA keys filled in the background: under valgrind that takes minutes.
-        env = {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET, "RINGWAY_KEY_POOL_SIZE": "0"}
-        server = stack.enter_context(
-            process(command, env, f"{ours}/_ringway/health", work / "server.log", START_SECONDS)
-        )
-        with httpx.Client(base_url=ours, headers={"Authorization": AUTH}, timeout=60) as client:
-            CALL["to"] = link_number(client, hooks)
+        valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                    f"--callgrind-out-file={out}", sys.executable, "-m"]  # fmt: skip
         database, log = work / "data" / "ringway.db", work / "server.log"
+        if args.floor:
+            command = [*valgrind, *uvicorn("bench.engine_floor:app", port)[2:]]
+            env, health = {"HOOKS": hooks}, ours
+        else:
+            command = [*valgrind, "bench.call_instructions", "serve", "--port", str(port),
+                       "--data-dir", str(work / "data")]  # fmt: skip
+            # No pool of RSA keys filled in the background: under valgrind that takes minutes.
+            env = {"RINGWAY_API_KEY": KEY, "RINGWAY_API_SECRET": SECRET,
+                   "RINGWAY_KEY_POOL_SIZE": "0"}  # fmt: skip
+            health = f"{ours}/_ringway/health"
+        server = stack.enter_context(process(command, env, health, log, START_SECONDS))
+        if not args.floor:
+            with httpx.Client(base_url=ours, headers={"Authorization": AUTH}, timeout=60) as client:
+                CALL["to"] = link_number(client, hooks)
+
+        def wait_done(calls: int) -> None:
+            wait_received(hooks, calls * REQUESTS_PER_CALL)
+            if not args.floor:
+                wait_stored(database, calls)
+
         print(f"warming up with {args.warm_up} calls...", file=sys.stderr)
         asyncio.run(place(ours, args.warm_up, args.concurrency))
-        wait_stored(database, args.warm_up)
+        wait_done(args.warm_up)
         time.sleep(6)  # the finished calls leave memory 5 s after they end
 
         idle_seconds = 5.0
@@ -150,7 +188,7 @@ def main() -> None:
         callgrind(server.pid, True)
         started = time.monotonic()
         asyncio.run(place(ours, args.calls, args.concurrency))
-        wait_stored(database, args.warm_up + args.calls)
+        wait_done(args.warm_up + args.calls)
         seconds = time.monotonic() - started
         callgrind(server.pid, False)
         time.sleep(0.5)  # the log's last lines
@@ -161,13 +199,16 @@ def main() -> None:
 
     per_call = total / args.calls
     idle_share = idle / idle_seconds * seconds / args.calls
+    what = "the engine's floor (HTTP only)" if args.floor else "the server"
+    target = "" if args.floor else " (target <= 3.5 M)"
     print(
         f"{args.calls} simulated calls in {seconds:.1f} s under callgrind: "
-        f"{total:,} instructions in the server, {per_call / 1e6:.2f} M a call (target <= 3.5 M)"
+        f"{total:,} instructions in {what}, {per_call / 1e6:.2f} M a call{target}"
     )
     print(
         f"idle, the server runs {idle / idle_seconds / 1e6:.1f} M instructions a second under "
-        f"callgrind: {idle_share / 1e6:.2f} M a call of that time"
+        f"callgrind: {idle_share / 1e6:.2f} M a call of that time; the calls' own, without "
+        f"it: {(per_call - idle_share) / 1e6:.2f} M a call"
     )
     if failed:
         print(
