@@ -307,7 +307,9 @@ def pack(entries: list[Entry]) -> bytes:
     """A timeline as stored in one row: ``[seq, leg, at, kind, data]`` for each entry, as JSON,
     compressed."""
     lines = [(e.seq, e.leg, e.at.isoformat(), e.kind, e.data) for e in entries]
-    compressor = zlib.compressobj(9, zdict=_DICTIONARY)
+    # Level 3 and a small hash table: counted with callgrind, half the instructions of level
+    # 9 (about 170,000 fewer for the bench's call), for 12% more bytes (500 against 445).
+    compressor = zlib.compressobj(3, zlib.DEFLATED, zlib.MAX_WBITS, 5, zdict=_DICTIONARY)
     return PACKED + compressor.compress(orjson.dumps(lines)) + compressor.flush()
 
 
