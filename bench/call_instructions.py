@@ -11,10 +11,11 @@ same process runs idle over the same length of time (timers and pollers: under v
 holds far less work than outside it, so their share is overstated here).
 
 Run as ``python -m bench.call_instructions`` (``--calls 300 --warm-up 50``); needs valgrind
-(``apt-get install valgrind``). ``--keep DIR`` keeps callgrind's output there, for
-``callgrind_annotate``. ``--floor`` counts the engine's floor instead (``bench/engine_floor.py``
-under uvicorn, as ``make bench`` serves it: the same calls' HTTP and nothing else), so that the
-two counts give the engine's cost over the floor's in instructions.
+(``apt-get install valgrind``). ``--keep DIR`` keeps callgrind's output there (in
+``DIR/ringway``, ``DIR/floor``), for ``callgrind_annotate``. ``--floor`` counts the engine's
+floor instead (``bench/engine_floor.py`` under uvicorn, as ``make bench`` serves it: the same
+calls' HTTP and nothing else), so that the two counts give the engine's cost over the floor's
+in instructions; ``--beside-floor`` counts both, one after the other, and prints that ratio.
 """
 
 from __future__ import annotations
@@ -142,10 +143,23 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="calls placed at once")
     parser.add_argument("--keep", type=Path, help="a directory to keep callgrind's output in")
     parser.add_argument("--floor", action="store_true", help="count bench/engine_floor.py instead")
+    parser.add_argument("--beside-floor", action="store_true",
+                        help="count ringway, then its floor, and print their ratio")  # fmt: skip
     args = parser.parse_args()
+    if not args.beside_floor:
+        count(args, args.floor)
+        return
+    ours, own = count(args, floor=False)
+    floor, floor_own = count(args, floor=True)
+    print(f"ringway / its floor, in instructions: {ours / floor:.2f} "
+          f"({own / floor_own:.2f} without the idle share)")  # fmt: skip
 
+
+def count(args: argparse.Namespace, floor: bool) -> tuple[float, float]:
+    """Count one server's calls; print, and return, the instructions a call with and without
+    the idle server's share."""
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        work = args.keep or Path(tmp)
+        work = (args.keep / ("floor" if floor else "ringway")) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         out = work / "callgrind.out"
         for old in work.glob("callgrind.out*"):
@@ -158,7 +172,7 @@ def main() -> None:
         valgrind = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                     f"--callgrind-out-file={out}", sys.executable, "-m"]  # fmt: skip
         database, log = work / "data" / "ringway.db", work / "server.log"
-        if args.floor:
+        if floor:
             command = [*valgrind, *uvicorn("bench.engine_floor:app", port)[2:]]
             env, health = {"HOOKS": hooks}, ours
         else:
@@ -169,13 +183,13 @@ def main() -> None:
                    "RINGWAY_KEY_POOL_SIZE": "0"}  # fmt: skip
             health = f"{ours}/_ringway/health"
         server = stack.enter_context(process(command, env, health, log, START_SECONDS))
-        if not args.floor:
+        if not floor:
             with httpx.Client(base_url=ours, headers={"Authorization": AUTH}, timeout=60) as client:
                 CALL["to"] = link_number(client, hooks)
 
         def wait_done(calls: int) -> None:
             wait_received(hooks, calls * REQUESTS_PER_CALL)
-            if not args.floor:
+            if not floor:
                 wait_stored(database, calls)
 
         print(f"warming up with {args.warm_up} calls...", file=sys.stderr)
@@ -194,11 +208,11 @@ def main() -> None:
         print(f"counting {args.calls} calls...", file=sys.stderr)
         failed = failures(log)
         callgrind(server.pid, True)
-        started, committed = time.monotonic(), 0 if args.floor else commits(database)
+        started, committed = time.monotonic(), 0 if floor else commits(database)
         asyncio.run(place(ours, args.calls, args.concurrency))
         wait_done(args.warm_up + args.calls)
         seconds = time.monotonic() - started
-        committed = 0 if args.floor else (commits(database) - committed) % 2**32
+        committed = 0 if floor else (commits(database) - committed) % 2**32
         callgrind(server.pid, False)
         time.sleep(0.5)  # the log's last lines
         failed = failures(log) - failed
@@ -208,8 +222,8 @@ def main() -> None:
 
     per_call = total / args.calls
     idle_share = idle / idle_seconds * seconds / args.calls
-    what = "the engine's floor (HTTP only)" if args.floor else "the server"
-    target = "" if args.floor else " (target <= 3.5 M)"
+    what = "the engine's floor (HTTP only)" if floor else "the server"
+    target = "" if floor else " (target <= 3.5 M)"
     print(
         f"{args.calls} simulated calls in {seconds:.1f} s under callgrind: "
         f"{total:,} instructions in {what}, {per_call / 1e6:.2f} M a call{target}"
@@ -231,6 +245,7 @@ def main() -> None:
             "for valgrind's pace): their retries are counted too",
             file=sys.stderr,
         )
+    return per_call, per_call - idle_share
 
 
 if __name__ == "__main__":
