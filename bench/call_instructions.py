@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -97,12 +98,12 @@ def received(hooks: str) -> int:
     return int(httpx.get(f"{hooks}/count").json()["received"])
 
 
-def wait_received(hooks: str, requests: int, timeout: float = 120) -> None:
-    """Until the receiver has had ``requests`` webhook requests."""
+def wait_until(count: Callable[[], int], target: int, what: str, timeout: float = 120) -> None:
+    """Until ``count()`` reaches ``target`` (``what``: what it counts, for the error)."""
     deadline = time.monotonic() + timeout
-    while received(hooks) < requests:
+    while (seen := count()) < target:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"only {received(hooks)} of {requests} requests arrived")
+            raise RuntimeError(f"only {seen} of {target} {what}")
         time.sleep(0.05)
 
 
@@ -126,11 +127,7 @@ def failures(log: Path) -> int:
 
 def wait_stored(database: Path, legs: int, timeout: float = 120) -> None:
     """Until the database holds ``legs`` finished legs (read here, not through the server)."""
-    deadline = time.monotonic() + timeout
-    while ended_legs(database) < legs:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {ended_legs(database)} of {legs} legs were stored")
-        time.sleep(0.05)
+    wait_until(lambda: ended_legs(database), legs, "legs were stored", timeout)
 
 
 def main() -> None:
@@ -188,7 +185,7 @@ def count(args: argparse.Namespace, floor: bool) -> tuple[float, float]:
                 CALL["to"] = link_number(client, hooks)
 
         def wait_done(calls: int) -> None:
-            wait_received(hooks, calls * REQUESTS_PER_CALL)
+            wait_until(lambda: received(hooks), calls * REQUESTS_PER_CALL, "requests arrived")
             if not floor:
                 wait_stored(database, calls)
 
