@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ringway.engine.tape import Tape
 from ringway.storage.ids import ordered_uuid
 
 
@@ -16,6 +17,7 @@ class Party(Protocol):
     muted: bool
     earmuffed: bool
     member: Member | None
+    voice: Tape  # what its far end says into the call
 
     @property
     def uuid(self) -> str: ...

@@ -16,6 +16,7 @@ from ringway.domain.outcomes import INTERNAL, of_call
 from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.conversations import Member
+from ringway.engine.tape import Tape
 from ringway.engine.webhooks import Signer, Target
 from ringway.storage.ids import ordered_uuid
 
@@ -161,6 +162,8 @@ class CallLeg:
         self.replacement: list[Action] | None = None
         self.member: Member | None = None
         self.muted = self.earmuffed = False
+        self.voice = Tape()  # what its far end says into the call
+        self.played = Tape()  # what the platform plays to its far end
         self.recordings: list[Recording] = []
         # What its outcome is made of: how it ended early (status, detail), the requests for
         # an NCCO that failed it, and a failure the fallback answer URL made good.

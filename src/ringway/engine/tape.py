@@ -1,0 +1,91 @@
+"""What one direction of a leg carries: clips of audio placed on the call's clock (seconds from
+``Clock.elapsed()``), rendered for any stretch of time — a recording's whole length once the
+call is over, or the next 20 ms of a live socket. Samples are 16-bit mono at ``audio.RATE``.
+
+numpy is imported only when audio is rendered, so calls that nobody listens to never load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ringway.engine.audio import RATE
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Samples = NDArray[np.int16]
+    Mix = NDArray[np.int32]
+
+
+@dataclass(eq=False)
+class Clip:
+    """A piece of audio that starts sounding at ``start`` and stops at ``end``: the end of its
+    samples, or earlier when it was cut short (a talk stopped, a barge-in)."""
+
+    start: float
+    samples: Samples
+    source: str  # what made it: talk, stream, keys, caller, socket, browser …
+    end: float
+
+    @property
+    def length(self) -> float:
+        return len(self.samples) / RATE
+
+
+class Tape:
+    """The clips of one direction of a leg, in the order they were added."""
+
+    def __init__(self) -> None:
+        self.clips: list[Clip] = []
+
+    def add(self, at: float, samples: Samples, source: str) -> Clip:
+        clip = Clip(at, samples, source, at + len(samples) / RATE)
+        self.clips.append(clip)
+        return clip
+
+    @staticmethod
+    def cut(clip: Clip, at: float) -> None:
+        """Stop ``clip`` sounding from ``at`` on (never before it starts)."""
+        clip.end = max(clip.start, min(clip.end, at))
+
+    def ends(self) -> float:
+        """When the last sound on the tape stops (0: nothing on it)."""
+        return max((clip.end for clip in self.clips), default=0.0)
+
+    def forget_before(self, at: float) -> None:
+        """Let go of clips that stopped sounding before ``at`` (nothing will render them)."""
+        self.clips = [clip for clip in self.clips if clip.end > at]
+
+    def render(self, start: float, end: float) -> Mix:
+        """The sum of every clip sounding between ``start`` and ``end``, a sample each
+        ``1/RATE`` s from ``start`` (32-bit, so that mixes add up without wrapping)."""
+        import numpy as np
+
+        count = samples_between(start, end)
+        mix = np.zeros(count, dtype=np.int32)
+        for clip in self.clips:
+            if clip.end <= start or clip.start >= end:
+                continue
+            first = round((max(clip.start, start) - clip.start) * RATE)
+            last = min(round((min(clip.end, end) - clip.start) * RATE), len(clip.samples))
+            at = round((clip.start - start) * RATE) + first
+            if at < 0:  # rounding at the window's start
+                first, at = first - at, 0
+            piece = clip.samples[first:last][: count - at]
+            mix[at : at + len(piece)] += piece
+        return mix
+
+
+def samples_between(start: float, end: float) -> int:
+    """How many samples cover ``start`` to ``end``."""
+    return max(0, round((end - start) * RATE))
+
+
+def pcm(mix: Mix) -> Samples:
+    """A mix as 16-bit samples, clipped to full scale."""
+    import numpy as np
+
+    return np.clip(mix, -32768, 32767).astype(np.int16)
