@@ -234,3 +234,30 @@ def test_a_finished_call_is_stored_packed_by_the_engine(platform: Platform) -> N
     asyncio.run(run())
     with platform.db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(call_entries)).scalar_one() == 0
+
+
+def test_the_running_journal_stores_what_is_noted_after_idling(platform: Platform) -> None:
+    """It sleeps while nothing waits: whatever is noted later, however long after, is stored
+    without anyone asking, and waiting for a batch with nothing noted returns."""
+    account = platform.accounts.get(platform.accounts.create().api_key).id
+    calls = CallRepository(platform.db)
+
+    async def run() -> None:
+        journal = Journal(platform.db, interval=0.01)
+        journal.start()
+        try:
+            await asyncio.wait_for(journal.stored(), 5)  # nothing noted: returns all the same
+            for n, uuid in enumerate(("i" * 36, "j" * 36), 1):
+                await asyncio.sleep(0.05)  # idle for several intervals
+                journal(record(account, uuid, False))
+                journal(Entry("s-i", n, uuid, T0, "status", {}))
+                for _ in range(500):
+                    if calls.get(account, uuid) is not None:
+                        break
+                    await asyncio.sleep(0.01)
+                assert calls.get(account, uuid) is not None
+            assert [e.seq for e in calls.timeline("s-i")] == [1, 2]
+        finally:
+            await asyncio.wait_for(journal.stop(), 5)
+
+    asyncio.run(run())

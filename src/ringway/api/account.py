@@ -31,7 +31,9 @@ _SECRET = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,25}")
 @legacy_errors
 async def get_balance(request: Request) -> Response:
     account = await legacy_account(request)
-    return JSONResponse({"value": account.balance / EURO, "autoReload": False})
+    platform = platform_of(request)
+    balance = await platform.db.run(platform.accounts.balance, account.id)
+    return JSONResponse({"value": balance / EURO, "autoReload": False})
 
 
 @legacy_errors

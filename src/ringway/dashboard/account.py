@@ -69,7 +69,7 @@ async def sign_out_submit(view: View) -> Response:
 
 
 async def account_page(view: View) -> Response:
-    return view.render("account.html")
+    return view.render("account.html", balance=await _balance(view))
 
 
 async def confirm_rotate(view: View) -> Response:
@@ -84,9 +84,13 @@ async def rotate_secret(view: View) -> Response:
     secret = await platform.db.run(platform.accounts.rotate_secret, view.account.api_key)
     account = await platform.db.run(platform.accounts.get, view.account.api_key)
     view.session = await sign_in(platform, account, view.session)  # the page's forms use it
-    response = view.render("account.html", new_secret=secret)
+    response = view.render("account.html", new_secret=secret, balance=await _balance(view))
     keep_session(view.request, response, view.session)
     return response
+
+
+async def _balance(view: View) -> int:
+    return await view.platform.db.run(view.platform.accounts.balance, view.account.id)
 
 
 def _next(target: str) -> str:

@@ -3,7 +3,8 @@ transaction every ``interval`` seconds, so that a busy engine costs the database
 second rather than one per event. A leg's state is read when its batch is written, once however
 often it changed in between. A new call is stored before it is acknowledged (``stored``): the
 next batch is written at once, and calls placed meanwhile share it. A call's timeline is stored
-an entry a row while it runs, and packed into one row when it has finished."""
+an entry a row while it runs, and packed into one row when it has finished. With nothing to
+store, the journal sleeps until something is noted (no timer every ``interval``)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ class Journal:
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._soon = asyncio.Event()  # someone waits for the next batch: write it now
+        self._noted = asyncio.Event()  # something waits to be stored (or to be told so)
+        self._pending = False  # ``_noted`` is set: noting more need not set it again
         self._waiting: list[asyncio.Future[None]] = []
         self._checkpoints: Checkpoints | None = None
 
@@ -50,6 +53,9 @@ class Journal:
             self._timelines.append(item)
         else:
             self._legs[item.uuid] = item
+        if not self._pending:
+            self._pending = True
+            self._noted.set()
 
     def forget(self, session: str, legs: Collection[str]) -> None:
         """Drop what is waiting to be stored of a call (its ``session`` and ``legs``)."""
@@ -70,6 +76,7 @@ class Journal:
         done = asyncio.get_running_loop().create_future()
         self._waiting.append(done)
         self._soon.set()
+        self._noted.set()
         await asyncio.shield(done)
 
     async def stop(self) -> None:
@@ -79,6 +86,7 @@ class Journal:
             if self._task is not None:
                 self._stopping.set()
                 self._soon.set()
+                self._noted.set()
                 await self._task
                 self._task = None
             await self.flush()
@@ -131,8 +139,12 @@ class Journal:
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
+            await self._noted.wait()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._interval):
                     await self._soon.wait()
+            # Cleared before the batch: what is noted while it is written wakes the next one.
             self._soon.clear()
+            self._noted.clear()
+            self._pending = False
             await self.flush()

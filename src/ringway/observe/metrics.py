@@ -103,7 +103,13 @@ request = requests.add
 
 
 def webhook(kind: str, outcome: str, seconds: float) -> None:
-    WEBHOOKS.labels(kind, outcome).observe(seconds)
+    child = _webhooks.get((kind, outcome))
+    if child is None:  # the client's lookup takes a lock and checks the labels every time
+        child = _webhooks[kind, outcome] = WEBHOOKS.labels(kind, outcome)
+    child.observe(seconds)
+
+
+_webhooks: dict[tuple[str, str], Histogram] = {}
 
 
 def watch_pool(engine: sa.Engine) -> None:

@@ -116,6 +116,10 @@ class AccountService:
         assert account is not None
         return account
 
+    def balance(self, account_id: str) -> int:
+        """The balance now, in hundred-millionths of a euro."""
+        return self._accounts.balance(account_id)
+
     def top_up(self, api_key: str, euros: Decimal) -> Decimal:
         """Add to the account's balance; the new balance in euros."""
         return Decimal(self._accounts.top_up(self.get(api_key).id, round(euros * EURO))) / EURO

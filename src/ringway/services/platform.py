@@ -77,7 +77,7 @@ class Platform:
         if migrate:
             db.migrate()
         cache = ReadCache(db.change_watcher())
-        db.on_commit(cache.invalidate)
+        db.on_commit(cache.committed)
         key_pool = KeyPool(settings.key_pool_size, settings.key_pool_threads)
         application_repository = ApplicationRepository(db, cache)
         account_repository = AccountRepository(db, cache)

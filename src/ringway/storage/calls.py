@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from ringway.domain.accounts import EURO
 from ringway.domain.calls import CallQuery, CallRecord, Entry, Timeline
 from ringway.storage.cache import ReadCache
-from ringway.storage.database import Database, to_json
+from ringway.storage.database import CALLS, Database, to_json
 from ringway.storage.listener import Listener
-from ringway.storage.repositories import aware, charge, record_of
+from ringway.storage.repositories import aware, record_of
 from ringway.storage.tables import call_commands, call_entries, call_timelines, calls, processes
 
 COMMANDS = "ringway_call_commands"  # the PostgreSQL channel announcing each command left
@@ -48,6 +48,8 @@ class CallRepository:
         self._add_timelines = (
             f"INSERT INTO call_timelines (session, entries) VALUES ({mark}, {mark})"
         )
+        self._mark = mark
+        self._charge = f"UPDATE accounts SET balance = balance - {mark} WHERE id = {mark}"
         self._time: Callable[[dt.datetime], object] = _sqlite_time if db.is_sqlite else _same
 
     def save(
@@ -66,18 +68,38 @@ class CallRepository:
         lines = [(e.session, e.seq, e.leg, at(e.at), e.kind, to_json(e.data)) for e in entries
                  if e.session not in finished]  # fmt: skip
         priced = {record.uuid: record for record in records if record.price is not None}
-        with self._db.write() as conn:
+        with self._db.write(CALLS) as conn:
             if priced:
-                _charge(conn, priced)
+                self._bill(conn, priced)
             if legs:
                 conn.exec_driver_sql(self._save_legs, legs)
             if lines:
                 conn.exec_driver_sql(self._add_entries, lines)
             if packed:
-                conn.execute(sa.delete(call_entries).where(call_entries.c.session.in_(finished)))
-                conn.execute(sa.delete(call_timelines).where(
-                    call_timelines.c.session.in_(finished)))  # fmt: skip
+                sessions = tuple(finished)
+                for table in ("call_entries", "call_timelines"):
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {table} WHERE session IN ({self._marks(sessions)})", sessions
+                    )
                 conn.exec_driver_sql(self._add_timelines, packed)
+
+    def _bill(self, conn: sa.Connection, priced: dict[str, CallRecord]) -> None:
+        """Take the price of legs that have just ended (their stored row has none yet) from
+        their accounts' balances: one update an account."""
+        uuids = tuple(priced)
+        done = {uuid for (uuid,) in conn.exec_driver_sql(
+            f"SELECT uuid FROM calls WHERE uuid IN ({self._marks(uuids)}) "
+            "AND price IS NOT NULL", uuids)}  # fmt: skip
+        owed: Counter[str] = Counter()
+        for uuid, record in priced.items():
+            if uuid not in done:
+                owed[record.account_id] += round(Decimal(record.price or 0) * EURO)
+        bills = [(amount, account_id) for account_id, amount in owed.items() if amount]
+        if bills:
+            conn.exec_driver_sql(self._charge, bills)
+
+    def _marks(self, values: tuple[str, ...]) -> str:
+        return ", ".join([self._mark] * len(values))
 
     def _leg_row(self, record: CallRecord) -> tuple[Any, ...]:
         row = list(_values(record))
@@ -116,6 +138,7 @@ class CallRepository:
             ("calls", query, after, offset, limit, horizon),
             lambda: self._window(query, after, offset, limit, horizon),
             rows=limit,
+            calls=True,
         )
         return result
 
@@ -273,20 +296,6 @@ class CallRepository:
             conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(ended)))
 
 
-def _charge(conn: sa.Connection, priced: dict[str, CallRecord]) -> None:
-    """Take the price of legs that have just ended (their stored row has none yet) from their
-    accounts' balances: one update an account."""
-    billed = calls.c.uuid.in_(list(priced)) & calls.c.price.is_not(None)
-    done = set(conn.execute(sa.select(calls.c.uuid).where(billed)).scalars())
-    owed: Counter[str] = Counter()
-    for uuid, record in priced.items():
-        if uuid not in done:
-            owed[record.account_id] += round(Decimal(record.price or 0) * EURO)
-    for account_id, amount in owed.items():
-        if amount:
-            charge(conn, account_id, amount)
-
-
 _COLUMNS = CallRecord.__slots__
 _values = operator.attrgetter(*_COLUMNS)
 _TIMES = [i for i, name in enumerate(_COLUMNS) if name in ("start_time", "end_time", "created_at")]
@@ -320,7 +329,9 @@ def pack(entries: list[Entry]) -> bytes:
     """A timeline as stored in one row: ``[seq, leg, at, kind, data]`` for each entry, as JSON,
     compressed."""
     lines = [(e.seq, e.leg, e.at.isoformat(), e.kind, e.data) for e in entries]
-    compressor = zlib.compressobj(9, zdict=_DICTIONARY)
+    # Level 3 and a small hash table: counted with callgrind, half the instructions of level
+    # 9 (about 170,000 fewer for the bench's call), for 12% more bytes (500 against 445).
+    compressor = zlib.compressobj(3, zlib.DEFLATED, zlib.MAX_WBITS, 5, zdict=_DICTIONARY)
     return PACKED + compressor.compress(orjson.dumps(lines)) + compressor.flush()
 
 

@@ -4,6 +4,9 @@ SQLite (WAL) is the default and PostgreSQL is chosen by URL. On SQLite, statemen
 on the event loop (a primary-key read costs microseconds, less than a thread hop); on
 PostgreSQL they run in a worker thread. Every committed write raises a change signal that other
 processes see: SQLite rewrites its WAL-index header by itself, PostgreSQL bumps a sequence.
+A write of ``CALLS`` (the engine's journal: calls, their timelines and balances, many times a
+second) hands its signal to this process's watchers, which take it as seen when it is the only
+commit since they last looked, so that caches keep what such a write cannot have changed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import mmap
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +37,9 @@ from ringway.storage.tables import REVISION, metadata
 log = logging.getLogger("ringway.storage")
 CHANGES = "ringway_changes"  # the PostgreSQL sequence every committed write bumps
 WAL_INDEX_HEADER = 48  # bytes: the first copy of the WAL-index header
+I_CHANGE = slice(8, 12)  # its transaction counter, one more for each commit (native order)
+# What a write may have changed, and what a watcher saw change; each includes those before it.
+NOTHING, CALLS, EVERYTHING = 0, 1, 2
 # Where Alembic keeps the revision of the schema, as Alembic makes it.
 VERSIONS = sa.Table("alembic_version", sa.MetaData(),
                     sa.Column("version_num", sa.String(32), nullable=False),
@@ -72,7 +79,8 @@ class Database:
                 self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
                 json_serializer=to_json,
             )  # fmt: skip
-        self._on_commit: list[Callable[[], None]] = []
+        self._on_commit: list[Callable[[int, Signal], None]] = []
+        self._header: _Mapped | None = None  # SQLite's WAL-index header, for ``Signal``
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision, ``REVISION`` (serialised across nodes on
@@ -92,8 +100,9 @@ class Database:
             elif VERSIONS.name not in tables or conn.scalar(sa.select(VERSIONS)) != REVISION:
                 upgrade(conn)
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after each write this process commits."""
+    def on_commit(self, callback: Callable[[int, Signal], None]) -> None:
+        """Call ``callback`` with what it changed (``CALLS`` or ``EVERYTHING``) and its change
+        signal after each write this process commits."""
         self._on_commit.append(callback)
 
     @contextmanager
@@ -102,20 +111,34 @@ class Database:
             yield conn
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, changes: int = EVERYTHING) -> Iterator[Connection]:
         """A transaction that, once committed, signals the change to every process.
 
-        On PostgreSQL the change counter is bumped after the commit, never before: a reader
-        that sees the new count must also see the new rows. (``nextval`` is not transactional,
-        so the rollback that ends the connection does not undo it.)
+        ``changes=CALLS`` promises that it writes nothing but calls, their timelines and
+        commands, and account balances (which no cache serves). On PostgreSQL the change
+        counter is bumped after the commit, never before: a reader that sees the new count must
+        also see the new rows. (``nextval`` is not transactional, so the rollback that ends the
+        connection does not undo it.)
         """
+        signal = Signal()
         with self.engine.connect() as conn:
+            if changes == CALLS and self.is_sqlite:
+                signal.before = self._wal_header()
             with conn.begin():
                 yield conn
-            if not self.is_sqlite:
-                conn.execute(sa.text(f"SELECT nextval('{CHANGES}')"))
+            if self.is_sqlite:
+                signal.after = self._wal_header() if changes == CALLS else None
+            else:
+                signal.after = conn.execute(sa.text(f"SELECT nextval('{CHANGES}')")).scalar()
         for callback in self._on_commit:
-            callback()
+            callback(changes, signal)
+
+    def _wal_header(self) -> bytes | None:
+        if self._header is None and self.url.database not in (None, "", ":memory:"):
+            self._header = INDEX_HEADERS.acquire(f"{self.url.database}-shm")
+        if self._header is None or self._header.map is None:
+            return None
+        return self._header.map[:WAL_INDEX_HEADER]
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking storage work: inline on SQLite, in a thread on PostgreSQL. A caller
@@ -153,6 +176,9 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._header is not None:  # after the connections: see ``IndexHeaders``
+            INDEX_HEADERS.release(self._header)
+            self._header = None
 
 
 def upgrade(conn: Connection, target: str = "head") -> None:
@@ -214,11 +240,25 @@ class Checkpoints:
             conn.close()
 
 
+@dataclass
+class Signal:
+    """The change signal of a commit of this process: SQLite's WAL-index header before and
+    after it (of a write of ``CALLS``), PostgreSQL's change count it took."""
+
+    before: Any = None
+    after: Any = None
+
+
 class ChangeWatcher:
     """Tells whether any process may have committed a write since the last call."""
 
     def changed(self) -> bool:
         raise NotImplementedError
+
+    def adopt(self, signal: Signal) -> bool:
+        """Take this process's own commit as seen, if it is the only one since the last call
+        (then its changes are all the caller's to forget); ``False`` if not sure."""
+        return False
 
     def close(self) -> None:
         """Release the watcher's connection."""
@@ -250,6 +290,17 @@ class SQLiteWatcher(ChangeWatcher):
         if version == self._version:
             return False
         self._version = version
+        return True
+
+    def adopt(self, signal: Signal) -> bool:
+        """The commit moved the header from what the watcher last saw on by one transaction
+        (any other commit, or a WAL restart, would have moved it further)."""
+        before, after = signal.before, signal.after
+        if before is None or after is None or before != self._version:
+            return False
+        if _count(after) != (_count(before) + 1) % 2**32:
+            return False
+        self._version = after
         return True
 
     def close(self) -> None:
@@ -321,6 +372,10 @@ class IndexHeaders:
 INDEX_HEADERS = IndexHeaders()
 
 
+def _count(header: bytes) -> int:
+    return int.from_bytes(header[I_CHANGE], sys.byteorder)
+
+
 class PostgresWatcher(ChangeWatcher):
     """Reads the change counter that every write bumps after it commits.
 
@@ -354,6 +409,14 @@ class PostgresWatcher(ChangeWatcher):
             if count == self._count:
                 return False
             self._count = count
+            return True
+
+    def adopt(self, signal: Signal) -> bool:
+        """The commit took the next count after the one the watcher last saw."""
+        with self._lock:
+            if self._count is None or signal.after != self._count + 1:
+                return False
+            self._count = signal.after
             return True
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ def aware(value: dt.datetime) -> dt.datetime:
 
 class AccountRepository:
     _by_key = sa.select(accounts).where(accounts.c.api_key == sa.bindparam("api_key"))
+    _balance = sa.select(accounts.c.balance).where(accounts.c.id == sa.bindparam("id"))
 
     def __init__(self, db: Database, cache: ReadCache) -> None:
         self._db = db
@@ -152,6 +153,14 @@ class AccountRepository:
         """Add ``amount`` (hundred-millionths of a euro) to the balance; the new balance."""
         with self._db.write() as conn:
             return charge(conn, account_id, -amount) or 0
+
+    def balance(self, account_id: str) -> int:
+        """The balance as stored now. Not from the cache: calls ending change it, and the
+        journal's writes, many a second, leave cached accounts in place (their ``balance`` is
+        as it was when they were read)."""
+        with self._db.read() as conn:
+            found = conn.execute(self._balance, {"id": account_id}).scalar()
+        return int(found or 0)
 
     def set_signature_secret(self, account_id: str, signature_secret: str) -> None:
         with self._db.write() as conn:
