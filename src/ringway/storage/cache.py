@@ -45,6 +45,11 @@ class ReadCache:
             self._rows += rows
         return value
 
+    @property
+    def generation(self) -> int:
+        """How many times the cache has forgotten everything for a write."""
+        return self._generation
+
     def invalidate(self) -> None:
         self._forget()
         self._generation += 1
