@@ -11,8 +11,11 @@ process runs idle for as long, and takes that away. The count divided by the req
 request costs, everything in the process included (uvicorn's protocol, the event loop), and
 raw ÷ ringway is the rate ratio a CPU-bound server would reach.
 
-``--data-dir DIR`` serves an existing data directory instead (its account must be the bench's
-or named by ``RINGWAY_API_KEY``/``RINGWAY_API_SECRET``), ``--path`` adds requests to count.
+``--data-dir DIR`` serves an existing data directory instead (with ``RINGWAY_DATABASE_URL``, a
+PostgreSQL database; its account must be the bench's or named by ``RINGWAY_API_KEY`` and
+``RINGWAY_API_SECRET``), ``--path`` adds requests to count, ``--no-raw`` skips the raw
+endpoint. It also prints what the idle server runs a second: on a database of a million rows,
+work that grows with the tables shows there (bench/scale.py compares the rates).
 
 Run as ``python -m bench.request_instructions`` (``--requests 2000 --warm-up 200``); needs
 valgrind.
@@ -83,6 +86,7 @@ class Counted:
     def __init__(self, pid: int, out: Path, port: int, auth: str) -> None:
         self.pid, self.out, self.port, self.auth = pid, out, port, auth
         self._seen = 0
+        self.idle_per_second: list[float] = []  # what the process ran idle, each count
 
     def _collected(self) -> int:
         subprocess.run(["callgrind_control", "-d", str(self.pid)], check=True,
@@ -105,6 +109,7 @@ class Counted:
         time.sleep(seconds)
         callgrind(self.pid, False)
         idle = self._collected()
+        self.idle_per_second.append(idle / seconds)
         return (busy - idle) / requests
 
 
@@ -167,7 +172,12 @@ def main() -> None:
         raw_cost = raw_counts.get(name)
         shown = f"{raw_cost:>12,.0f}{raw_cost / cost:>15.2f}" if raw_cost else ""
         print(f"{name:<28}{cost:>12,.0f}{shown}")
+    idle = max(counted.idle_per_second)
     print("(instructions a request, callgrind; raw / ringway: the rate ratio if CPU-bound)")
+    print(
+        f"idle, ringway ran up to {idle:,.0f} instructions a second under callgrind "
+        "(timers and pollers)"
+    )
 
 
 if __name__ == "__main__":
