@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -43,13 +44,19 @@ async def applications_page(
     page is rendered once while the read cache keeps it."""
     check_accept(accept)
     account = await authenticate(platform, authorization, address)
+    number, size = _paging(query)
+    page = await platform.db.run(platform.applications.list, account.id, number, size)
+    return platform.views.get(page.items, (PATH, page.page, page.page_size), lambda: _page(page))
+
+
+@functools.lru_cache(maxsize=256)
+def _paging(query: bytes) -> tuple[int, int]:
+    """``page`` and ``page_size`` from a query string, or a 400 naming what is wrong; parsed
+    once per query string (parsing was a fifth of what a list request cost)."""
     params = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if query else {}
     wanted = int_params(params, {"page_size": (10, 1, MAX_PAGE_SIZE), "page": (1, 1, 2**31 - 1)},
                         list_invalid)  # fmt: skip
-    page = await platform.db.run(
-        platform.applications.list, account.id, wanted["page"], wanted["page_size"]
-    )
-    return platform.views.get(page.items, (PATH, page.page, page.page_size), lambda: _page(page))
+    return wanted["page"], wanted["page_size"]
 
 
 def _page(page: Page) -> bytes:
