@@ -56,6 +56,7 @@ bench: $(VENV)/.installed-test speech
 	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 	$(BIN)/python bench/run.py
 	$(BIN)/python -m bench.call_instructions --beside-floor
+	$(BIN)/python -m bench.request_instructions
 	$(BIN)/python -m bench.websocket_calls
 	$(BIN)/python -m bench.nodes
 

@@ -468,3 +468,22 @@ def test_nul_characters_are_refused_not_stored(server: LiveServer, api: httpx.Cl
         response = client.get("/v2/applications")
     problem(response, 401, f"{ERRORS}#unauthorized", "Invalid credentials supplied")
     assert api.get("/v2/applications").json()["total_items"] == 0
+
+
+def test_the_list_pages_with_links_and_refuses_bad_paging(api: httpx.Client) -> None:
+    ids = [create(api, {"name": f"app {i}"})["id"] for i in range(3)]
+    for _ in range(2):  # a page served again (from the cache) is the same page
+        first = api.get("/v2/applications", params={"page_size": 2}).json()
+        assert (first["page"], first["page_size"], first["total_items"], first["total_pages"]) == (
+            1, 2, 3, 2)  # fmt: skip
+        assert [a["id"] for a in first["_embedded"]["applications"]] == ids[:2]
+        assert first["_links"]["next"]["href"] == "/v2/applications?page_size=2&page=2"
+    last = api.get("/v2/applications?page_size=2&page=2").json()
+    assert [a["id"] for a in last["_embedded"]["applications"]] == ids[2:]
+    assert last["_links"]["prev"]["href"] == "/v2/applications?page_size=2&page=1"
+    assert "next" not in last["_links"]
+    for query, name in (("page_size=0", "page_size"), ("page=x", "page"),
+                        ("page_size=1001", "page_size"), ("page_size=0", "page_size")):  # fmt: skip
+        refused = api.get(f"/v2/applications?{query}")
+        assert refused.status_code == 400, refused.text
+        assert [p["name"] for p in refused.json()["invalid_parameters"]] == [name]

@@ -41,12 +41,20 @@ def test_a_write_through_one_process_is_read_through_another(
     ):
         app = a.post("/v2/applications", json={"name": "v0"}).json()
         path = f"/v2/applications/{app['id']}"
+        listed = "/v2/applications?page_size=10"
         for version in range(1, 21):
             assert b.get(path).json()["name"] == f"v{version - 1}"  # fills b's cache
+            assert names(b.get(listed)) == [f"v{version - 1}"]  # and its rendered page
             assert a.put(path, json={"name": f"v{version}"}).status_code == 200
             assert b.get(path).json()["name"] == f"v{version}"
+            assert names(b.get(listed)) == [f"v{version}"]
         assert a.delete(path).status_code == 204
         assert b.get(path).status_code == 404
+        assert names(b.get(listed)) == []
+
+
+def names(page: httpx.Response) -> list[str]:
+    return [app["name"] for app in page.json()["_embedded"]["applications"]]
 
 
 def test_a_token_another_process_remembers_is_refused_once_its_key_or_application_goes(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 
@@ -17,8 +17,6 @@ from ringway.domain.pagination import record_links
 PAGING = ("page_size", "record_index", "after")
 FAILED_ONLY = query("failed", {"type": "string", "enum": ["0", "1", "false", "true"]},
                     description="1: only failures")  # fmt: skip
-T = TypeVar("T")
-_RENDERED: dict[tuple[object, int], tuple[Any, dict[str, Any]]] = {}
 
 
 def int_params(
@@ -84,19 +82,3 @@ def record_page(
     links = record_links(path, size, index, total, kept, after)
     return {"count": total, "page_size": size, "record_index": index, "_links": links,
             "_embedded": {name: items}}  # fmt: skip
-
-
-def rendered(view: Callable[[T], dict[str, Any]], item: T) -> dict[str, Any]:
-    """``view(item)``, made once per item: a page read from the cache hands out the same
-    (immutable) records again, and rendering them cost more than the rest of a list request. An
-    entry holds its item, so the ``id`` it is found by stays that item's; at most 4,096 are
-    kept."""
-    key = (view, id(item))
-    known = _RENDERED.get(key)
-    if known is not None and known[0] is item:
-        return known[1]
-    if len(_RENDERED) >= 4096:
-        _RENDERED.clear()
-    shown = view(item)
-    _RENDERED[key] = (item, shown)
-    return shown

@@ -14,7 +14,7 @@ from ringway.api.auth import platform_of
 from ringway.api.bearer import bearer_application
 from ringway.api.http import Endpoint, JSONResponse, check_accept, json_body
 from ringway.api.operations import BEARER, BODY_ERRORS, Operation, query, tagged
-from ringway.api.params import one_of, record_page, record_paging, rendered
+from ringway.api.params import one_of, record_page, record_paging
 from ringway.domain.applications import parse_body
 from ringway.domain.calls import CallQuery, CallRecord, timestamp
 from ringway.domain.errors import InvalidParameter, list_invalid, not_found
@@ -113,8 +113,9 @@ async def call_page(
     after = params.get("after")
     if after is not None and not UUID.match(after):
         raise list_invalid([InvalidParameter("after", "must be the uuid of a call")])
-    rest, records = await platform_of(request).calls.window(query, after, index, size, HORIZON)
-    shown = [rendered(view or call_wire, r) for r in records]
+    platform = platform_of(request)
+    rest, records = await platform.calls.window(query, after, index, size, HORIZON)
+    shown = [platform.views.render(view or call_wire, r) for r in records]
     last = records[-1].uuid if records else None
     return record_page(
         request, index + rest, index, size, "calls", shown, absolute=True, after=(after, last)

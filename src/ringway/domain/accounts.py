@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class NewAccount(BaseModel):
     """Chosen credentials, each random when absent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     api_key: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     api_secret: str | None = Field(default=None, min_length=8, max_length=128)

@@ -74,7 +74,7 @@ ConnectTimeout = Annotated[
 class Strict(BaseModel):
     """A wire object that rejects properties it does not know."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class AnswerWebhook(Strict):
@@ -178,7 +178,7 @@ class Privacy(Strict):
 class KeysIn(BaseModel):
     """Keys as clients send them; extra members (an echoed private key) are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     public_key: str | None = None
 
 
@@ -192,20 +192,26 @@ class ApplicationIn(Strict):
     id: str | None = Field(default=None, description="Echoed by clients on PUT; ignored.")
 
 
-class Link(BaseModel):
+class Shown(BaseModel):
+    """A shape the API answers with, for the OpenAPI document: built when it is rendered."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Link(Shown):
     href: str
 
 
-class SelfLinks(BaseModel):
+class SelfLinks(Shown):
     self: Link
 
 
-class KeysOut(BaseModel):
+class KeysOut(Shown):
     public_key: str
     private_key: str | None = Field(default=None, description="Only in the create response.")
 
 
-class ApplicationOut(BaseModel):
+class ApplicationOut(Shown):
     """An application as the API answers it."""
 
     id: str

@@ -30,7 +30,7 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
 class ApplicationV1In(BaseModel):
     """A v1 create or update body. Credentials travel in it too, so extra fields are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     name: str = Field(min_length=1, max_length=255)
     type: V1Type

@@ -33,7 +33,7 @@ class Match(BaseModel):
     """The requests a fault takes: of one ``kind`` (any, when absent) to URLs matching the glob
     ``url`` (``*``, ``?``, ``[…]``; any, when absent)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Kind | None = None
     url: str | None = Field(default=None, min_length=1, max_length=2048)
@@ -49,7 +49,7 @@ class Action(BaseModel):
     the server had said so), ``delay_ms`` (sent that late), ``reset`` (the connection drops)
     and ``timeout`` (no answer within the socket timeout)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     status: StrictInt | None = Field(default=None, ge=200, le=599)
     delay_ms: StrictInt | None = Field(default=None, ge=1, le=60_000)
@@ -74,7 +74,7 @@ class FaultSpec(BaseModel):
     """A fault as set: it takes the next ``times`` matching requests, or each with
     ``probability`` (decided by ``seed``, so the same on every run), or every one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     match: Match = Field(default_factory=Match)
     action: Action

@@ -292,7 +292,7 @@ class Recipient(BaseModel):
     some channels a behaviour of their own (to make one fail over); with a ``reaction`` it
     reacts to each WhatsApp message ``react_after`` seconds after delivery."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     behaviour: Behaviour = "delivered"
     delivered_after: StrictFloat = Field(default=0.5, ge=0, le=86_400)

@@ -29,7 +29,7 @@ MAX_ADDRESS = 255  # what a call's address can hold
 
 
 class Action(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -275,7 +275,7 @@ AnyAction = Annotated[
 ]
 ACTIONS = ("talk", "stream", "input", "record", "conversation", "connect", "notify", "wait",
            "transfer")  # fmt: skip
-_NCCO = TypeAdapter(list[AnyAction])
+_NCCO = TypeAdapter(list[AnyAction], config=ConfigDict(defer_build=True))
 
 
 class NccoInvalid(ValueError):

@@ -21,7 +21,7 @@ class Person(BaseModel):
     speech they say the next entry of ``speech``; they hang up ``hangup_after`` seconds after
     the call is answered (never, when unset); a recording hears ``message_seconds`` of them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     dtmf: list[Keys] = Field(default_factory=list, max_length=100)
     speech: list[str] = Field(default_factory=list, max_length=100)

@@ -26,7 +26,7 @@ Msisdn = Annotated[str, Field(pattern=r"^\+?[1-9]\d{6,14}$")]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 def _given(name: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from ringway.services.reset import ResetService
 from ringway.services.sessions import SessionService
 from ringway.services.sign_ins import SignIns
 from ringway.services.sms import SmsService
+from ringway.services.views import Views
 from ringway.storage.account_data import AccountData
 from ringway.storage.cache import ReadCache
 from ringway.storage.calls import CallRepository
@@ -66,6 +67,7 @@ class Platform:
     conversations: ConversationService
     resets: ResetService
     faults: FaultService
+    views: Views  # what the API renders from cached records
     _relay: asyncio.Task[None] | None = None
     _pruner: Pruner | None = None
     _orphans: Orphans | None = None
@@ -120,6 +122,7 @@ class Platform:
             conversations=conversations,
             resets=ResetService(db, calls, AccountData(db)),
             faults=FaultService(db, FaultRepository(db, cache)),
+            views=Views(lambda: cache.generation),
         )  # fmt: skip
 
     async def start_engine(self) -> VoiceEngine:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.storage.database import Database
 
@@ -15,7 +14,6 @@ class Behaviours:
     def __init__(self, db: Database, table: sa.Table) -> None:
         self._db = db
         self._table = table
-        self._insert = sqlite.insert if db.is_sqlite else postgresql.insert
 
     def get(self, account_id: str, address: str) -> dict[str, Any] | None:
         t = self._table
@@ -34,7 +32,7 @@ class Behaviours:
         return {row.address: dict(row.behaviour) for row in rows}
 
     def set(self, account_id: str, address: str, behaviour: dict[str, Any]) -> None:
-        statement = self._insert(self._table).values(
+        statement = self._db.upsert(self._table).values(
             account_id=account_id, address=address, behaviour=behaviour
         )
         with self._db.write() as conn:

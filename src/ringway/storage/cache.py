@@ -57,6 +57,12 @@ class ReadCache:
                 self._calls[key] = rows
         return value
 
+    @property
+    def generation(self) -> int:
+        """How many times the cache has forgotten anything for a write (everything, or what it
+        held of calls)."""
+        return self._generations[CALLS] + self._generations[EVERYTHING]
+
     def committed(self, changes: int, signal: Signal) -> None:
         """After a write of this process's own (``Database.on_commit``)."""
         if changes == CALLS and self._watcher.adopt(signal):

@@ -290,10 +290,14 @@ class CallRepository:
             conn.execute(sa.delete(calls).where(calls.c.session.in_(sessions)))
 
     def drop_stale_commands(self) -> None:
-        """Forget commands for legs that ended before their process took them."""
-        ended = sa.select(calls.c.uuid).where(calls.c.end_time.is_not(None))
+        """Forget commands for legs that ended before their process took them: each pending
+        command looks its leg up, so the sweep costs what the commands do, not what the ended
+        calls do (``leg IN (ended legs)`` read them all: 0.6 s a million, on the event loop)."""
+        ended = sa.exists().where(
+            calls.c.uuid == call_commands.c.leg, calls.c.end_time.is_not(None)
+        )
         with self._db.engine.begin() as conn:
-            conn.execute(sa.delete(call_commands).where(call_commands.c.leg.in_(ended)))
+            conn.execute(sa.delete(call_commands).where(ended))
 
 
 _COLUMNS = CallRecord.__slots__

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ringway.storage.listener import Listener
-from ringway.storage.tables import REVISION, metadata
+from ringway.storage.tables import REVISION, metadata, postgresql_parts
 
 log = logging.getLogger("ringway.storage")
 CHANGES = "ringway_changes"  # the PostgreSQL sequence every committed write bumps
@@ -75,6 +75,7 @@ class Database:
             )
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
+            postgresql_parts()
             self.engine = sa.create_engine(
                 self.url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
                 json_serializer=to_json,
@@ -99,6 +100,17 @@ class Database:
                     conn.execute(sa.text(f"CREATE SEQUENCE {CHANGES}"))
             elif VERSIONS.name not in tables or conn.scalar(sa.select(VERSIONS)) != REVISION:
                 upgrade(conn)
+
+    def upsert(self, table: sa.Table) -> Any:
+        """``INSERT`` into ``table`` as this database's dialect writes it, with its ``ON
+        CONFLICT`` clauses (the other dialect is never imported: ~25 ms of every start)."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
 
     def on_commit(self, callback: Callable[[int, Signal], None]) -> None:
         """Call ``callback`` with what it changed (``CALLS`` or ``EVERYTHING``) and its change

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.domain.faults import Fault
 from ringway.storage.cache import ReadCache
@@ -22,14 +21,13 @@ class FaultRepository:
     def __init__(self, db: Database, cache: ReadCache) -> None:
         self._db = db
         self._cache = cache
-        self._insert = sqlite.insert if db.is_sqlite else postgresql.insert
 
     def put(self, account_id: str, fault: Fault) -> None:
         """Set the fault, replacing one of the same name (and its counts)."""
         values = {"spec": fault.model_dump(mode="json", include={"match", "action", "times",
                                                                  "probability", "seed"}),
                   "remaining": fault.times, "matched": 0, "created_at": utcnow()}  # fmt: skip
-        statement = self._insert(faults).values(account_id=account_id, name=fault.name, **values)
+        statement = self._db.upsert(faults).values(account_id=account_id, name=fault.name, **values)
         with self._db.write() as conn:
             conn.execute(
                 statement.on_conflict_do_update(index_elements=["account_id", "name"], set_=values)

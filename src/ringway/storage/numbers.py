@@ -8,7 +8,6 @@ from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ringway.domain.numbers import Number, NumberQuery, Routing
 from ringway.storage.cache import ReadCache
@@ -54,8 +53,7 @@ class NumberRepository:
         rows = [columns_of(number) for number in items]
         if not rows:
             return 0
-        dialect = postgresql if not self._db.is_sqlite else sqlite
-        statement = dialect.insert(numbers).on_conflict_do_nothing(index_elements=["msisdn"])
+        statement = self._db.upsert(numbers).on_conflict_do_nothing(index_elements=["msisdn"])
         with self._db.write() as conn:
             before = conn.execute(sa.select(sa.func.count()).select_from(numbers)).scalar_one()
             conn.execute(statement, rows)

@@ -318,8 +318,7 @@ rtc_members = sa.Table(
         "conversation_id",
         "user_id",
         unique=True,
-        sqlite_where=sa.text("state != 'LEFT'"),
-        postgresql_where=sa.text("state != 'LEFT'"),
+        sqlite_where=sa.text("state != 'LEFT'"),  # and on PostgreSQL: see ``postgresql_parts``
     ),
 )
 
@@ -368,3 +367,11 @@ faults = sa.Table(
     sa.Column("matched", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+def postgresql_parts() -> None:
+    """Add what only PostgreSQL's tables have, once a PostgreSQL database is opened: naming it
+    in the tables themselves would load SQLAlchemy's PostgreSQL dialect in every server, SQLite
+    ones too (~25 ms of each start)."""
+    active = next(i for i in rtc_members.indexes if i.name == "uq_rtc_members_active")
+    active.dialect_kwargs["postgresql_where"] = sa.text("state != 'LEFT'")
