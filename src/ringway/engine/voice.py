@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -398,6 +399,7 @@ class VoiceEngine:
             signer = await self.directory.signer(leg.application, always=True)
             if signer is not None:
                 headers["Authorization"] = f"Bearer {signer(b'')}"
+        await asyncio.to_thread(importlib.import_module, "numpy")  # off the loop, the first time
         try:
             ws = await self.webhooks.open_socket(endpoint.uri, headers,
                                                  min(timeout, SOCKET_OPENING))  # fmt: skip
