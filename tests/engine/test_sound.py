@@ -15,6 +15,7 @@ import pytest
 import soundfile
 
 from ringway.domain.simulation import Person
+from ringway.domain.timeline import summary
 from ringway.domain.voice import CallUpdate
 from ringway.engine import media, speech
 from ringway.engine.audio import RATE
@@ -72,6 +73,9 @@ def test_a_split_recording_holds_the_caller_on_one_side_and_the_talk_on_the_othe
         (talk_mark,) = marks(leg, "talk")
         assert says_mark["seconds"] == pytest.approx(words, abs=0.01)
         assert talk_mark["seconds"] == pytest.approx(prompt, abs=0.01)
+        line = summary({"kind": "audio", **says_mark})
+        assert line.startswith(f"audio says at {says_mark['at']} s for {says_mark['seconds']} s")
+        assert "I would like" in line
         (answered,) = [e.at for e in leg.session.entries
                        if e.kind == "status" and e.data["status"] == "answered"]  # fmt: skip
         answered_at = (answered - leg.clock.start).total_seconds()  # on the call's clock

@@ -53,13 +53,19 @@ def mark(leg: CallLeg, source: str, at: float, seconds: float | None, **detail: 
 
 
 async def play(
-    leg: CallLeg, audio: Samples, loop: int, source: str, *, ncco: bool, **detail: Any
+    leg: CallLeg,
+    audio: Samples,
+    loop: int,
+    source: str,
+    *,
+    ncco: bool,
+    until_input: bool = False,
+    **detail: Any,
 ) -> bool:
     """Play ``audio`` to the far end of ``leg``, ``loop`` times (0: until stopped); ``False``
     when stopped early, its sound cut there. An NCCO's audio (``ncco``) stops when the leg is
-    hung up, transferred, or (``bargeIn``, given as ``until_input``) given input; the Voice
-    API's stops when the leg ends or its task is cancelled."""
-    until_input = bool(detail.pop("until_input", False))
+    hung up, transferred, or (``until_input``: a bargeIn) given input; the Voice API's stops
+    when the leg ends or its task is cancelled."""
     length = len(audio) / RATE
     start = leg.clock.elapsed()
     mark(leg, source, start, length * loop if loop else None, **detail)
