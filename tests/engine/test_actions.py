@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+import pytest
 import soundfile
 
 from ringway.domain.simulation import Person
@@ -196,12 +197,23 @@ def test_a_failed_input_request_goes_to_the_fallback_as_an_event(tmp_path: Path)
 
 def test_barge_in_cuts_the_talk_when_the_caller_keys(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        ncco = [talk("x" * 600, bargeIn=True), input_action(w, type=["dtmf"])]
+        menu = "Please listen carefully, as our menu options have changed. " * 8
+        ncco = [talk(menu, bargeIn=True), input_action(w, type=["dtmf"])]
         _, number = w.application(Reply(body=ncco))
         leg = await w.call(number, Person(dtmf=["1234"]))
         assert w.events("/input")[0]["dtmf"]["digits"] == "1234"
-        assert talked(w) < 10  # the talk alone would take 40 s
+        assert talked(w) < 10  # the talk alone takes half a minute
         assert any(e.kind == "barge-in" for e in leg.session.entries)
+        played, cut = [e.data for e in leg.session.entries if e.kind == "audio"]
+        assert (
+            played["seconds"] > 25
+            and cut["cut"]
+            and cut["seconds"] == pytest.approx(0.25, abs=0.05)
+        )
+        (clip,) = leg.played.clips
+        assert clip.end - clip.start == pytest.approx(
+            0.25, abs=0.05
+        )  # its sound stops at the first key
 
     play(tmp_path, test)
 
