@@ -679,6 +679,10 @@ def test_live_control_of_a_running_call(live: Voice) -> None:
     assert stream_stopped.json() == {"message": "Stream stopped", "uuid": uuid}
     streams = [(e["event"], e.get("stream_url")) for e in live.entries(uuid, "stream")]
     assert streams == [("started", audio), ("stopped", None)]
+    marks = [(e["source"], e["seconds"] is None, bool(e.get("cut")))
+             for e in live.entries(uuid, "audio")]  # fmt: skip
+    assert marks == [("talk", True, False), ("talk", False, True),  # until stopped, then cut
+                     ("stream", True, False), ("stream", False, True)]  # fmt: skip
 
     dtmf = live.api("PUT", f"/v1/calls/{uuid}/dtmf", json={"digits": "12#"})
     assert dtmf.status_code == 200, dtmf.text
