@@ -278,3 +278,21 @@ def test_keys_pressed_and_keys_sent_into_the_call_sound_as_tones(tmp_path: Path)
         assert stretch(heard, 0, sent - 0.02) < 10
 
     play(tmp_path, test)
+
+
+def test_a_record_with_end_on_key_ends_when_the_caller_presses_it_after_their_message(
+    tmp_path: Path,
+) -> None:
+    async def test(w: World) -> None:
+        record = {"action": "record", "endOnKey": "#", "format": "wav",
+                  "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
+        _, number = w.application(Reply(body=[record, talk("Thank you")]))
+        leg = await w.call(number, Person(message_seconds=3))
+        (event,) = w.events("/recording")
+        audio, _ = recorded(w, event)
+        assert len(audio) / RATE == pytest.approx(3.0, abs=0.05)
+        assert stretch(audio[:, 0], 0.2, 2.8) > 300  # their message
+        keys = [e.data["value"] for e in leg.session.entries if e.kind == "input"]
+        assert keys == ["#"]
+
+    play(tmp_path, test)

@@ -180,7 +180,10 @@ def _prime(leg: CallLeg, action: Input | None, language: str = "en-US") -> None:
         leg.scripted = False
 
 
-async def _key(leg: CallLeg, keys: str) -> None:
+async def _key(leg: CallLeg, keys: str, at: float | None = None) -> None:
+    """The person keys ``keys``, a key every ``DIGIT_GAP`` seconds from now (or ``at``)."""
+    if at is not None and await leg.clock.wait(leg.ended, at - leg.clock.elapsed()):
+        return
     for key in keys:
         await leg.clock.wait(leg.ended, DIGIT_GAP)
         leg.give("dtmf", key)
@@ -206,19 +209,28 @@ async def record(engine: Engine, leg: CallLeg, action: Record) -> NewNcco:
         leg.session.spawn(sound.message(leg, start, message))
     if not {"endOnSilence", "endOnKey", "timeOut"} & action.model_fields_set:
         return None
-    timeout = start + action.timeOut
-    while not leg.interrupted:
-        ends = [timeout]
+    key = action.endOnKey
+    if key is not None and message:
+        leg.session.spawn(_key(leg, key, start + message - DIGIT_GAP))
+    leg.inputs.clear()
+    while not leg.interrupted and not _pressed(leg, key):
+        ends = [start + action.timeOut]
         if action.endOnSilence is not None:  # silence: nothing said for that long
             ends.append(max(start + message, leg.voice.ends()) + action.endOnSilence)
-        if action.endOnKey is not None and message:
-            ends.append(start + message)
         left = min(ends) - leg.clock.elapsed()
         if left <= 0:
             break
-        await leg.pause(left, real=len(ends) == 1)  # only timeOut: nobody is scripted to end it
+        scripted = action.endOnSilence is not None or (key is not None and message)
+        await leg.pause(left, until_input=key is not None, real=not scripted)
     await recording.finish()
     return None
+
+
+def _pressed(leg: CallLeg, key: str | None) -> bool:
+    """Whether ``key`` was pressed since the last look (what else came is dropped)."""
+    came = [value for kind, value in leg.inputs if kind == "dtmf"]
+    leg.inputs.clear()
+    return key is not None and key in "".join(came)
 
 
 async def notify(engine: Engine, leg: CallLeg, action: Notify) -> NewNcco:
