@@ -232,8 +232,9 @@ def test_record_writes_an_mp3_of_the_message_and_posts_where_it_is(tmp_path: Pat
         assert path is not None and path.stat().st_size == event["size"]
         assert path.suffix == ".mp3"
         audio, rate = soundfile.read(path, dtype="int16")
-        assert rate == RATE and 6.9 < len(audio) / RATE < 7.2  # four seconds of message, three
-        assert loudness(audio[: 4 * RATE]) > 300 and loudness(audio[-2 * RATE :]) < 30  # silent
+        assert rate == RATE and 7.4 < len(audio) / RATE < 7.7  # a beep, four seconds of message
+        assert loudness(audio[RATE // 2 : 9 * RATE // 2]) > 300  # after the beep
+        assert loudness(audio[-2 * RATE :]) < 30  # then three silent
 
     play(tmp_path, test)
 

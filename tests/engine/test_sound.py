@@ -284,14 +284,17 @@ def test_a_record_with_end_on_key_ends_when_the_caller_presses_it_after_their_me
     tmp_path: Path,
 ) -> None:
     async def test(w: World) -> None:
-        record = {"action": "record", "endOnKey": "#", "format": "wav",
+        record = {"action": "record", "endOnKey": "#", "format": "wav", "beepStart": True,
                   "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
         _, number = w.application(Reply(body=[record, talk("Thank you")]))
         leg = await w.call(number, Person(message_seconds=3))
         (event,) = w.events("/recording")
         audio, _ = recorded(w, event)
-        assert len(audio) / RATE == pytest.approx(3.0, abs=0.05)
-        assert stretch(audio[:, 0], 0.2, 2.8) > 300  # their message
+        assert len(audio) / RATE == pytest.approx(3.5, abs=0.05)  # the beep, then 3 s
+        n = np.arange(round(0.5 * RATE))
+        beep = abs(np.dot(audio[: len(n), 0], np.exp(-2j * np.pi * 1000 * n / RATE))) / len(n)
+        assert beep > 3000  # the beep, at 1 kHz
+        assert stretch(audio[:, 0], 0.7, 3.3) > 300  # their message, after it
         keys = [e.data["value"] for e in leg.session.entries if e.kind == "input"]
         assert keys == ["#"]
 

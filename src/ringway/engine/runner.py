@@ -203,7 +203,11 @@ async def record(engine: Engine, leg: CallLeg, action: Record) -> NewNcco:
     leaves a message of ``message_seconds`` (and presses ``endOnKey`` after it)."""
     recording = engine.recorder(leg, action)
     leg.recordings.append(recording)
-    start = leg.clock.elapsed()
+    start = leg.clock.elapsed()  # when the person starts their message: after any beep
+    if action.beepStart:
+        clip = leg.played.add(start, sound.beep(), "beep")
+        sound.mark(leg, "beep", start, clip.length)
+        start = clip.end
     message = 0.0 if leg.person.says else leg.person.message_seconds
     if message:
         leg.session.spawn(sound.message(leg, start, message))

@@ -5,6 +5,7 @@ starts on the call's clock, ``at``, and how long it sounds, ``seconds``)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from ringway.engine.tape import Samples
 
 SPEAKING_AFTER = 0.5  # seconds a person takes to start answering a speech input
+BEEP_HZ, BEEP_SECONDS = 1000, 0.5  # the beep a record may start with
 
 
 async def spoken(
@@ -43,6 +45,15 @@ def louder(audio: Samples, level: float) -> Samples:
 
     result: Samples = np.clip(audio * 2.0**level, -32768, 32767).astype(np.int16)
     return result
+
+
+@functools.cache
+def beep() -> Samples:
+    """The beep that starts a recording when ``beepStart`` asks for it."""
+    import numpy as np
+
+    n = np.arange(round(BEEP_SECONDS * RATE))
+    return (8000 * np.sin(2 * np.pi * BEEP_HZ * n / RATE)).astype(np.int16)
 
 
 def mark(leg: CallLeg, source: str, at: float, seconds: float | None, **detail: Any) -> None:
