@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from ringway.testing.served import cleanup
+
 # A script step: bytes are sent as a binary frame, a dict as a JSON text frame, a float is a
 # pause of that many seconds, and ``CLOSE`` (with its code) closes the socket.
 Step = bytes | dict[str, Any] | float | tuple[str, int]
@@ -103,4 +105,4 @@ async def agent(
     try:
         yield server
     finally:
-        await runner.cleanup()
+        await cleanup(runner)

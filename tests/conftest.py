@@ -29,6 +29,7 @@ from ringway.security.tls import ensure_tls
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
 from ringway.storage.tables import metadata
+from ringway.testing.served import stop_accepting
 from tests.receivers import Receiver, threaded_receiver
 
 PG_ADMIN_URL = os.environ.get(
@@ -231,6 +232,7 @@ class QuickServer(uvicorn.Server):
         if self.config.is_ssl:  # TLS connections take their time to close: uvicorn's own way
             await super().shutdown(sockets)
             return
+        await stop_accepting(self.servers)
         for server in self.servers:
             server.close()
         with contextlib.suppress(TimeoutError):
@@ -288,6 +290,13 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
 @pytest.fixture
 def server(settings: Settings) -> Iterator[LiveServer]:
     yield from run_server(settings)
+
+
+@pytest.fixture
+def second_server(settings: Settings, server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
+    """Another server on the same database, with an engine of its own (as a second worker or
+    node would be)."""
+    yield from run_server(settings.model_copy(update={"data_dir": tmp_path / "second"}))
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from ringway.testing.served import cleanup
+
 T = TypeVar("T")
 
 
@@ -137,4 +139,4 @@ async def receiver(port: int = 0) -> AsyncIterator[Receiver]:
     try:
         yield recorder
     finally:
-        await runner.cleanup()
+        await cleanup(runner)

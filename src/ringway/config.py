@@ -30,9 +30,15 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # PostgreSQL connections each server process keeps open for its requests and engine, and
     # how many more it may open for a burst (closed again once returned); a process also holds
-    # one connection of its own to see other processes' writes. SQLite ignores both.
+    # two connections of its own: one to see other processes' writes, one listening for the
+    # commands they leave for its calls. SQLite ignores both.
     database_pool_size: int = Field(default=10, ge=1, le=1000)
     database_max_overflow: int = Field(default=10, ge=0, le=1000)
+    # Seconds between a PostgreSQL process's checks for commands other processes left for its
+    # calls, besides the notification each brings at once: the safety net while its listening
+    # connection is made again. On SQLite, which has no notifications, a process checks every
+    # 0.05 s.
+    command_poll: float = Field(default=1.0, ge=0.01, le=3600)
     # Credentials of the account created on an empty database (random when unset).
     api_key: str | None = None
     api_secret: SecretStr | None = None

@@ -18,7 +18,6 @@ import pytest
 import sqlalchemy as sa
 from vonage_jwt import JwtClient
 
-from ringway.config import Settings
 from ringway.domain.calls import CallRecord, Entry
 from ringway.services.accounts import Credentials
 from ringway.services.platform import Platform
@@ -27,7 +26,7 @@ from ringway.storage.account_data import AccountData
 from ringway.storage.calls import CallRepository
 from ringway.storage.repositories import utcnow
 from ringway.storage.tables import metadata
-from tests.conftest import LiveServer, eventually, run_server
+from tests.conftest import LiveServer, eventually
 from tests.receivers import Receiver, Reply
 
 CALLER = "447700900999"
@@ -205,13 +204,6 @@ def test_reset_needs_the_accounts_credentials(server: LiveServer) -> None:
         assert anonymous.post("/_ringway/reset").status_code == 401
     with server.client(server.account()) as rest:
         assert rest.get("/_ringway/reset").status_code == 405
-
-
-@pytest.fixture
-def second_server(settings: Settings, server: LiveServer, tmp_path: Path) -> Iterator[LiveServer]:
-    """Another server on the same database, with an engine of its own (as a second worker or
-    node would be)."""
-    yield from run_server(settings.model_copy(update={"data_dir": tmp_path / "second"}))
 
 
 def test_a_call_running_in_another_server_is_hung_up_and_wiped(

@@ -30,9 +30,12 @@ from tests.receivers import Receiver, Reply
 
 pytestmark = pytest.mark.postgres
 CALLER = "447700900001"
-# Calls run in real time, so that their timelines are stamped by the wall clock; node B runs on
-# a small pool, so that every test also proves a node works within it.
+# Calls run in real time, so that their timelines are stamped by the wall clock. Node A looks
+# for commands only when they are announced (its poll, the safety net, would come after every
+# test's end), so that commands reaching it prove the notifications; node B runs on a small
+# pool, so that every test also proves a node works within it.
 REAL_TIME = {"RINGWAY_CLOCK_SPEED": "1"}
+ANNOUNCED_ONLY = {**REAL_TIME, "RINGWAY_COMMAND_POLL": "3600"}
 SMALL_POOL = {**REAL_TIME, "RINGWAY_DATABASE_POOL_SIZE": "2", "RINGWAY_DATABASE_MAX_OVERFLOW": "1"}
 
 
@@ -78,7 +81,7 @@ def nodes(
     postgres_schema_url: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Node, Node]]:
     a, b = start_nodes(postgres_schema_url, tmp_path_factory.mktemp("nodes"),
-                       {"node-a": REAL_TIME, "node-b": SMALL_POOL})  # fmt: skip
+                       {"node-a": ANNOUNCED_ONLY, "node-b": SMALL_POOL})  # fmt: skip
     try:
         yield a, b
     finally:
@@ -153,13 +156,25 @@ def statuses(hooks: Receiver, uuid: str) -> list[str]:
 
 def connections(name: str) -> int:
     """The PostgreSQL connections a node holds now."""
+    return len(backends(name))
+
+
+def backends(name: str, query: str = "%") -> list[int]:
+    """The server processes of a node's connections whose last statement is like ``query``."""
     engine = sa.create_engine(PG_ADMIN_URL, poolclass=sa.NullPool)
     with engine.connect() as conn:
-        count: int = conn.execute(
-            sa.text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
-            {"name": name},
-        ).scalar_one()
-    return count
+        found = conn.execute(
+            sa.text("SELECT pid FROM pg_stat_activity "
+                    "WHERE application_name = :name AND query LIKE :query"),
+            {"name": name, "query": query},
+        ).scalars()  # fmt: skip
+        return list(found)
+
+
+def terminate(pid: int) -> None:
+    engine = sa.create_engine(PG_ADMIN_URL, poolclass=sa.NullPool)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.pg_terminate_backend(pid))).scalar_one()
 
 
 # -- one database, two nodes ---------------------------------------------------------------
@@ -226,6 +241,30 @@ def test_a_call_on_one_node_is_controlled_through_the_other(
     print(f"\ncontrol through node B until node A applies it: {summary}")
 
 
+def test_a_node_whose_listening_connection_is_lost_listens_again(
+    nodes: tuple[Node, Node], hooks: Receiver
+) -> None:
+    """A command left while node A had no connection listening is found once it has one again;
+    one left afterwards is announced on the new connection (A's poll would come too late)."""
+    a, b = nodes
+    who = tenant(a, hooks)
+    uuid = place_call(a, who)
+    eventually(lambda: "answered" in statuses(hooks, uuid), what="the answer")
+    listening = lambda: backends(a.application, "LISTEN %")  # noqa: E731
+    applied = lambda: [e["action"] for e in entries_of(a, who, uuid) if e["kind"] == "control"]  # noqa: E731
+    [lost] = listening()
+    terminate(lost)
+    with b.client() as bearer:
+        control = lambda body: bearer.put(f"/v1/calls/{uuid}", json=body, headers=who.bearer())  # noqa: E731
+        assert control({"action": "mute"}).status_code == 204  # while A is not listening
+        eventually(lambda: listening() not in ([], [lost]), what="a new listening connection")
+        eventually(lambda: applied() == ["mute"], what="the command left meanwhile")
+        assert control({"action": "unmute"}).status_code == 204
+        assert control({"action": "hangup"}).status_code == 204
+    eventually(lambda: "completed" in statuses(hooks, uuid), what="the hang-up")
+    assert applied() == ["mute", "unmute", "hangup"]
+
+
 def entries_of(node: Node, who: Tenant, uuid: str) -> list[dict[str, Any]]:
     with node.client(who.credentials) as rest:
         found: list[dict[str, Any]] = rest.get(f"/_ringway/calls/{uuid}/timeline").json()[
@@ -257,8 +296,8 @@ def test_the_outbox_is_shared_and_sends_each_delivery_once(
 def test_a_node_holds_no_more_connections_than_its_pool_allows(
     nodes: tuple[Node, Node], hooks: Receiver
 ) -> None:
-    """Node B's pool: 2 connections kept, 1 more for a burst, and the one that watches for
-    other nodes' writes."""
+    """Node B's pool: 2 connections kept, 1 more for a burst, and the two of its own: the one
+    that watches for other nodes' writes and the one listening for commands."""
     a, b = nodes
     who = tenant(a, hooks)
     most = 0
@@ -267,9 +306,9 @@ def test_a_node_holds_no_more_connections_than_its_pool_allows(
         while not all(f.done() for f in burst):
             most = max(most, connections(b.application))
         assert len({f.result() for f in burst}) == 48  # every one accepted
-    assert 1 <= most <= 2 + 1 + 1
+    assert 1 <= most <= 2 + 1 + 2
     # once the burst (and the deliveries it made) is over, the extra connection is closed
-    eventually(lambda: connections(b.application) <= 2 + 1, timeout=20, what="the pool, back to 2")
+    eventually(lambda: connections(b.application) <= 2 + 2, timeout=20, what="the pool, back to 2")
 
 
 # -- kill -9 ---------------------------------------------------------------------------------

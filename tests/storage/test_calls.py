@@ -55,6 +55,47 @@ def test_commands_go_to_the_legs_asked_for_and_stale_ones_are_dropped(platform: 
     assert calls.take_commands(["e" * 36]) == []
 
 
+def test_the_commands_of_announced_legs_are_taken_once_in_order(platform: Platform) -> None:
+    calls = CallRepository(platform.db)
+    for n in range(3):
+        calls.send_command("a" * 36, {"action": "mute", "n": n})
+        calls.send_command("b" * 36, {"action": "mute", "n": n})
+        calls.send_command("c" * 36, {"action": "mute", "n": n})
+    taken = calls.take_announced({"c" * 36, "a" * 36})
+    assert [(leg[0], command["n"]) for leg, command in taken] == [
+        ("a", 0), ("c", 0), ("a", 1), ("c", 1), ("a", 2), ("c", 2)]  # fmt: skip
+    assert calls.take_announced({"a" * 36, "c" * 36}) == []  # taken once
+    assert [command["n"] for _, command in calls.take_commands(["b" * 36])] == [0, 1, 2]
+
+
+def test_each_command_left_is_announced_to_listeners_once_in_order(platform: Platform) -> None:
+    """On PostgreSQL, as its transaction commits, to every process listening (here two); SQLite
+    announces nothing (its processes poll)."""
+    calls = CallRepository(platform.db)
+    heard: list[list[str | None]] = [[], []]
+    listeners = [calls.listener(found.append) for found in heard]
+    if platform.db.is_sqlite:
+        assert listeners == [None, None]
+        return
+    legs = [str(uuid.uuid4()) for _ in range(3)] * 4
+
+    async def listen() -> None:
+        running = [asyncio.create_task(listener.run()) for listener in listeners if listener]
+        while not all(heard):  # each says when it listens: notice(None)
+            await asyncio.sleep(0.01)
+        for leg in legs:
+            await asyncio.to_thread(calls.send_command, leg, {"action": "mute"})
+        while not all(len(found) > len(legs) for found in heard):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # time for a repeated one to come
+        for task in running:
+            task.cancel()
+        await asyncio.wait(running)
+
+    asyncio.run(asyncio.wait_for(listen(), 10))
+    assert heard == [[None, *legs], [None, *legs]]
+
+
 def test_a_batch_the_database_refuses_is_stored_item_by_item(platform: Platform) -> None:
     account = platform.accounts.get(platform.accounts.create().api_key).id
     calls = CallRepository(platform.db)

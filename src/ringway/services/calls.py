@@ -4,7 +4,7 @@ The engine runs the calls; this layer resolves numbers, applications and account
 from __future__ import annotations
 
 import asyncio
-import itertools
+import contextlib
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +45,7 @@ from ringway.storage.tables import phones
 log = logging.getLogger("ringway.calls")
 RESET = "reset"  # the command that ends a call a reset wiped, storing nothing more of it
 RESET_GRACE = 2.0  # seconds a reset lets the account's calls end (their last events)
+UNANNOUNCED_POLL = 0.05  # seconds between looks for commands where none is announced (SQLite)
 
 
 class CallService:
@@ -215,8 +216,8 @@ class CallService:
 
     # -- live control --------------------------------------------------------------------
     # A command reaches a leg running in this process at once; one running in another
-    # process (a worker, a node) through the call_commands table, which each process polls for
-    # its own legs.
+    # process (a worker, a node) through the call_commands table, which that process reads
+    # when told of it (PostgreSQL's NOTIFY) and polls besides (see ``relay``).
 
     async def update(self, account_id: str, uuid: str, update: CallUpdate) -> str:
         """``PUT /v1/calls/{uuid}``."""
@@ -290,25 +291,61 @@ class CallService:
         elif op == "keys-to":
             engine.report_keys(leg, command["url"])
 
-    async def relay(self, interval: float = 0.05, sweep_every: int = 200) -> None:
-        """Apply the commands other processes left for legs running here, until cancelled;
-        now and then, drop those left for legs that ended first."""
-        for turn in itertools.count(1):
-            await asyncio.sleep(interval)
-            legs = self._engine.legs
-            try:
-                if turn % sweep_every == 0:
-                    await self._db.run(self._calls.drop_stale_commands)
+    async def relay(self, poll: float = 1.0, sweep: float = 10.0) -> None:
+        """Apply the commands other processes leave for legs running here, until cancelled:
+        at once when one is announced (PostgreSQL's NOTIFY, see ``CallRepository.listener``),
+        and every ``poll`` seconds in any case, the safety net while the listening connection
+        is made again (on SQLite, which announces nothing, every ``UNANNOUNCED_POLL``
+        seconds); every ``sweep`` seconds, drop those left for legs that ended first."""
+        engine, wake = self._engine, asyncio.Event()
+        announced: set[str | None] = set()  # legs told of since the last look; None: any
+
+        def notice(leg: str | None) -> None:
+            if leg is None or leg in engine.legs:
+                announced.add(leg)
+                wake.set()
+
+        listener = self._calls.listener(notice)
+        listening = asyncio.create_task(listener.run()) if listener is not None else None
+        poll = poll if listener is not None else UNANNOUNCED_POLL
+        clock = asyncio.get_running_loop().time
+        swept = clock()
+        try:
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), poll)
+                # Before taking: a command announced meanwhile wakes the relay again.
+                only = None if None in announced else {str(leg) for leg in announced} or None
+                announced.clear()
+                wake.clear()
+                sweeping = clock() - swept >= sweep
+                swept = clock() if sweeping else swept
+                await self._take(engine, sweeping, only)
+        finally:
+            if listening is not None:
+                listening.cancel()
+                await asyncio.wait([listening])
+
+    async def _take(self, engine: VoiceEngine, sweep: bool, only: set[str] | None) -> None:
+        """Apply the commands waiting for legs running here (``only`` those legs': the ones
+        just announced), first dropping, if ``sweep``, those left for legs that have ended."""
+        legs = engine.legs
+        try:
+            if sweep:
+                await self._db.run(self._calls.drop_stale_commands)
+            if only is not None:
+                commands = await self._db.run(self._calls.take_announced, only)
+            else:
                 commands = await self._db.run(self._calls.take_commands, legs) if legs else []
-            except Exception:
-                log.exception("could not read call commands")
-                continue
-            for uuid, command in commands:
-                leg = legs.get(uuid)
-                if leg is not None and command["action"] == RESET:
-                    self._wipe_later(leg.session)
-                elif leg is not None and not leg.leg.ended:
-                    await self._apply(leg, command)
+        except Exception:
+            log.exception("could not read call commands")
+            return
+        for uuid, command in commands:
+            leg = legs.get(uuid)
+            if leg is not None and command["action"] == RESET:
+                self._wipe_later(leg.session)
+            elif leg is not None and not leg.leg.ended:
+                await self._apply(leg, command)
 
     # -- reset ---------------------------------------------------------------------------
     # A reset ends the account's calls and stores nothing more of them: those running here at

@@ -145,7 +145,7 @@ class Platform:
         self._orphans = Orphans(engine, self.db, CallRepository(self.db), processes,
                                 self.settings.process_timeout)  # fmt: skip
         await self._orphans.start()
-        self._relay = asyncio.create_task(self.calls.relay())
+        self._relay = asyncio.create_task(self.calls.relay(self.settings.command_poll))
         schedule = Schedule(self.settings.retry_delays, self.settings.delivery_give_up,
                             self.settings.delivery_lease)  # fmt: skip
         outbox = Outbox(self.deliveries.repository, self.db, webhooks, self.deliveries.signer,

@@ -23,8 +23,11 @@ from ringway.domain.accounts import EURO
 from ringway.domain.calls import CallQuery, CallRecord, Entry, Timeline
 from ringway.storage.cache import ReadCache
 from ringway.storage.database import Database, to_json
+from ringway.storage.listener import Listener
 from ringway.storage.repositories import aware, charge, record_of
 from ringway.storage.tables import call_commands, call_entries, call_timelines, calls, processes
+
+COMMANDS = "ringway_call_commands"  # the PostgreSQL channel announcing each command left
 
 
 class CallRepository:
@@ -197,9 +200,20 @@ class CallRepository:
         return None
 
     def send_command(self, leg: str, command: dict[str, Any]) -> None:
-        """Leave a command for a leg that runs in another process."""
-        with self._db.engine.begin() as conn:
-            conn.execute(sa.insert(call_commands).values(leg=leg, command=command))
+        """Leave a command for a leg that runs in another process; on PostgreSQL, also
+        announce it (the leg, on ``COMMANDS``) to the processes listening, as it commits: one
+        statement, its own transaction, a single round trip."""
+        if self._db.is_sqlite:
+            with self._db.engine.begin() as conn:
+                conn.execute(sa.insert(call_commands).values(leg=leg, command=command))
+            return
+        with self._db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(_ANNOUNCED, {"leg": leg, "command": to_json(command)})
+
+    def listener(self, notice: Callable[[str | None], None]) -> Listener | None:
+        """On PostgreSQL, a listener told the leg of each command left (``notice(None)``: any
+        leg's, see ``Listener``); ``None`` on SQLite, where the commands are only polled."""
+        return self._db.listener(COMMANDS, notice)
 
     def take_commands(self, legs: Container[str]) -> list[tuple[str, dict[str, Any]]]:
         """The commands left for ``legs``, oldest first, removed as they are taken.
@@ -215,6 +229,14 @@ class CallRepository:
                 taken = [row.id for row in rows]
                 conn.execute(sa.delete(call_commands).where(call_commands.c.id.in_(taken)))
         return [(row.leg, dict(row.command)) for row in rows]
+
+    def take_announced(self, legs: Iterable[str]) -> list[tuple[str, dict[str, Any]]]:
+        """The commands left for ``legs`` (a few, just announced), oldest first, removed as
+        they are taken: one statement, a single round trip."""
+        taken = sa.delete(call_commands).where(call_commands.c.leg.in_(list(legs)))
+        with self._db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            rows = conn.execute(taken.returning(*call_commands.c)).all()
+        return [(row.leg, dict(row.command)) for row in sorted(rows, key=operator.itemgetter(0))]
 
     def running_elsewhere(self, account_id: str, owner: str) -> list[str]:
         """One running leg of each call of the account that another registered process runs."""
@@ -320,6 +342,11 @@ def _packed(conn: sa.Connection, session: str) -> list[Entry]:
 
 
 _ANY_COMMAND = "SELECT 1 FROM call_commands LIMIT 1"
+_ANNOUNCED = sa.text(
+    "WITH left_ AS (INSERT INTO call_commands (leg, command) "
+    "VALUES (:leg, CAST(:command AS JSON)) RETURNING leg) "
+    f"SELECT pg_notify('{COMMANDS}', leg) FROM left_"
+)
 
 
 def _sqlite_time(moment: dt.datetime) -> str:

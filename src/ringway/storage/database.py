@@ -27,6 +27,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ringway.storage.listener import Listener
 from ringway.storage.tables import REVISION, metadata
 
 log = logging.getLogger("ringway.storage")
@@ -138,7 +139,17 @@ class Database:
     def change_watcher(self) -> ChangeWatcher:
         if self.is_sqlite:
             return SQLiteWatcher(self.url.database or ":memory:")
-        return PostgresWatcher(self.url.set(drivername="postgresql").render_as_string(False))
+        return PostgresWatcher(self._dsn)
+
+    def listener(self, channel: str, notice: Callable[[str | None], None]) -> Listener | None:
+        """On PostgreSQL, a listener for the notifications sent on ``channel`` (see
+        ``Listener``), holding a connection of its own while it runs; SQLite has none."""
+        return None if self.is_sqlite else Listener(self._dsn, channel, notice)
+
+    @property
+    def _dsn(self) -> str:
+        """The URL as psycopg takes it, for the connections kept outside the pool."""
+        return self.url.set(drivername="postgresql").render_as_string(False)
 
     def dispose(self) -> None:
         self.engine.dispose()
