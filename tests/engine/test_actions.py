@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
+import pytest
+import soundfile
 
 from ringway.domain.simulation import Person
+from ringway.engine import speech
+from ringway.engine.audio import RATE
 from ringway.engine.session import CallLeg
 from tests.engine.world import World, at, play, talk
 from tests.receivers import Reply, wav
@@ -29,15 +33,23 @@ def said(leg: CallLeg) -> list[str]:
     return [a["text"] for a in actions if a["action"] == "talk"]
 
 
+def loudness(samples: np.ndarray) -> float:
+    """The root mean square of ``samples``."""
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+
 def input_action(w: World, **more: Any) -> dict[str, Any]:
     return {"action": "input", "eventUrl": [w.receiver.url + "/input"], **more}
 
 
 def test_talk_lasts_as_long_as_its_text_takes_to_say_times_loop(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        _, number = w.application(Reply(body=[talk("x" * 150, loop=3)]))
+        text = "Thank you for calling. All our agents are busy."
+        _, number = w.application(Reply(body=[talk(text, loop=3)]))
         await w.call(number)
-        assert 29.9 < talked(w) < 30.5  # 150 characters at 15 a second, three times
+        seconds = len(await speech.synthesize(text)) / RATE
+        assert seconds > 2
+        assert 3 * seconds - 0.05 < talked(w) < 3 * seconds + 0.5  # its speech, three times
 
     play(tmp_path, test)
 
@@ -185,17 +197,28 @@ def test_a_failed_input_request_goes_to_the_fallback_as_an_event(tmp_path: Path)
 
 def test_barge_in_cuts_the_talk_when_the_caller_keys(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        ncco = [talk("x" * 600, bargeIn=True), input_action(w, type=["dtmf"])]
+        menu = "Please listen carefully, as our menu options have changed. " * 8
+        ncco = [talk(menu, bargeIn=True), input_action(w, type=["dtmf"])]
         _, number = w.application(Reply(body=ncco))
         leg = await w.call(number, Person(dtmf=["1234"]))
         assert w.events("/input")[0]["dtmf"]["digits"] == "1234"
-        assert talked(w) < 10  # the talk alone would take 40 s
+        assert talked(w) < 10  # the talk alone takes half a minute
         assert any(e.kind == "barge-in" for e in leg.session.entries)
+        played, cut = [e.data for e in leg.session.entries if e.kind == "audio"]
+        assert (
+            played["seconds"] > 25
+            and cut["cut"]
+            and cut["seconds"] == pytest.approx(0.25, abs=0.05)
+        )
+        (clip,) = leg.played.clips
+        assert clip.end - clip.start == pytest.approx(
+            0.25, abs=0.05
+        )  # its sound stops at the first key
 
     play(tmp_path, test)
 
 
-def test_record_writes_a_wav_and_posts_where_it_is(tmp_path: Path) -> None:
+def test_record_writes_an_mp3_of_the_message_and_posts_where_it_is(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         record = {"action": "record", "endOnSilence": 3, "beepStart": True,
                   "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
@@ -207,23 +230,27 @@ def test_record_writes_a_wav_and_posts_where_it_is(tmp_path: Path) -> None:
         assert event["recording_url"].endswith("/v1/files/" + event["recording_uuid"])
         path = w.platform.calls.recording(w.account_id, event["recording_uuid"])
         assert path is not None and path.stat().st_size == event["size"]
-        with wave.open(str(path)) as audio:
-            assert audio.getframerate() == 8000
-            assert 6.9 < audio.getnframes() / 8000 < 7.2  # four seconds of message, three silent
+        assert path.suffix == ".mp3"
+        audio, rate = soundfile.read(path, dtype="int16")
+        assert rate == RATE and 7.4 < len(audio) / RATE < 7.7  # a beep, four seconds of message
+        assert loudness(audio[RATE // 2 : 9 * RATE // 2]) > 300  # after the beep
+        assert loudness(audio[-2 * RATE :]) < 30  # then three silent
 
     play(tmp_path, test)
 
 
 def test_record_without_an_end_condition_records_until_hangup(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        ncco = [{"action": "record"}, talk("x" * 150)]
+        text = "Please hold while we record this call for training purposes."
+        ncco = [{"action": "record"}, talk(text)]
         _, number = w.application(Reply(body=ncco))
         await w.call(number)
         events = w.events()
         recording = next(i for i, e in enumerate(events) if "recording_url" in e)
         assert events[-1]["status"] == "completed" and recording == len(events) - 2
         seconds = at(events[recording]["end_time"]) - at(events[recording]["start_time"])
-        assert 9.9 < seconds.total_seconds() < 10.5
+        spoken = len(await speech.synthesize(text)) / RATE
+        assert spoken - 0.05 < seconds.total_seconds() < spoken + 0.5
 
     play(tmp_path, test)
 

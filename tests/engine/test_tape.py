@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ringway.engine.audio import RATE
+from ringway.engine.clock import Clock
 from ringway.engine.conversations import Conversations, Member
 from ringway.engine.mixer import heard
 from ringway.engine.tape import Tape
@@ -94,3 +95,38 @@ def test_a_bridged_peer_is_heard_unless_muted() -> None:
     assert heard(caller, 0.0, 0.02)[0] == 7
     callee.muted = True
     assert not heard(caller, 0.0, 0.02).any()
+
+
+class Reader:
+    def flush(self) -> None:
+        pass
+
+    def follow(self) -> None:
+        pass
+
+
+def test_a_tape_lets_go_of_clips_only_once_no_reader_can_render_them() -> None:
+    tape = Tape()
+    reader = Reader()
+    tape.readers[reader] = 0.0  # a recording that has rendered nothing yet
+    for second in range(40):
+        tape.add(float(second), level(1, 0.5), "socket")
+    assert len(tape.clips) == 40  # all still to be recorded
+    tape.readers[reader] = 30.0  # rendered up to 30 s
+    for second in range(40, 80):
+        tape.add(float(second), level(1, 0.5), "socket")
+    assert min(clip.start for clip in tape.clips) >= 30
+    del tape.readers[reader]  # nobody but live listeners: only the last second is kept
+    for second in range(80, 200):
+        tape.add(float(second), level(1, 0.5), "socket")
+    assert len(tape.clips) < 40 and tape.clips[-1].start == 199
+    assert tape.render(199.0, 199.5)[0] == 1
+
+
+def test_another_calls_tape_is_rendered_by_the_offset_between_the_clocks() -> None:
+    mine, theirs = Clock(speed=1), Clock(speed=1)
+    theirs._virtual = 10.0  # their call began ten seconds before mine
+    tape = Tape(theirs)
+    tape.add(10.5, level(3, 0.5), "caller")  # half a second into my call
+    mix = tape.render(0.0, 1.0, mine)
+    assert not mix[: round(0.49 * RATE)].any() and (mix[round(0.51 * RATE) : RATE - 200] == 3).all()

@@ -178,7 +178,19 @@ def _phone(entry: dict[str, Any]) -> str:
 def _audio(entry: dict[str, Any]) -> str:
     detail = entry.get("text") or entry.get("stream_url") or entry.get("digits") or ""
     shown = quoted(detail) if entry.get("text") else str(detail)
+    if entry.get("reason"):  # a stream that cannot be played
+        shown = f"{entry.get('url')}: {entry['reason']}"
     return f"{entry['kind']} {entry.get('event')} {shown}".rstrip()
+
+
+def _sound(entry: dict[str, Any]) -> str:
+    """``audio talk at 1.2 s for 2.5 s "Hello"``: a piece of sound on the call's clock."""
+    seconds = entry.get("seconds")
+    length = "until stopped" if seconds is None else f"for {seconds} s"
+    cut = " (cut)" if entry.get("cut") else ""
+    said = f" {quoted(entry['text'])}" if entry.get("text") else ""
+    url = f" {entry['url']}" if entry.get("url") else ""
+    return f"audio {entry.get('source')} at {entry.get('at')} s {length}{cut}{said}{url}"
 
 
 def _event(entry: dict[str, Any]) -> str:
@@ -216,6 +228,7 @@ _DESCRIBE = {
     "error": _error,
     "conversation": _conversation,
     "recording": _recording,
+    "audio": _sound,
     "phone": _phone,
     "control": lambda entry: f"control {entry.get('action')}",
     "talk": _audio,
