@@ -1,0 +1,195 @@
+"""The call page's microphone and speakers, in real headless Chromium with its fake capture
+device playing speech made by espeak-ng: the browser joins a live call over a WebSocket, a real
+WebSocket agent bridged to the call hears that speech, and the browser hears the agent. The
+socket is refused to other origins and to signed-out browsers."""
+
+from __future__ import annotations
+
+import array
+import math
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from ringway.services.accounts import Credentials
+from tests.agents import agent
+from tests.cli.test_calls import linked_number
+from tests.conftest import LiveServer, eventually
+from tests.dashboard.conftest import Browser as HttpBrowser
+from tests.dashboard.test_browser import CHROMIUM, LAPTOP, page_elsewhere, shoot, sign_in
+from tests.receivers import Receiver, Reply, in_thread
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+LOUD = 500  # RMS of a frame with sound in it (of 32767)
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A WAV of a few seconds of speech, for the fake microphone to play (it loops)."""
+    path = tmp_path_factory.mktemp("speech") / "caller.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), "Hello, I would like to speak to sales."],
+                   check=True, timeout=30)  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium(speech: Path) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--no-first-run",
+                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-audio-capture={speech}",
+                  "--autoplay-policy=no-user-gesture-required"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+def loud(frame: bytes) -> bool:
+    samples = array.array("h", frame)
+    return math.sqrt(sum(s * s for s in samples) / len(samples)) >= LOUD
+
+
+def place_call(page: Page, number: str) -> None:
+    """Call ``number`` from the calls page, at real time; the call's page opens."""
+    page.goto("/calls")
+    page.get_by_label("Your number to call").select_option(number)
+    page.get_by_role("button", name="Call").click()
+    expect(page.get_by_role("region", name="Be the caller")).to_be_visible()
+
+
+def test_the_browser_talks_to_a_websocket_agent_and_hears_it(
+    chromium: Browser, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    with in_thread(agent(echo=True)) as bot:
+        hooks.answer(
+            "/answer",
+            Reply(
+                body=[
+                    {
+                        "action": "connect",
+                        "endpoint": [
+                            {
+                                "type": "websocket",
+                                "uri": bot.url,
+                                "content-type": "audio/l16;rate=16000",
+                            }
+                        ],
+                    }
+                ]
+            ),
+        )
+        number = linked_number(server, account, {
+            "answer_url": {"address": hooks.url + "/answer"},
+            "event_url": {"address": hooks.url + "/event"}})  # fmt: skip
+        context = chromium.new_context(base_url=server.url, viewport=LAPTOP)
+        problems: list[str] = []
+        try:
+            page = context.new_page()
+            page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            sign_in(page, account)
+            place_call(page, number)
+            microphone = page.locator("#microphone")
+            microphone.get_by_role("button", name="Start microphone").click()
+            expect(microphone.get_by_role("button", name="Stop microphone")).to_be_visible()
+            expect(microphone).to_contain_text("On the call")
+            # The agent hears the speech, echoes it, and the browser hears the echo.
+            eventually(lambda: int(microphone.get_attribute("data-loud") or 0) >= 25,
+                       timeout=10, what="frames with sound in the browser")  # fmt: skip
+            heard = [frame for _, frame in bot.accepted[0].frames]
+            assert {len(frame) for frame in heard} == {640}
+            assert sum(map(loud, heard)) >= 25
+            assert int(microphone.get_attribute("data-sent") or 0) >= 50
+            shoot(page, "call-microphone")
+            page.get_by_role("button", name="Hang up").click()
+            expect(page.locator("#call-status")).to_have_text("completed")
+            expect(microphone.get_by_role("button", name="Start microphone")).to_be_visible()
+            sound = page.get_by_role("region", name="Sound")
+            expect(
+                sound.get_by_role("row").filter(has_text="your microphone").first
+            ).to_be_visible()
+            expect(
+                sound.get_by_role("row").filter(has_text="WebSocket audio").first
+            ).to_be_visible()
+        finally:
+            context.close()
+        assert not problems, problems
+
+
+def test_another_origin_or_a_signed_out_browser_cannot_open_the_socket(
+    chromium: Browser, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    hooks.answer("/answer", Reply(body=[{"action": "conversation", "name": "hold"}]))
+    number = linked_number(server, account, {"answer_url": {"address": hooks.url + "/answer"}})
+    context = chromium.new_context(base_url=server.url)  # a refused socket logs a console error
+    try:
+        tab = context.new_page()
+        sign_in(tab, account)
+        place_call(tab, number)
+        socket = tab.url.replace("http://", "ws://") + "/audio"
+        opening = """url => new Promise(done => { const ws = new WebSocket(url);
+            ws.onopen = () => { done("open"); ws.close(); };
+            ws.onclose = (event) => done(`closed ${event.code}`); })"""
+        with page_elsewhere("<p>elsewhere</p>", "x=1; Path=/") as elsewhere:
+            tab.goto(elsewhere)
+            assert tab.evaluate(opening, socket) == "closed 1006"  # refused at the upgrade
+        tab.goto("/calls")
+        assert tab.evaluate(opening, socket) == "open"  # the same browser, from the dashboard
+        cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies(server.url))
+    finally:
+        context.close()
+    own = {"Origin": server.url}
+    for headers in ({"Cookie": cookie, "Origin": "http://127.0.0.1:9"}, {"Cookie": cookie}, own):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(socket, additional_headers=headers, open_timeout=5).close()
+        assert refused.value.response.status_code == 403
+    with connect(socket, additional_headers={"Cookie": cookie, **own}) as ws:
+        ws.close()
+
+
+MAGIC = {
+    b"RIFF": "audio/wav",
+    b"OggS": "audio/ogg",
+    b"ID3": "audio/mpeg",
+    b"\xff\xfb": "audio/mpeg",
+}
+
+
+def test_a_recording_plays_from_the_call_page_for_its_account_only(
+    signed_in: HttpBrowser, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    ncco = [{"action": "record"}, {"action": "talk", "text": "Leave a message"}]
+    hooks.answer("/answer", Reply(body=ncco))
+    number = linked_number(server, account, {"answer_url": {"address": hooks.url + "/answer"}})
+    with server.client(account) as api:
+        uuid = api.post("/_ringway/calls", json={"from": "447700900999", "to": number,
+                                                 "speed": 0}).json()["uuid"]  # fmt: skip
+
+    def recorded() -> str | None:
+        entries = signed_in.get(f"/calls/{uuid}/timeline.json").json()["entries"]
+        found = [e["recording_uuid"] for e in entries if e["kind"] == "recording"]
+        return found[0] if found else None
+
+    recording = eventually(recorded, what="the recording")
+    played = signed_in.get(f"/recordings/{recording}")
+    assert played.status_code == 200
+    kind = next(kind for magic, kind in MAGIC.items() if played.content.startswith(magic))
+    assert played.headers["content-type"] == kind
+    assert len(played.content) > 1000
+    with httpx.Client(base_url=server.url) as stranger:
+        assert stranger.get(f"/recordings/{recording}").headers["location"].startswith("/sign-in")
+    other = server.account()
+    with httpx.Client(base_url=server.url) as client:
+        someone = HttpBrowser(client)
+        someone.sign_in(other)
+        assert someone.get(f"/recordings/{recording}").status_code == 404
