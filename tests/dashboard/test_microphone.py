@@ -9,18 +9,21 @@ import array
 import math
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from ringway.config import Settings
 from ringway.services.accounts import Credentials
 from tests.agents import agent
 from tests.cli.test_calls import linked_number
-from tests.conftest import LiveServer, eventually
+from tests.conftest import LiveServer, eventually, run_server
 from tests.dashboard.conftest import Browser as HttpBrowser
 from tests.dashboard.test_browser import CHROMIUM, LAPTOP, page_elsewhere, shoot, sign_in
 from tests.receivers import Receiver, Reply, in_thread
@@ -193,3 +196,40 @@ def test_a_recording_plays_from_the_call_page_for_its_account_only(
         someone = HttpBrowser(client)
         someone.sign_in(other)
         assert someone.get(f"/recordings/{recording}").status_code == 404
+
+
+def refusal(url: str, cookie: str) -> tuple[dict[str, str], int | None]:
+    """What the socket at ``url`` says before it closes, and its closing code."""
+    origin = url.replace("ws://", "http://").split("/calls/")[0]
+    with connect(url, additional_headers={"Cookie": cookie, "Origin": origin}) as ws:
+        said = orjson.loads(ws.recv(timeout=5))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
+    return said, ws.close_code
+
+
+def test_a_call_of_another_process_ended_or_unknown_is_refused_saying_why(
+    settings: Settings, server: LiveServer, account: Credentials, hooks: Receiver, tmp_path: Path
+) -> None:
+    hooks.answer("/answer", Reply(body=[{"action": "conversation", "name": "hold"}]))
+    number = linked_number(server, account, {"answer_url": {"address": hooks.url + "/answer"}})
+    with server.client(account) as api:
+        call = {"from": "447700900999", "to": number, "speed": 1}
+        uuid = api.post("/_ringway/calls", json=call).json()["uuid"]
+    other = Settings(data_dir=tmp_path / "other", database_url=settings.database_url,
+                     key_pool_size=0)  # fmt: skip
+    with contextmanager(run_server)(other) as node:  # another process, the same database
+        with httpx.Client(base_url=node.url) as client:
+            assert HttpBrowser(client).sign_in(account).is_redirect
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        said, code = refusal(f"{node.url.replace('http', 'ws')}/calls/{uuid}/audio", cookie)
+        assert code == 4409
+        assert said["error"].startswith("This call runs in another ringway process")
+    with httpx.Client(base_url=server.url) as client:
+        assert HttpBrowser(client).sign_in(account).is_redirect
+        cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        assert HttpBrowser(client).post(f"/calls/{uuid}/hangup").is_redirect
+    socket = f"{server.url.replace('http', 'ws')}/calls/{uuid}/audio"
+    eventually(lambda: refusal(socket, cookie)[0] == {"error": "The call has ended."})
+    unknown = socket.replace(uuid, "0" * 8 + uuid[8:])
+    assert "does not exist" in refusal(unknown, cookie)[0]["error"]
