@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
+import soundfile
 
 from ringway.domain.simulation import Person
+from ringway.engine import speech
+from ringway.engine.audio import RATE
 from ringway.engine.session import CallLeg
 from tests.engine.world import World, at, play, talk
 from tests.receivers import Reply, wav
@@ -29,15 +32,23 @@ def said(leg: CallLeg) -> list[str]:
     return [a["text"] for a in actions if a["action"] == "talk"]
 
 
+def loudness(samples: np.ndarray) -> float:
+    """The root mean square of ``samples``."""
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))
+
+
 def input_action(w: World, **more: Any) -> dict[str, Any]:
     return {"action": "input", "eventUrl": [w.receiver.url + "/input"], **more}
 
 
 def test_talk_lasts_as_long_as_its_text_takes_to_say_times_loop(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        _, number = w.application(Reply(body=[talk("x" * 150, loop=3)]))
+        text = "Thank you for calling. All our agents are busy."
+        _, number = w.application(Reply(body=[talk(text, loop=3)]))
         await w.call(number)
-        assert 29.9 < talked(w) < 30.5  # 150 characters at 15 a second, three times
+        seconds = len(await speech.synthesize(text)) / RATE
+        assert seconds > 2
+        assert 3 * seconds - 0.05 < talked(w) < 3 * seconds + 0.5  # its speech, three times
 
     play(tmp_path, test)
 
@@ -195,7 +206,7 @@ def test_barge_in_cuts_the_talk_when_the_caller_keys(tmp_path: Path) -> None:
     play(tmp_path, test)
 
 
-def test_record_writes_a_wav_and_posts_where_it_is(tmp_path: Path) -> None:
+def test_record_writes_an_mp3_of_the_message_and_posts_where_it_is(tmp_path: Path) -> None:
     async def test(w: World) -> None:
         record = {"action": "record", "endOnSilence": 3, "beepStart": True,
                   "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
@@ -207,23 +218,26 @@ def test_record_writes_a_wav_and_posts_where_it_is(tmp_path: Path) -> None:
         assert event["recording_url"].endswith("/v1/files/" + event["recording_uuid"])
         path = w.platform.calls.recording(w.account_id, event["recording_uuid"])
         assert path is not None and path.stat().st_size == event["size"]
-        with wave.open(str(path)) as audio:
-            assert audio.getframerate() == 8000
-            assert 6.9 < audio.getnframes() / 8000 < 7.2  # four seconds of message, three silent
+        assert path.suffix == ".mp3"
+        audio, rate = soundfile.read(path, dtype="int16")
+        assert rate == RATE and 6.9 < len(audio) / RATE < 7.2  # four seconds of message, three
+        assert loudness(audio[: 4 * RATE]) > 300 and loudness(audio[-2 * RATE :]) < 30  # silent
 
     play(tmp_path, test)
 
 
 def test_record_without_an_end_condition_records_until_hangup(tmp_path: Path) -> None:
     async def test(w: World) -> None:
-        ncco = [{"action": "record"}, talk("x" * 150)]
+        text = "Please hold while we record this call for training purposes."
+        ncco = [{"action": "record"}, talk(text)]
         _, number = w.application(Reply(body=ncco))
         await w.call(number)
         events = w.events()
         recording = next(i for i, e in enumerate(events) if "recording_url" in e)
         assert events[-1]["status"] == "completed" and recording == len(events) - 2
         seconds = at(events[recording]["end_time"]) - at(events[recording]["start_time"])
-        assert 9.9 < seconds.total_seconds() < 10.5
+        spoken = len(await speech.synthesize(text)) / RATE
+        assert spoken - 0.05 < seconds.total_seconds() < spoken + 0.5
 
     play(tmp_path, test)
 

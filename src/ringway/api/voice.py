@@ -26,6 +26,7 @@ from ringway.domain.voice import (
     StreamRequest,
     TalkRequest,
 )
+from ringway.engine.recordings import MEDIA_TYPES
 from ringway.services.platform import Platform
 
 PATH = "/v1/calls"
@@ -196,13 +197,14 @@ def _message(message: str, uuid: str) -> Response:
 
 
 async def recording(request: Request) -> Response:
-    """``GET /v1/files/{uuid}``: a recording of the token's account, as WAV."""
+    """``GET /v1/files/{uuid}``: a recording of the token's account, as the record action
+    asked (MP3, WAV or OGG)."""
     account_id, platform = await _caller(request)
     recording_uuid = request.path_params["uuid"]
     path = platform.calls.recording(account_id, recording_uuid)
     if path is None:
         raise not_found("file", recording_uuid.replace("\x00", ""))
-    return FileResponse(path, media_type="audio/wav")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])
 
 
 _INDEX = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
@@ -256,5 +258,5 @@ operations = tagged("Voice", [
     _op("DELETE", ONE + "/input/dtmf", listen_for_keys,
         "Stop posting the keys pressed on a call", ok=204),
     _op("GET", "/v1/files/{uuid}", recording, "Download a recording", answer=_WAV,
-        media="audio/wav"),
+        media="audio/mpeg"),
 ])  # fmt: skip

@@ -1,10 +1,9 @@
 """Call audio as the platform carries it on a WebSocket: 16-bit little-endian mono PCM in
-frames of 20 ms, paced in real time.
+frames of 20 ms, paced in real time; key tones; and the conversions between the call's rate
+(``RATE``) and a socket's.
 
-There is no mixer yet: what a leg hears (``Heard``) is silence, with the keys pressed on the
-call as DTMF tones; what a socket sends back is queued (``Playout``) and played out a frame
-per tick, into nothing for now. A mixer plugs in by queueing what the leg hears into
-``Heard`` and taking what ``Playout.play`` hands back.
+What a socket sends back is queued (``Playout``) and played out a frame per tick. numpy is
+imported only by the functions that need it.
 """
 
 from __future__ import annotations
@@ -15,8 +14,11 @@ import functools
 import math
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ringway.engine.tape import Samples
 
 RATE = 16_000  # samples a second of the audio inside a call (sockets get it at their own rate)
 FRAME_SECONDS = 0.02
@@ -56,19 +58,35 @@ def tone(key: str, rate: int, ms: int = KEY_MS) -> tuple[bytes, ...]:
     return tuple(data[i : i + size].ljust(size, b"\0") for i in range(0, len(data), size))
 
 
-class Heard:
-    """What a leg hears, a frame at a time: what was queued for it, else silence."""
+@functools.cache
+def key_samples(key: str) -> Samples:
+    """A key pressed for ``KEY_MS``, at the call's rate."""
+    import numpy as np
 
-    def __init__(self, rate: int) -> None:
-        self.rate = rate
-        self.silence = bytes(frame_bytes(rate))
-        self._queued: deque[bytes] = deque()
+    return np.frombuffer(b"".join(tone(key, RATE)), dtype="<i2")[: RATE * KEY_MS // 1000]
 
-    def add(self, frames: Iterable[bytes]) -> None:
-        self._queued.extend(frames)
 
-    def frame(self) -> bytes:
-        return self._queued.popleft() if self._queued else self.silence
+def to_rate(samples: Samples, rate: int) -> bytes:
+    """Samples at the call's rate as a socket's little-endian PCM at ``rate``."""
+    return resample(samples, RATE, rate).astype("<i2").tobytes()
+
+
+def from_rate(data: bytes, rate: int) -> Samples:
+    """A socket's little-endian PCM at ``rate`` as samples at the call's rate."""
+    import numpy as np
+
+    return resample(np.frombuffer(data, dtype="<i2").astype(np.int16), rate, RATE)
+
+
+def resample(samples: Samples, rate: int, to: int) -> Samples:
+    """``samples`` at ``rate`` as samples at ``to`` (linear: cheap enough for every frame)."""
+    import numpy as np
+
+    if rate == to:
+        return samples
+    positions = np.arange(round(len(samples) * to / rate)) * (rate / to)
+    result: Samples = np.interp(positions, np.arange(len(samples)), samples).astype(np.int16)
+    return result
 
 
 class Playout:

@@ -18,6 +18,7 @@ class Party(Protocol):
     earmuffed: bool
     member: Member | None
     voice: Tape  # what its far end says into the call
+    played: Tape  # what the platform plays to its far end
 
     @property
     def uuid(self) -> str: ...

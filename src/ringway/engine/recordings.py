@@ -1,18 +1,22 @@
-"""Recordings: real WAV files (8 kHz, 16-bit, mono) the engine writes for ``record`` actions.
-What the simulated person says is a soft tone, the rest is silence."""
+"""Recordings: the files the engine stores for ``record`` actions and recorded conversations,
+MP3, WAV or OGG, one per recording, under the account's folder."""
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import wave
-from array import array
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-RATE = 8000
-_TONE = array("h", (int(2000 * math.sin(2 * math.pi * 440 * i / RATE)) for i in range(RATE)))
-_SILENCE = array("h", bytes(2 * RATE))
+from ringway.engine.audio import RATE
+
+if TYPE_CHECKING:
+    from ringway.engine.tape import Samples
+
+FORMATS = ("mp3", "wav", "ogg")
+MEDIA_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg"}
 _UUID = re.compile(r"^[0-9a-f-]{36}$")
 
 
@@ -21,10 +25,14 @@ class Recordings:
         self.folder = folder
 
     def path(self, account_id: str, recording_uuid: str) -> Path | None:
-        """Where a recording of the account is, if the id is well formed."""
+        """Where a recording of the account is, if the ids are well formed and it is there."""
         if not _UUID.match(recording_uuid) or not _UUID.match(account_id):
             return None
-        return self.folder / account_id / f"{recording_uuid}.wav"
+        for fmt in FORMATS:
+            path = self.folder / account_id / f"{recording_uuid}.{fmt}"
+            if path.is_file():
+                return path
+        return None
 
     def remove(self, account_id: str, recording_uuid: str) -> None:
         """Delete a recording, if there is one."""
@@ -37,24 +45,33 @@ class Recordings:
         if _UUID.match(account_id):
             shutil.rmtree(self.folder / account_id, ignore_errors=True)
 
-    def write(self, account_id: str, recording_uuid: str, seconds: float, voiced: float) -> int:
-        """Write ``seconds`` of audio, the first ``voiced`` of them speech; returns the size."""
-        path = self.path(account_id, recording_uuid)
-        assert path is not None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frames = round(seconds * RATE)
-        loud = min(round(voiced * RATE), frames)
-        with wave.open(str(path), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(RATE)
-            _write(out, _TONE, loud)
-            _write(out, _SILENCE, frames - loud)
+    def store(
+        self, account_id: str, recording_uuid: str, fmt: str, channels: Sequence[Samples]
+    ) -> int:
+        """Encode ``channels`` (16-bit samples at ``RATE``) as ``fmt`` and store the file;
+        returns its size. More than two channels are always WAV."""
+        assert _UUID.match(recording_uuid) and _UUID.match(account_id) and fmt in FORMATS
+        folder = self.folder / account_id
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{recording_uuid}.{fmt}"
+        if len(channels) > 2:
+            _write_wav(path, channels)
+        else:
+            from ringway.engine import media
+
+            path.write_bytes(media.encode(channels, fmt))
         return path.stat().st_size
 
 
-def _write(out: wave.Wave_write, second: array[int], frames: int) -> None:
-    while frames > 0:
-        chunk = min(frames, RATE)
-        out.writeframes(second[:chunk].tobytes())
-        frames -= chunk
+def _write_wav(path: Path, channels: Sequence[Samples]) -> None:
+    """A WAV of any number of channels (libsndfile's MP3 and OGG take one or two)."""
+    import numpy as np
+
+    frames = np.zeros((max(len(c) for c in channels), len(channels)), dtype="<i2")
+    for i, channel in enumerate(channels):
+        frames[: len(channel), i] = channel
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(len(channels))
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(frames.tobytes())

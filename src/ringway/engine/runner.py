@@ -8,7 +8,7 @@ conversation stays there; otherwise the platform hangs up when the NCCO runs out
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ringway.domain.calls import timestamp
 from ringway.domain.ncco import (
@@ -25,10 +25,15 @@ from ringway.domain.ncco import (
     Transfer,
     Wait,
 )
-from ringway.domain.simulation import DIGIT_GAP, speech_seconds, talk_seconds
+from ringway.domain.simulation import DIGIT_GAP
+from ringway.engine import sound
 from ringway.engine.conversations import Conversations
+from ringway.engine.mixer import rerouting
 from ringway.engine.session import CallLeg, Hooks, Recording
 from ringway.engine.webhooks import Target
+
+if TYPE_CHECKING:
+    from ringway.engine.tape import Samples
 
 
 class Engine(Protocol):
@@ -36,13 +41,14 @@ class Engine(Protocol):
 
     conversations: Conversations
 
-    async def audio_length(self, leg: CallLeg, url: str) -> float: ...
+    async def audio_of(self, leg: CallLeg, url: str) -> Samples | None: ...
 
     def action_target(self, leg: CallLeg, urls: list[str] | None, method: str) -> Target: ...
 
     def with_event(self, leg: CallLeg, urls: list[str], method: str) -> Hooks: ...
 
-    def recorder(self, leg: CallLeg, action: Record | None) -> Recording: ...
+    def recorder(self, leg: CallLeg, action: Record | None, whole_room: bool = False) -> Recording:
+        """A recording of what ``leg`` says and hears (``whole_room``: of its conversation)."""
 
     async def post(
         self, leg: CallLeg, purpose: str, target: Target | None, fields: dict[str, Any]
@@ -68,7 +74,8 @@ async def drive(
     while not leg.over:
         if leg.transfer is not None:
             queue, leg.transfer = deque(leg.transfer), None
-            engine.conversations.leave(leg)
+            with rerouting(leg):
+                engine.conversations.leave(leg)
             leg.note("ncco", event="transferred", ncco=_dump(list(queue)))
         elif queue:
             action = queue.popleft()
@@ -84,21 +91,27 @@ async def drive(
 
 
 async def talk(engine: Engine, leg: CallLeg, action: Talk) -> NewNcco:
-    seconds = talk_seconds(action.text) * action.loop if action.loop else None
-    await _play(leg, seconds, action.bargeIn)
+    audio = await sound.spoken(leg, action.text, action.language, action.style, action.level)
+    await _play(leg, audio, action.loop, action.bargeIn, "talk", text=action.text)
     return None
 
 
 async def stream(engine: Engine, leg: CallLeg, action: Stream) -> NewNcco:
-    length = await engine.audio_length(leg, action.streamUrl[0])
-    await _play(leg, length * action.loop if action.loop else None, action.bargeIn)
+    url = action.streamUrl[0]
+    audio = await engine.audio_of(leg, url)
+    if audio is not None:
+        audio = sound.louder(audio, action.level)
+        await _play(leg, audio, action.loop, action.bargeIn, "stream", url=url)
     return None
 
 
-async def _play(leg: CallLeg, seconds: float | None, barge_in: bool) -> None:
+async def _play(
+    leg: CallLeg, audio: Samples, loop: int, barge_in: bool, source: str, **detail: Any
+) -> None:
     if barge_in:
         _prime(leg, None)
-    finished = await leg.pause(seconds, until_input=barge_in)
+    finished = await sound.play(leg, audio, loop, source, ncco=True, until_input=barge_in,
+                                **detail)  # fmt: skip
     if not finished and leg.inputs and not leg.over:
         leg.note("barge-in")
 
@@ -114,7 +127,7 @@ async def input_(engine: Engine, leg: CallLeg, action: Input) -> NewNcco:
     wants_dtmf, wants_speech = "dtmf" in action.type, "speech" in action.type
     if not leg.primed:
         leg.inputs.clear()
-        _prime(leg, action)
+        _prime(leg, action, speech.language)
     leg.primed = False
     digits, heard, timed_out, reason = "", None, False, "start_timeout"
     timeout = speech.startTimeout if wants_speech else dtmf.timeOut
@@ -151,7 +164,7 @@ async def input_(engine: Engine, leg: CallLeg, action: Input) -> NewNcco:
     return await engine.ask(leg, "input", target, result)
 
 
-def _prime(leg: CallLeg, action: Input | None) -> None:
+def _prime(leg: CallLeg, action: Input | None, language: str = "en-US") -> None:
     """The person starts answering the next input: keys its next DTMF entry or says its next
     utterance, whichever the input takes (for a bargeIn prompt, whichever the script has)."""
     types = action.type if action is not None else ["dtmf", "speech"]
@@ -162,7 +175,7 @@ def _prime(leg: CallLeg, action: Input | None) -> None:
         leg.session.spawn(_key(leg, keys))
     elif "speech" in types and leg.speech_script:
         words = leg.speech_script.popleft()
-        leg.session.spawn(_say(leg, words))
+        leg.session.spawn(_say(leg, words, language))
     else:
         leg.scripted = False
 
@@ -173,25 +186,37 @@ async def _key(leg: CallLeg, keys: str) -> None:
         leg.give("dtmf", key)
 
 
-async def _say(leg: CallLeg, words: str) -> None:
-    await leg.clock.wait(leg.ended, 0.5 + speech_seconds(words))
-    leg.give("speech", words)
+async def _say(leg: CallLeg, words: str, language: str) -> None:
+    """The person answers a speech input: their words sound on the call, then are heard."""
+    start = leg.clock.elapsed() + sound.SPEAKING_AFTER
+    seconds = await sound.say(leg, words, language, "speech", start)
+    if not await leg.clock.wait(leg.ended, start + seconds - leg.clock.elapsed()):
+        leg.give("speech", words)
 
 
 async def record(engine: Engine, leg: CallLeg, action: Record) -> NewNcco:
     """Synchronous when it has an end condition (endOnSilence, endOnKey, timeOut), otherwise
-    it records in the background until the call ends."""
+    it records in the background until the call ends. A person with nothing in ``says``
+    leaves a message of ``message_seconds`` (and presses ``endOnKey`` after it)."""
     recording = engine.recorder(leg, action)
+    leg.recordings.append(recording)
+    start = leg.clock.elapsed()
+    message = 0.0 if leg.person.says else leg.person.message_seconds
+    if message:
+        leg.session.spawn(sound.message(leg, start, message))
     if not {"endOnSilence", "endOnKey", "timeOut"} & action.model_fields_set:
-        leg.recordings.append(recording)
         return None
-    message = leg.person.message_seconds
-    ends = [float(action.timeOut)]
-    if action.endOnSilence is not None:
-        ends.append(message + action.endOnSilence)
-    if action.endOnKey is not None:
-        ends.append(message)
-    await leg.pause(min(ends), real=len(ends) == 1)  # only timeOut: nobody is scripted to end it
+    timeout = start + action.timeOut
+    while not leg.interrupted:
+        ends = [timeout]
+        if action.endOnSilence is not None:  # silence: nothing said for that long
+            ends.append(max(start + message, leg.voice.ends()) + action.endOnSilence)
+        if action.endOnKey is not None and message:
+            ends.append(start + message)
+        left = min(ends) - leg.clock.elapsed()
+        if left <= 0:
+            break
+        await leg.pause(left, real=len(ends) == 1)  # only timeOut: nobody is scripted to end it
     await recording.finish()
     return None
 
@@ -206,14 +231,15 @@ async def conversation(engine: Engine, leg: CallLeg, action: Conversation) -> Ne
     room = engine.conversations.named(leg.application.id, action.name)
     if action.eventUrl is not None:
         leg.hooks = engine.with_event(leg, action.eventUrl, action.eventMethod)
-    engine.conversations.join(leg, room, action.startOnEnter, end_on_exit=action.endOnExit,
-                              can_hear=action.canHear, can_speak=action.canSpeak,
-                              mute=action.mute)  # fmt: skip
+    with rerouting(leg, room=room):
+        engine.conversations.join(leg, room, action.startOnEnter, end_on_exit=action.endOnExit,
+                                  can_hear=action.canHear, can_speak=action.canSpeak,
+                                  mute=action.mute)  # fmt: skip
     if not room.started:
         music = action.musicOnHoldUrl[0] if action.musicOnHoldUrl else "default"
         leg.note("conversation", event="music-on-hold", conversation=room.name, music=music)
     if action.record:
-        leg.recordings.append(engine.recorder(leg, None))
+        leg.recordings.append(engine.recorder(leg, None, whole_room=True))
     return await _stay(leg)
 
 
@@ -231,8 +257,9 @@ async def transfer(engine: Engine, leg: CallLeg, action: Transfer) -> NewNcco:
     if room is None:  # another application's room is as unknown as one that never existed
         leg.note("error", reason=f"no conversation has the id {action.conversationId}")
         return None
-    engine.conversations.join(leg, room, True, can_hear=action.canHear,
-                              can_speak=action.canSpeak, mute=action.mute)  # fmt: skip
+    with rerouting(leg, room=room):
+        engine.conversations.join(leg, room, True, can_hear=action.canHear,
+                                  can_speak=action.canSpeak, mute=action.mute)  # fmt: skip
     return await _stay(leg)
 
 

@@ -16,6 +16,8 @@ from ringway.domain.outcomes import INTERNAL, of_call
 from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.conversations import Member
+from ringway.engine.mixer import rerouting
+from ringway.engine.sound import keys
 from ringway.engine.tape import Tape
 from ringway.engine.webhooks import Signer, Target
 from ringway.storage.ids import ordered_uuid
@@ -161,7 +163,7 @@ class CallLeg:
         self.sync = False  # events may answer with an NCCO for the connecting leg
         self.replacement: list[Action] | None = None
         self.member: Member | None = None
-        self.muted = self.earmuffed = False
+        self._muted = self._earmuffed = False
         self.voice = Tape()  # what its far end says into the call
         self.played = Tape()  # what the platform plays to its far end
         self.recordings: list[Recording] = []
@@ -193,6 +195,26 @@ class CallLeg:
     def note(self, kind: str, **data: Any) -> Entry:
         return self.session.note(self.uuid, kind, **data)
 
+    @property
+    def muted(self) -> bool:
+        """Whether nobody hears what its far end says."""
+        return self._muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        with rerouting(self):
+            self._muted = value
+
+    @property
+    def earmuffed(self) -> bool:
+        """Whether its far end hears nobody (what the platform plays to it, it still hears)."""
+        return self._earmuffed
+
+    @earmuffed.setter
+    def earmuffed(self, value: bool) -> None:
+        with rerouting(self):
+            self._earmuffed = value
+
     def meet(self, person: Person) -> None:
         """Set who is at the far end, and what they will key and say."""
         self.person = person
@@ -223,9 +245,11 @@ class CallLeg:
             return
         self.inputs.append((kind, value))
         self.note("input", input=kind, value=value)
+        if kind == "dtmf":  # heard on the call as its tones
+            keys(self.voice, self.clock.elapsed(), value)
         if kind == "dtmf" and self.on_key is not None:
             self.on_key(value)
-        if kind == "dtmf":  # a socket on the call hears every key pressed on it
+        if kind == "dtmf":  # a socket on the call gets an event for every key pressed on it
             for party in (self, self.peer):
                 if party is not None and party.socket is not None:
                     party.socket.key(value)

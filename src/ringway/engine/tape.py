@@ -8,7 +8,7 @@ numpy is imported only when audio is rendered, so calls that nobody listens to n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ringway.engine.audio import RATE
 
@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 
     Samples = NDArray[np.int16]
     Mix = NDArray[np.int32]
+
+LIVE = 1.0  # seconds of the past a live listener (a socket, a browser) may still render
+PRUNE_EVERY = 16  # clips added between looks for clips nobody will render
+
+
+class Reader(Protocol):
+    """Something that will render a tape from a time on (a recording in progress)."""
+
+    def flush(self) -> None:
+        """Render up to now."""
+
+    def follow(self) -> None:
+        """Read, from now on, the tapes it hears now (and no others)."""
 
 
 @dataclass(eq=False)
@@ -36,14 +49,20 @@ class Clip:
 
 
 class Tape:
-    """The clips of one direction of a leg, in the order they were added."""
+    """The clips of one direction of a leg, in the order they were added, and who will render
+    it from when (``readers``). Clips nobody can render any more are let go of as clips come."""
 
     def __init__(self) -> None:
         self.clips: list[Clip] = []
+        self.readers: dict[Reader, float] = {}
+        self._look_at = PRUNE_EVERY  # how many clips make it look for clips to let go of
 
     def add(self, at: float, samples: Samples, source: str) -> Clip:
         clip = Clip(at, samples, source, at + len(samples) / RATE)
         self.clips.append(clip)
+        if len(self.clips) >= self._look_at:
+            self.forget_before(min(self.readers.values(), default=at - LIVE))
+            self._look_at = 2 * len(self.clips) + PRUNE_EVERY
         return clip
 
     @staticmethod

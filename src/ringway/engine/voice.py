@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import io
-import uuid
-import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,10 +15,13 @@ from ringway.domain.calls import EARLY_ENDS, Leg, Status, timestamp
 from ringway.domain.ncco import Action, Connect, Record, WebsocketEndpoint, machine_detection
 from ringway.domain.outcomes import hook_name
 from ringway.domain.simulation import Person, Phone
+from ringway.engine import sound
 from ringway.engine.answer import NccoFetch, fetch_ncco
 from ringway.engine.clock import Clock
 from ringway.engine.conversations import Conversations
 from ringway.engine.journal import Journal
+from ringway.engine.mixer import rerouting
+from ringway.engine.recorder import Recording
 from ringway.engine.recordings import Recordings
 from ringway.engine.runner import drive
 from ringway.engine.session import CallLeg, Hooks, Session
@@ -38,13 +38,13 @@ from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.ids import ordered_uuid
 
 if TYPE_CHECKING:
+    from ringway.engine.tape import Samples
     from ringway.engine.websocket import Socket  # imported with aiohttp, when a socket opens
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
 NCCO_STATUSES = frozenset(
     {Status.TIMEOUT, Status.FAILED, Status.REJECTED, Status.UNANSWERED, Status.BUSY}
 )
-MP3_BYTES_PER_SECOND = 16_000  # 128 kbit/s
 RING_BEFORE_REFUSAL = 1.0  # seconds a busy or rejecting phone rings first
 KEEP_FINISHED = 5.0  # seconds a finished call stays in memory (the journal stores it first)
 SOCKET_OPENING = 10.0  # seconds a WebSocket has to accept the connection (at most the ringing)
@@ -273,7 +273,10 @@ class VoiceEngine:
         return await self.fetch(leg, "answer", leg.hooks.answer, fields, "answer")
 
     def _person(self, leg: CallLeg) -> None:
-        """The far end hangs up when its script says so."""
+        """The far end (just answered) says what its script says when it says so, and hangs
+        up when it says so."""
+        if leg.person.says:
+            leg.session.spawn(sound.script(leg, leg.person.says))
         after = leg.person.hangup_after
         if after is None:
             return
@@ -459,11 +462,13 @@ class VoiceEngine:
                                        other.fields(), "answer")  # fmt: skip
             if fetched.ncco is not None:
                 await drive(self, other, fetched.ncco, hang_up_at_end=False)
-        leg.peer, other.peer = other, leg
+        with rerouting(leg, other):
+            leg.peer, other.peer = other, leg
         self._limit(other, action.limit)
         while not other.over and not leg.interrupted:
             await leg.idle()
-        leg.peer = None
+        with rerouting(leg, other):
+            leg.peer = other.peer = None
         if leg.over:
             other.hang_up("platform")
         await self.finish(other)
@@ -536,18 +541,21 @@ class VoiceEngine:
 
         return observe
 
-    async def audio_length(self, leg: CallLeg, url: str) -> float:
-        """Seconds of audio at ``url``: from a WAV header, else guessed as 128 kbit/s MP3."""
+    async def audio_of(self, leg: CallLeg, url: str) -> Samples | None:
+        """The audio of the file at ``url``, decoded; ``None`` (noted in the timeline) when it
+        cannot be fetched or decoded: the stream then plays nothing."""
+        from ringway.engine import media
+
         attempt = await self.webhooks.send(Target(url, "GET"), {}, None, 1,
                                            self.faults_of(leg.session.account_id))  # fmt: skip
         self._observer(leg, "stream")(attempt)
         if not attempt.succeeded:
-            return 0.0
+            return None
         try:
-            with wave.open(io.BytesIO(attempt.response_body)) as audio:
-                return float(audio.getnframes() / audio.getframerate())
-        except (wave.Error, EOFError):
-            return len(attempt.response_body) / MP3_BYTES_PER_SECOND
+            return await asyncio.to_thread(media.decode, attempt.response_body)
+        except media.Undecodable as exc:
+            leg.note("stream", event="undecodable", url=url, reason=str(exc))
+            return None
 
     # -- targets -------------------------------------------------------------------------
 
@@ -568,18 +576,23 @@ class VoiceEngine:
     def with_event(self, leg: CallLeg, urls: list[str], method: str) -> Hooks:
         return replace(leg.hooks, event=self.action_target(leg, urls, method))
 
-    def recorder(self, leg: CallLeg, action: Record | None) -> Recording:
+    def recorder(self, leg: CallLeg, action: Record | None, whole_room: bool = False) -> Recording:
         target = self.action_target(
             leg, action.eventUrl if action else None, action.eventMethod if action else "POST"
         )
-        return Recording(self, leg, target)
+        if action is None:
+            room = leg.member.room if whole_room and leg.member else None
+            return Recording(self, leg, target, room=room)
+        return Recording(self, leg, target, fmt=action.format, channels=action.channels,
+                         split=action.split == "conversation")  # fmt: skip
 
     # -- the end -------------------------------------------------------------------------
 
     async def finish(self, leg: CallLeg) -> None:
         """Post the events that end the leg: recordings, then completed (or cancelled)."""
         leg.hung_up_by = leg.hung_up_by or "platform"
-        self.conversations.leave(leg)
+        with rerouting(leg):
+            self.conversations.leave(leg)
         if leg.socket is not None:
             await leg.socket.close()
         for recording in leg.recordings:
@@ -612,17 +625,35 @@ class VoiceEngine:
         leg.transfer = ncco
         leg.wake()
 
-    def play(self, leg: CallLeg, kind: str, seconds: float | None, detail: dict[str, Any]) -> None:
-        """Audio into a leg from the Voice API (talk or stream), over whatever it is doing."""
+    async def talk(
+        self, leg: CallLeg, text: str, loop: int, language: str, style: int, level: float
+    ) -> None:
+        """Speech into a leg from the Voice API, over whatever it is doing."""
+        audio = await sound.spoken(leg, text, language, style, level)
+        self.play(leg, "talk", audio, loop, {"text": text})
+
+    async def stream(self, leg: CallLeg, url: str, loop: int, level: float) -> None:
+        """A file into a leg from the Voice API (nothing, when it cannot be played)."""
+        audio = await self.audio_of(leg, url)
+        if audio is not None:
+            self.play(leg, "stream", sound.louder(audio, level), loop, {"stream_url": url})
+
+    def play(
+        self, leg: CallLeg, kind: str, audio: Samples, loop: int, detail: dict[str, Any]
+    ) -> None:
+        """Audio into a leg from the Voice API (talk or stream), in place of the last of its
+        kind."""
         playing = leg.playing.pop(kind, None)
         if playing is not None:
             playing.cancel()
+        if leg.over:
+            return
         leg.note(kind, event="started", **detail)
 
         async def run() -> None:
-            await leg.clock.wait(leg.ended, seconds)
-            leg.playing.pop(kind, None)
-            leg.note(kind, event="done")
+            if await sound.play(leg, audio, loop, kind, ncco=False, **detail):
+                leg.playing.pop(kind, None)
+                leg.note(kind, event="done")
 
         leg.playing[kind] = leg.session.spawn(run())
 
@@ -663,6 +694,7 @@ class VoiceEngine:
         as input)."""
         leg.note("dtmf", event="sent", digits=digits)
         far = leg.far or leg.peer
+        sound.keys(leg.played, leg.clock.elapsed(), digits)
         if leg.socket is not None:
             for key in digits.replace("p", ""):
                 leg.socket.key(key)
@@ -694,34 +726,6 @@ class SetupLimits:
                 del self._slots[account_id]
             else:
                 self._slots[account_id] = (semaphore, users - 1)
-
-
-class Recording:
-    """A recording in progress; finishing it writes the WAV and posts the recording event."""
-
-    def __init__(self, engine: VoiceEngine, leg: CallLeg, target: Target) -> None:
-        self.engine, self.leg, self.target = engine, leg, target
-        self.uuid = str(uuid.uuid4())
-        self.started = leg.clock.now()
-        self.done = False
-
-    async def finish(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        leg, ended = self.leg, self.leg.clock.now()
-        seconds = (ended - self.started).total_seconds()
-        voiced = min(leg.person.message_seconds, seconds)
-        size = await asyncio.to_thread(
-            self.engine.recordings.write, leg.session.account_id, self.uuid, seconds, voiced
-        )
-        url = f"{self.engine.public_url()}/v1/files/{self.uuid}"
-        leg.note("recording", recording_uuid=self.uuid, seconds=round(seconds, 3), size=size)
-        await self.engine.post(leg, "record", self.target, {
-            "start_time": timestamp(self.started), "recording_url": url, "size": size,
-            "recording_uuid": self.uuid, "end_time": timestamp(ended),
-            "conversation_uuid": leg.leg.conversation_uuid,
-            "timestamp": timestamp(leg.clock.now())})  # fmt: skip
 
 
 def dial_of(endpoint: dict[str, Any]) -> Dial:

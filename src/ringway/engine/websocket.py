@@ -1,6 +1,7 @@
 """A leg whose far end is a WebSocket (wire-contract-wave2 §1): ringway is the client. It sends
-``websocket:connected``, then a frame of what the leg hears every 20 ms, and DTMF events; it
-queues the audio the server sends back, and answers its ``clear`` and ``notify`` commands."""
+``websocket:connected``, then a frame of what the leg hears every 20 ms (the mix, at the
+socket's rate), and DTMF events; it queues the audio the server sends back and plays it into
+the call as what the leg says, a frame a tick; it answers ``clear`` and ``notify``."""
 
 from __future__ import annotations
 
@@ -13,8 +14,19 @@ import aiohttp
 import orjson
 
 from ringway.domain.ncco import WebsocketEndpoint
-from ringway.engine.audio import KEY_MS, Heard, Playout, frame_bytes, rate_of, ticks, tone
+from ringway.engine.audio import (
+    FRAME_SECONDS,
+    KEY_MS,
+    Playout,
+    frame_bytes,
+    from_rate,
+    rate_of,
+    ticks,
+    to_rate,
+)
+from ringway.engine.mixer import heard
 from ringway.engine.session import CallLeg
+from ringway.engine.sound import mark
 
 NORMAL_CLOSURE = 1000
 
@@ -27,10 +39,10 @@ class Socket:
         self, ws: aiohttp.ClientWebSocketResponse, leg: CallLeg, endpoint: WebsocketEndpoint
     ) -> None:
         self.ws, self.leg, self.endpoint = ws, leg, endpoint
-        rate = rate_of(endpoint.content_type)
-        self.size = frame_bytes(rate)
-        self.heard = Heard(rate)
+        self.rate = rate_of(endpoint.content_type)
+        self.size = frame_bytes(self.rate)
         self.playout = Playout()
+        self.speaking: float | None = None  # when what it sends back began to play, till it stops
         self.outbox: deque[dict[str, Any]] = deque()  # text messages, sent before the next frame
         self.counts = dict.fromkeys(("frames_out", "frames_in", "refused", "dropped", "played"), 0)
         self.closed_by: str | None = None  # ``ringway`` or ``server``
@@ -65,21 +77,38 @@ class Socket:
             await self.ws.close(code=NORMAL_CLOSURE)
 
     def key(self, digit: str) -> None:
-        """A key pressed on the call: its event on the socket, and its tone in the audio."""
+        """A key pressed on the call: its event on the socket (its tone is in the mix)."""
         self.outbox.append({"event": "websocket:dtmf", "digit": digit, "duration": KEY_MS})
-        self.heard.add(tone(digit, self.heard.rate))
 
     async def _send(self) -> None:
+        """Each tick: the last 20 ms of what the leg hears goes out, and the next frame the
+        server sent plays into the call from now."""
+        leg = self.leg
+        start = leg.clock.elapsed()
         try:
-            async for _ in ticks():
+            async for tick in ticks():
+                now = start + tick * FRAME_SECONDS
                 await self._flush()
-                await self.ws.send_bytes(self.heard.frame())
+                await self.ws.send_bytes(to_rate(heard(leg, now - FRAME_SECONDS, now), self.rate))
                 self.counts["frames_out"] += 1
                 frame, reached = self.playout.play()
-                self.counts["played"] += frame is not None
+                self._play(frame, now)
                 self.outbox.extend({"event": "websocket:notify", "payload": p} for p in reached)
         except (aiohttp.ClientError, ConnectionError):
             return  # the socket is closing; the receiver sees why
+        finally:
+            self._play(None, leg.clock.elapsed())
+
+    def _play(self, frame: bytes | None, now: float) -> None:
+        """Play ``frame`` from ``now`` as what the leg says; mark each stretch of it played."""
+        if frame is not None:
+            self.counts["played"] += 1
+            self.leg.voice.add(now, from_rate(frame, self.rate), "socket")
+            if self.speaking is None:
+                self.speaking = now
+        elif self.speaking is not None:
+            mark(self.leg, "socket", self.speaking, now - self.speaking)
+            self.speaking = None
 
     async def _flush(self) -> None:
         while self.outbox:

@@ -23,7 +23,7 @@ from ringway.domain.errors import (
 )
 from ringway.domain.ncco import machine_detection, ncco_field, parse_ncco
 from ringway.domain.numbers import Number, normalize_msisdn
-from ringway.domain.simulation import Phone, talk_seconds
+from ringway.domain.simulation import Phone
 from ringway.domain.voice import (
     CallRequest,
     CallUpdate,
@@ -288,13 +288,10 @@ class CallService:
             for value in command["value"] if kind == "dtmf" else [command["value"]]:
                 leg.give(kind, value)
         elif op == "talk":
-            loop = command["loop"]
-            seconds = talk_seconds(command["text"]) * loop if loop else None
-            engine.play(leg, "talk", seconds, {"text": command["text"]})
+            await engine.talk(leg, command["text"], command["loop"], command["language"],
+                              command["style"], command["level"])  # fmt: skip
         elif op == "stream":
-            url, loop = command["stream_url"][0], command["loop"]
-            length = await engine.audio_length(leg, url)
-            engine.play(leg, "stream", length * loop if loop else None, {"stream_url": url})
+            await engine.stream(leg, command["stream_url"][0], command["loop"], command["level"])
         elif op == "silence":
             engine.silence(leg, command["audio"])
         elif op == "dtmf":
