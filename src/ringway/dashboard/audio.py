@@ -23,9 +23,9 @@ from ringway.api.voice import call_uuid
 from ringway.dashboard.pages import View, page
 from ringway.dashboard.session import BadToken, check_origin, current_session
 from ringway.domain.errors import ProblemError, not_found
+from ringway.engine.recordings import MEDIA_TYPES
 
 REFUSED = 4409  # the closing code when the call cannot be joined (the text frame says why)
-MEDIA_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".ogg": "audio/ogg"}
 
 
 async def call_audio(ws: WebSocket) -> None:
@@ -78,7 +78,7 @@ async def recording(view: View) -> Response:
     path = view.platform.calls.recording(view.account.id, recording_uuid)
     if path is None:
         raise not_found("recording", recording_uuid.replace("\x00", ""))
-    return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"))
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])
 
 
 routes = [

@@ -207,6 +207,22 @@ def _websocket(entry: dict[str, Any]) -> str:
     return f"websocket {event} {detail}"
 
 
+def _mark(entry: dict[str, Any]) -> str:
+    """``audio socket 1.96 s``: a piece of audio (its start is on the call's clock)."""
+    seconds = entry.get("seconds")
+    length = "until stopped" if seconds is None else f"{seconds:g} s"
+    return f"audio {entry.get('source')} {length}{' (cut short)' if entry.get('cut') else ''}"
+
+
+def _browser(entry: dict[str, Any]) -> str:
+    """``browser joined``, ``browser left: 96 frames in, 96 out``."""
+    if entry.get("event") == "connected":
+        return "browser joined"
+    counts = [f"{entry.get('frames_in')} frames in", f"{entry.get('frames_out')} out"]
+    counts += [f"{entry[k]} {k}" for k in ("refused", "dropped") if entry.get(k)]
+    return f"browser left: {', '.join(counts)}"
+
+
 _DESCRIBE = {
     "status": _status,
     "request": _request,
@@ -223,4 +239,6 @@ _DESCRIBE = {
     "dtmf": _audio,
     "event": _event,
     "websocket": _websocket,
+    "audio": _mark,
+    "browser": _browser,
 }

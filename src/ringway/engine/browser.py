@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from ringway.engine import mixer
 from ringway.engine.audio import FRAME_SECONDS, RATE, frame_bytes, ticks
 from ringway.engine.session import CallLeg
+from ringway.engine.sound import mark
 
 if TYPE_CHECKING:
     import numpy as np
@@ -142,15 +143,13 @@ class Browser:
         if self._speech is not None:
             start, end = self._speech
             self._speech = None
-            self.leg.note("audio", source="browser", at=round(start, 3),
-                          seconds=round(end - start, 3))  # fmt: skip
+            mark(self.leg, "browser", start, end - start)
 
     async def _speak(self, send: Send) -> None:
         """Send the browser what the leg hears, a frame every 20 ms."""
-        leg = cast("mixer.Listener", self.leg)  # its peer is a CallLeg, as the mixer reads it
         t = self.leg.clock.elapsed() - LAG
         async for _ in ticks():
-            heard = mixer.heard(leg, t, t + FRAME_SECONDS)
+            heard = mixer.heard(self.leg, t, t + FRAME_SECONDS)
             t += FRAME_SECONDS
             await send(heard.astype("<i2").tobytes())
             self.counts["frames_out"] += 1

@@ -118,7 +118,7 @@ function draw(container, state, running) {
   diagram.append(head);
   const rows = element("ol", "steps");
   for (const entry of state.entries) {
-    rows.append(step(entry, index(entry.source, entry), index(entry.target, entry), state.open));
+    rows.append(step(entry, index(entry.lanes[0], entry), index(entry.lanes[1], entry), state.open));
   }
   diagram.append(rows);
   if (!state.entries.length) diagram.append(element("p", "empty", "Waiting for the call's first event…"));
@@ -194,36 +194,37 @@ function pretty(value) {
 // -- the sound of the call and its recordings ------------------------------------------------
 
 // Who sent or heard a piece of audio, in words.
-const SOURCES = { talk: "talk", stream: "stream", keys: "keys", caller: "the caller's words",
-  socket: "WebSocket audio", browser: "your microphone" };
+const SOURCES = { talk: "talk", stream: "stream", speech: "the caller's words",
+  says: "the caller's words", message: "the caller's message", socket: "WebSocket audio",
+  browser: "your microphone" };
 
-// Each piece of speech and audio the timeline marks (``audio`` entries: its source, ``at``
-// seconds on the call's clock, lasting ``seconds``, or until now when not known yet), as a
+// Each piece of speech and audio the timeline marks (``audio`` entries: its source, ``start``
+// seconds on the call's clock, lasting ``seconds``, or until stopped when not known yet), as a
 // row with a bar on a shared time axis. A later mark of the same piece (cut short) wins.
 function drawSound(state) {
   const section = document.getElementById("sound");
   if (!section) return;
   const marks = new Map();
   for (const entry of state.entries) {
-    if (entry.kind !== "audio" || typeof entry.at !== "number") continue;
-    marks.set(`${entry.leg} ${entry.source} ${entry.at}`, entry);
+    if (entry.kind !== "audio" || typeof entry.start !== "number") continue;
+    marks.set(`${entry.leg} ${entry.source} ${entry.start}`, entry);
   }
   if (!marks.size) return;
-  const ends = [...marks.values()].map((mark) => mark.at + (mark.seconds ?? 0));
+  const ends = [...marks.values()].map((mark) => mark.start + (mark.seconds ?? 0));
   const total = Math.max(...ends, 0.001);
   const lanes = lanesOf(state);
-  const rows = [...marks.values()].sort((a, b) => a.at - b.at).map((mark) => {
+  const rows = [...marks.values()].sort((a, b) => a.start - b.start).map((mark) => {
     const row = element("tr", mark.seconds === null ? "ongoing" : "");
     const lane = lanes.find((l) => l.key === mark.leg);
     const detail = mark.text ? ` “${mark.text}”` : mark.url || mark.stream_url ? ` ${mark.url || mark.stream_url}` : "";
     const bar = element("span", `span source-${mark.source}`);
-    bar.style.setProperty("--from", String(mark.at / total));
-    bar.style.setProperty("--length", String(((mark.seconds ?? total - mark.at) || 0) / total));
+    bar.style.setProperty("--from", String(mark.start / total));
+    bar.style.setProperty("--length", String(((mark.seconds ?? total - mark.start) || 0) / total));
     const axis = element("td", "axis");
     axis.append(bar);
     row.append(element("td", "", lane ? lane.name : "ringway"),
       element("td", "", `${SOURCES[mark.source] || mark.source}${detail}${mark.cut ? " (cut short)" : ""}`),
-      element("td", "", mark.at.toFixed(2)),
+      element("td", "", mark.start.toFixed(2)),
       element("td", "", mark.seconds === null ? "playing" : mark.seconds.toFixed(2)), axis);
     return row;
   });
