@@ -122,10 +122,20 @@ def endpoints_reference() -> str:
     return "\n".join(out).rstrip()
 
 
+def voices_reference() -> str:
+    """The talk languages and the espeak-ng voice speaking each."""
+    from ringway.engine.speech import APPROXIMATE, VOICES
+
+    rows = [f"| `{code}` | `{voice}`{' (the nearest it has)' if code in APPROXIMATE else ''} |"
+            for code, voice in VOICES.items()]  # fmt: skip
+    return "\n".join(["| `language` | espeak-ng voice |", "| --- | --- |", *rows])
+
+
 GENERATED: dict[str, Callable[[], str]] = {
     "cli": cli_reference,
     "settings": settings_reference,
     "endpoints": endpoints_reference,
+    "voices": voices_reference,
 }
 
 

@@ -53,6 +53,18 @@ def test_stereo_keeps_each_channel_apart_in_order(fmt: str) -> None:
     assert rms(sides[RATE // 2 + MP3_FRAME :, 1]) < rms(right) / 20  # its silence stays silent
 
 
+def test_an_mp3_decodes_without_the_decoder_complaining(capfd: pytest.CaptureFixture[str]) -> None:
+    """libsndfile's MP3 decoder, read a piece at a time, loses bits between frames of loud
+    noise (mpg123 prints errors, and samples change): an MP3 is decoded in one read, as
+    ``soundfile.read`` reads it (to within one step of rounding)."""
+    noise = (numpy.random.default_rng(3).standard_normal(5 * RATE) * 3000).astype(numpy.int16)
+    data = media.encode([noise], "mp3")
+    samples = media.decode(data)
+    assert "error" not in capfd.readouterr().err, "mpg123 complained"
+    whole, _ = soundfile.read(io.BytesIO(data), dtype="int16")
+    assert numpy.abs(samples.astype(numpy.int32) - whole).max() <= 1
+
+
 def test_mp3_is_constant_bit_rate() -> None:
     data = media.encode([sine(440, 4)], "mp3")
     kbps = len(data) * 8 / 4 / 1000
@@ -65,9 +77,12 @@ def test_any_rate_and_channel_count_decode_to_16_khz_mono() -> None:
     soundfile.write(flac, stereo, 44_100, format="FLAC")
     wav8k = io.BytesIO()
     soundfile.write(wav8k, sine(300, 2, 8000), 8000, format="WAV", subtype="PCM_16")
-    for data, seconds, hz in ((flac.getvalue(), 1, 700), (wav8k.getvalue(), 2, 300)):
+    opus = io.BytesIO()
+    soundfile.write(opus, sine(500, 1, 48_000), 48_000, format="OGG", subtype="OPUS")
+    for data, seconds, hz in ((flac.getvalue(), 1, 700), (wav8k.getvalue(), 2, 300),
+                              (opus.getvalue(), 1, 500)):  # fmt: skip
         samples = media.decode(data)
-        assert len(samples) == pytest.approx(seconds * RATE, abs=2)
+        assert len(samples) == pytest.approx(seconds * RATE, abs=0.01 * RATE)
         assert loudest(samples) == pytest.approx(hz, abs=2)
         assert rms(samples) == pytest.approx(0.3 * 32767 / 2**0.5, rel=0.05)
 
@@ -85,6 +100,19 @@ def test_garbage_is_undecodable_with_a_reason() -> None:
     for data, reason in cases.items():
         with pytest.raises(media.Undecodable, match=reason):
             media.decode(data)
+
+
+def test_audio_longer_than_the_limit_is_refused_before_it_is_decoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    flac = io.BytesIO()
+    soundfile.write(flac, numpy.zeros(3 * RATE, numpy.int16), RATE, format="FLAC")
+    assert len(flac.getvalue()) < 1000  # seconds of silence take next to nothing
+    monkeypatch.setattr(media, "MAX_SECONDS", 2 * 60)
+    assert len(media.decode(flac.getvalue())) == 3 * RATE
+    monkeypatch.setattr(media, "MAX_SECONDS", 2)
+    with pytest.raises(media.Undecodable, match="lasts longer than the 2 s allowed"):
+        media.decode(flac.getvalue())
 
 
 def test_bad_arguments_to_encode_are_refused() -> None:

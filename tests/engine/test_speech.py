@@ -7,6 +7,7 @@ import asyncio
 import logging
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy
 import pytest
@@ -93,8 +94,63 @@ def test_the_cache_drops_the_least_recently_used_past_its_bytes() -> None:
     assert cache.size == 3000
 
 
+@pytest.fixture
+def spawned(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.subprocess.Process]:
+    """Every espeak-ng process the test starts."""
+    started: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def recorded(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        started.append(await spawn(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recorded)
+    return started
+
+
+def test_the_same_words_asked_for_at_once_are_synthesized_once(
+    spawned: list[asyncio.subprocess.Process],
+) -> None:
+    async def together() -> list[numpy.ndarray]:
+        return await asyncio.gather(*(speech.synthesize("Five legs hear this.") for _ in range(5)))
+
+    first, *others = asyncio.run(together())
+    assert len(spawned) == 1 and all(other is first for other in others) and rms(first) > 1000
+
+
+def test_a_caller_that_gives_up_leaves_the_synthesis_to_the_others(
+    spawned: list[asyncio.subprocess.Process],
+) -> None:
+    async def one_gives_up() -> tuple[numpy.ndarray, numpy.ndarray]:
+        text = "One of us hangs up early."
+        quitter = asyncio.create_task(speech.synthesize(text))
+        stayer = asyncio.create_task(speech.synthesize(text))
+        while not spawned:
+            await asyncio.sleep(0.001)
+        quitter.cancel()
+        return await stayer, await speech.synthesize(text)
+
+    heard, cached = asyncio.run(one_gives_up())
+    assert rms(heard) > 1000 and cached is heard and len(spawned) == 1
+
+
+def test_a_synthesis_cut_short_by_shutdown_leaves_no_espeak_ng_running(
+    spawned: list[asyncio.subprocess.Process],
+) -> None:
+    async def stop_while_speaking() -> None:
+        talk = asyncio.create_task(speech.synthesize("A long story, never told. " * 50))
+        while not spawned:
+            await asyncio.sleep(0.001)
+        assert not talk.done()
+        # returning ends the loop: asyncio.run cancels what still runs
+
+    asyncio.run(stop_while_speaking())
+    assert spawned[0].returncode is not None  # killed and reaped, not left running
+
+
 def test_empty_text_is_no_audio() -> None:
     assert len(say("")) == 0 and len(say("  \n")) == 0
+    assert not say("").flags.writeable
 
 
 def test_without_espeak_ng_talk_is_silence_of_its_length_and_one_warning(

@@ -17,6 +17,7 @@ FORMATS = {"mp3": ("MP3", "MPEG_LAYER_III"), "wav": ("WAV", "PCM_16"), "ogg": ("
 # Constant 40 kbit/s at 16 kHz: the lowest rate at which the encoder still writes the header
 # that tells decoders the exact length (at the platform's 32 kbit/s a file plays ~90 ms long).
 MP3_LEVEL = 0.8
+MAX_SECONDS = 3600  # the longest audio decoded
 
 
 class Undecodable(ValueError):
@@ -32,19 +33,27 @@ def decode(data: bytes) -> numpy.ndarray:
 
     if not data:
         raise Undecodable("the file is empty")
+    parts = []
     try:
-        samples, rate = soundfile.read(io.BytesIO(data), dtype="int16", always_2d=True)
+        with soundfile.SoundFile(io.BytesIO(data)) as sound:
+            rate = sound.samplerate
+            if sound.frames > MAX_SECONDS * rate:  # a small file may hold hours (of silence)
+                raise Undecodable(f"it lasts longer than the {MAX_SECONDS} s allowed")
+            stream = soxr.ResampleStream(rate, RATE, 1, dtype="int16") if rate != RATE else None
+            # A second at a time, so that beside the result only a second of the file's frames
+            # is held; MP3 at once (libsndfile's decoder garbles frames across reads).
+            block_frames = max(sound.frames, 1) if sound.format == "MP3" else rate
+            for block in sound.blocks(block_frames, dtype="int16", always_2d=True):
+                mono = block.mean(axis=1, dtype=numpy.float32).round().astype(numpy.int16)
+                parts.append(stream.resample_chunk(mono) if stream else mono)
+            if stream:
+                parts.append(stream.resample_chunk(numpy.zeros(0, numpy.int16), last=True))
     except soundfile.SoundFileError as exc:
         raise Undecodable(_reason(getattr(exc, "error_string", str(exc)))) from None
+    samples = numpy.concatenate(parts) if parts else numpy.zeros(0, numpy.int16)
     if not len(samples):
         raise Undecodable("the file holds no audio")
-    if samples.shape[1] > 1:
-        samples = samples.mean(axis=1, dtype=numpy.float32).round().astype(numpy.int16)
-    else:
-        samples = samples[:, 0]
-    if rate != RATE:
-        samples = soxr.resample(samples, rate, RATE)
-    return numpy.ascontiguousarray(samples, numpy.int16)
+    return samples
 
 
 def _reason(error: str) -> str:

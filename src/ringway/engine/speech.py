@@ -22,16 +22,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CACHE_BYTES = 64 * 2**20  # of synthesized samples kept in memory
-# The platform's talk languages (its SDKs' list) and the espeak-ng voice speaking each. Where
-# espeak-ng has no voice of that language the nearest it has speaks, marked "≈".
+# The platform's talk languages (its SDKs' list) and the espeak-ng voice speaking each, named as
+# its voice file (only that name takes a variant); a region without a voice of its own gets its
+# language's, and a language espeak-ng lacks the nearest it has (``APPROXIMATE``).
 VOICES = {
     "af-ZA": "af", "ar": "ar", "bg-BG": "bg", "bn-IN": "bn", "ca-ES": "ca", "cmn-CN": "cmn",
     "cmn-TW": "cmn", "cs-CZ": "cs", "cy-GB": "cy", "da-DK": "da", "de-AT": "de", "de-DE": "de",
-    "de-ET": "de", "el-GR": "el", "en-AU": "en", "en-GB": "en",
-    "en-GB-SCT": "en-gb-scotland", "en-GB-WLS": "en", "en-IE": "en", "en-IN": "en",
-    "en-NZ": "en", "en-US": "en-us", "en-ZA": "en", "es-CO": "es-419", "es-ES": "es",
-    "es-MX": "es-419", "es-US": "es-419", "eu-ES": "eu", "fi-FI": "fi", "fil-PH": "id",  # ≈
-    "fr-CA": "fr", "fr-FR": "fr", "gl-ES": "es",  # ≈
+    "de-ET": "de", "el-GR": "el", "en-AU": "en", "en-GB": "en", "en-GB-SCT": "en-gb-scotland",
+    "en-GB-WLS": "en", "en-IE": "en", "en-IN": "en", "en-NZ": "en", "en-US": "en-us",
+    "en-ZA": "en", "es-CO": "es-419", "es-ES": "es", "es-MX": "es-419", "es-US": "es-419",
+    "eu-ES": "eu", "fi-FI": "fi", "fil-PH": "id", "fr-CA": "fr", "fr-FR": "fr", "gl-ES": "es",
     "gu-IN": "gu", "he-IL": "he", "hi-IN": "hi", "hu-HU": "hu", "id-ID": "id", "is-IS": "is",
     "it-IT": "it", "ja-JP": "ja", "kn-IN": "kn", "ko-KR": "ko", "lv-LV": "lv", "ml-IN": "ml",
     "ms-MY": "ms", "nb-NO": "nb", "nl-BE": "nl", "nl-NL": "nl", "no-NO": "nb", "pa-IN": "pa",
@@ -50,6 +50,9 @@ class UnknownLanguage(ValueError):
     """A talk language the platform does not speak."""
 
 
+Key = tuple[str, str, int, bool]  # text, language (casefolded), style, ssml
+
+
 class _Cache:
     """Synthesized speech by (text, language, style, ssml), the least recently used dropped
     first once the samples kept pass ``limit`` bytes."""
@@ -57,15 +60,15 @@ class _Cache:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
-        self._items: OrderedDict[tuple[str, str, int, bool], numpy.ndarray] = OrderedDict()
+        self._items: OrderedDict[Key, numpy.ndarray] = OrderedDict()
 
-    def get(self, key: tuple[str, str, int, bool]) -> numpy.ndarray | None:
+    def get(self, key: Key) -> numpy.ndarray | None:
         samples = self._items.get(key)
         if samples is not None:
             self._items.move_to_end(key)
         return samples
 
-    def put(self, key: tuple[str, str, int, bool], samples: numpy.ndarray) -> None:
+    def put(self, key: Key, samples: numpy.ndarray) -> None:
         self._items[key] = samples
         self.size += samples.nbytes
         while self.size > self.limit and self._items:
@@ -73,6 +76,7 @@ class _Cache:
 
 
 cache = _Cache(CACHE_BYTES)
+_flights: dict[tuple[asyncio.AbstractEventLoop, Key], asyncio.Task[numpy.ndarray]] = {}
 _warned = False  # that espeak-ng is missing, once
 
 
@@ -94,21 +98,33 @@ async def synthesize(
 ) -> numpy.ndarray:
     """``text`` spoken in ``language`` and ``style`` (SSML when ``ssml``): read-only int16 mono
     samples at ``RATE``. Raises ``UnknownLanguage`` for a language the platform lacks."""
+    name = voice(language, style)
+    key = (text, language.casefold(), style, ssml)
+    samples = cache.get(key)
+    if samples is not None:
+        return samples
+    # The same words asked for while they are being synthesized share the one espeak-ng run
+    # (every leg of a conversation hears the same talk); a caller that gives up leaves it to
+    # finish for the others and the cache.
+    flight = (asyncio.get_running_loop(), key)
+    task = _flights.get(flight)
+    if task is None:
+        task = _flights[flight] = asyncio.create_task(_speak(key, name))
+        task.add_done_callback(lambda _: _flights.pop(flight, None))
+    return await asyncio.shield(task)
+
+
+async def _speak(key: Key, name: str) -> numpy.ndarray:
     import numpy
 
-    name = voice(language, style)
-    if not text.strip():
-        return numpy.zeros(0, numpy.int16)
-    key = (text, language.casefold(), style, ssml)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    wav = await _espeak(text, name, ssml)
-    if wav is None:
-        return numpy.zeros(round(talk_seconds(text) * RATE), numpy.int16)
-    samples = _samples(wav)
+    text, _, _, ssml = key
+    wav = await _espeak(text, name, ssml) if text.strip() else b""
+    if wav is None:  # no espeak-ng: silence, not cached, so installing it is heard at once
+        samples = numpy.zeros(round(talk_seconds(text) * RATE), numpy.int16)
+    else:
+        samples = _samples(wav) if wav else numpy.zeros(0, numpy.int16)
+        cache.put(key, samples)
     samples.flags.writeable = False
-    cache.put(key, samples)
     return samples
 
 
@@ -127,7 +143,12 @@ async def _espeak(text: str, name: str, ssml: bool) -> bytes | None:
             log.warning("espeak-ng is not installed, so talk is silent: install it "
                         "(make speech, or apt-get install espeak-ng) to hear speech")  # fmt: skip
         return None
-    out, err = await process.communicate(text.encode())
+    try:
+        out, err = await process.communicate(text.encode())
+    except BaseException:  # cancelled (the server stops): leave no process behind
+        process.kill()
+        await process.wait()
+        raise
     if process.returncode:
         raise RuntimeError(f"espeak-ng failed ({process.returncode}): {err.decode().strip()}")
     return out

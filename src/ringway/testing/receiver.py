@@ -14,6 +14,8 @@ import jwt
 import orjson
 from aiohttp import web
 
+from ringway.testing.served import ServedApp
+
 
 @dataclass(frozen=True)
 class Request:
@@ -113,24 +115,10 @@ class RunningReceiver:
 
     def __init__(self, receiver: WebhookReceiver) -> None:
         self.receiver = receiver
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._thread.start()
-        self._runner = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-
-    async def _start(self) -> web.AppRunner:
         app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.receiver._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        self.receiver.url = f"http://127.0.0.1:{port}"
-        return runner
+        app.router.add_route("*", "/{tail:.*}", receiver._handle)
+        self._served = ServedApp(app)
+        receiver.url = self._served.url
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        self._served.stop()
