@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import array
 import math
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
@@ -25,7 +26,7 @@ from tests.agents import agent
 from tests.cli.test_calls import linked_number
 from tests.conftest import LiveServer, eventually, run_server
 from tests.dashboard.conftest import Browser as HttpBrowser
-from tests.dashboard.test_browser import CHROMIUM, LAPTOP, page_elsewhere, shoot, sign_in
+from tests.dashboard.test_browser import LAPTOP, launch, page_elsewhere, shoot, sign_in
 from tests.receivers import Receiver, Reply, in_thread
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -43,18 +44,10 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def chromium(speech: Path) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--no-first-run",
-                  "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-audio-capture={speech}",
-                  "--autoplay-policy=no-user-gesture-required"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
+    """Chromium whose microphone plays ``speech``, allowed without asking, with sound."""
+    yield from launch("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                      f"--use-file-for-fake-audio-capture={speech}",
+                      "--autoplay-policy=no-user-gesture-required")  # fmt: skip
 
 
 def loud(frame: bytes) -> bool:
@@ -138,7 +131,8 @@ def test_another_origin_or_a_signed_out_browser_cannot_open_the_socket(
         tab = context.new_page()
         sign_in(tab, account)
         place_call(tab, number)
-        socket = tab.url.replace("http://", "ws://") + "/audio"
+        call = tab.url
+        socket = call.replace("http://", "ws://") + "/audio"
         opening = """url => new Promise(done => { const ws = new WebSocket(url);
             ws.onopen = () => { done("open"); ws.close(); };
             ws.onclose = (event) => done(`closed ${event.code}`); })"""
@@ -148,6 +142,10 @@ def test_another_origin_or_a_signed_out_browser_cannot_open_the_socket(
         tab.goto("/calls")
         assert tab.evaluate(opening, socket) == "open"  # the same browser, from the dashboard
         cookie = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies(server.url))
+        tab.goto(call)  # signed out since (elsewhere): the page says what to do
+        context.clear_cookies()
+        tab.get_by_role("button", name="Start microphone").click()
+        expect(tab.locator("#microphone .said")).to_have_text(re.compile("refused.*sign in"))
     finally:
         context.close()
     own = {"Origin": server.url}

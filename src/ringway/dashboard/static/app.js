@@ -291,19 +291,25 @@ class Microphone {
       return;
     }
     this.stream = stream;
-    this.context = new AudioContext({ sampleRate: RATE });
-    await this.context.audioWorklet.addModule("/assets/call-audio.js");
-    const capture = new AudioWorkletNode(this.context, "ringway-capture");
-    this.playback = new AudioWorkletNode(this.context, "ringway-playback");
-    this.context.createMediaStreamSource(stream).connect(capture);
-    capture.connect(this.context.destination); // pulled by the graph; its output is silence
-    this.playback.connect(this.context.destination);
+    let capture;
+    try {
+      this.context = new AudioContext({ sampleRate: RATE });
+      await this.context.audioWorklet.addModule("/assets/call-audio.js");
+      capture = new AudioWorkletNode(this.context, "ringway-capture");
+      this.playback = new AudioWorkletNode(this.context, "ringway-playback");
+      this.context.createMediaStreamSource(stream).connect(capture);
+      capture.connect(this.context.destination); // pulled by the graph; its output is silence
+      this.playback.connect(this.context.destination);
+    } catch (error) {
+      this.stop(`This browser cannot carry the call's audio (${error.name}: ${error.message}).`);
+      return;
+    }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(`${scheme}//${location.host}${this.panel.dataset.socket}`);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
     this.reason = "";
-    this.opened = false;
+    this.opened = this.ended = false;
     socket.onopen = () => {
       this.opened = true;
       this.say("On the call: speak, and hear what the caller hears.");
@@ -323,6 +329,7 @@ class Microphone {
     if (typeof data === "string") {
       const message = JSON.parse(data);
       this.reason = message.error || message.reason || this.reason;
+      this.ended = message.event === "ended";
       return;
     }
     const samples = new Int16Array(data);
@@ -337,10 +344,11 @@ class Microphone {
     let why = this.reason;
     if (!why && !this.opened) why = "The server refused the connection: sign in again (or reload the page), then start again.";
     if (!why) why = `The connection closed (code ${event.code}${event.reason ? `: ${event.reason}` : ""}).`;
-    this.stop(why);
+    this.stop(why, !this.ended);
   }
 
-  stop(why) {
+  // Hang up the microphone; ``why`` it stopped is shown (a problem unless said otherwise).
+  stop(why, problem = Boolean(why)) {
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -353,7 +361,7 @@ class Microphone {
     this.button.textContent = "Start microphone";
     this.button.disabled = false;
     this.show();
-    this.say(why || "Microphone off.", Boolean(why));
+    this.say(why || "Microphone off.", problem);
   }
 
   count(name) {
