@@ -114,7 +114,7 @@ def test_a_call_at_ten_times_real_time_or_a_second_browser_is_refused(tmp_path: 
         try:
             await w.platform.calls.join(w.account_id, fast.uuid, paced([]), nothing)
         except ProblemError as refused:
-            assert refused.status == 409 and "10 times faster" in refused.detail
+            assert refused.status == 409 and "10 times real time" in refused.detail
         else:
             raise AssertionError("a call faster than real time was joined")
         leg = await w.start(number, speed=1)

@@ -47,13 +47,13 @@ class Browsers:
     def __init__(self) -> None:
         self._attached: set[str] = set()
 
-    def check(self, leg: CallLeg) -> None:
+    def _check(self, leg: CallLeg) -> None:
         """Raise :class:`Refused` unless a browser may join ``leg`` now."""
         if leg.over:
             raise Refused("The call has ended.")
         if leg.clock.speed not in (0, 1):
-            raise Refused(f"The call runs {leg.clock.speed:g} times faster than real time; "
-                          "the microphone joins calls placed at real time.")  # fmt: skip
+            raise Refused(f"The call runs at {leg.clock.speed:g} times real time; the "
+                          "microphone joins calls placed at real time.")  # fmt: skip
         if leg.socket is not None:
             raise Refused("This leg's far end is a WebSocket; open the caller's leg instead.")
         if leg.uuid in self._attached:
@@ -62,7 +62,7 @@ class Browsers:
     async def attach(self, leg: CallLeg, frames: AsyncIterator[bytes], send: Send) -> str:
         """Carry audio between ``leg`` and a browser until one of them goes; what ended it:
         ``call`` (the leg ended) or ``browser``."""
-        self.check(leg)
+        self._check(leg)
         self._attached.add(leg.uuid)
         browser = Browser(leg)
         leg.note("browser", event="connected")
