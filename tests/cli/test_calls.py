@@ -191,11 +191,15 @@ def test_tables_keep_ids_whole_in_a_pipe_and_on_a_narrow_terminal(
 
 def test_phones_set_takes_every_behaviour_field(cli: Any) -> None:
     flags = ["--behaviour", "machine", "--answer-after", "1.5", "--dtmf", "", "--dtmf", "9",
-             "--say", "hello", "--hangup-after", "20", "--message-seconds", "12"]  # fmt: skip
+             "--say", "hello", "--hangup-after", "20", "--message-seconds", "12",
+             "--says", "2: Hello there", "--says", "4.5:Goodbye"]  # fmt: skip
     phone = json.loads(cli("phones", "set", "447700900557", *flags, "--json").stdout)
     assert phone == {"behaviour": "machine", "answer_after": 1.5, "dtmf": ["", "9"],
-                     "speech": ["hello"], "hangup_after": 20.0,
-                     "message_seconds": 12.0}  # fmt: skip
+                     "speech": ["hello"], "hangup_after": 20.0, "message_seconds": 12.0,
+                     "says": [{"text": "Hello there", "at": 2.0, "language": "en-US"},
+                              {"text": "Goodbye", "at": 4.5, "language": "en-US"}]}  # fmt: skip
+    refused = cli("phones", "set", "447700900557", "--says", "Hello", expect=2)
+    assert "SECONDS:WORDS" in refused.output
 
 
 def test_an_unreachable_answer_url_fails_the_call_loudly(

@@ -84,13 +84,17 @@ def test_phones_and_recipients_are_set_listed_and_reset(
     assert "Answer after must be a number" in text(refused)
     assert api.get("/_ringway/phones").json()["phones"] == {}
     phone = {"address": "447700900777", "behaviour": "busy", "answer_after": "2",
-             "dtmf": "12#\n3", "speech": "yes please", "hangup_after": ""}  # fmt: skip
+             "dtmf": "12#\n3", "speech": "yes please", "hangup_after": "",
+             "says": "2: Hello there\n4.5: Bye"}  # fmt: skip
     assert signed_in.post("/phones", phone).status_code == 303
     stored = api.get("/_ringway/phones/447700900777").json()
     assert stored["behaviour"] == "busy" and stored["answer_after"] == 2
+    assert stored["says"] == [{"text": "Hello there", "at": 2.0, "language": "en-US"},
+                              {"text": "Bye", "at": 4.5, "language": "en-US"}]  # fmt: skip
     assert stored["dtmf"] == ["12#", "3"] and stored["hangup_after"] is None
     listed = text(signed_in.get("/phones"))
-    assert "1 phone set up" in listed and "447700900777 busy 2.0 12#, 3 yes please never" in listed
+    assert "1 phone set up" in listed, listed
+    assert "447700900777 busy 2.0 12#, 3 yes please 2 s: Hello there; 4.5 s: Bye never" in listed
     assert signed_in.post("/phones/reset", {"address": "447700900777"}).status_code == 303
     assert api.get("/_ringway/phones").json()["phones"] == {}
 

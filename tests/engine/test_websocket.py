@@ -83,7 +83,7 @@ def test_the_socket_gets_the_connected_message_then_frames_of_20_ms_in_real_time
         assert sizes == {frame_bytes(rate)} == {rate // 50 * 2}
         span = accepted.frames[-1][0] - accepted.frames[0][0]
         assert span > 0.4 and 35 < (len(accepted.frames) - 1) / span < 65  # 50 a second
-        assert not any(any(frame) for _, frame in accepted.frames)  # silence, for now
+        assert not any(any(frame) for _, frame in accepted.frames)  # a caller who says nothing
         assert accepted.close_code == 1000  # the call ended: ringway closes normally
         legs = w.events("/leg")
         assert [e["status"] for e in legs] == ["started", "ringing", "answered", "completed"]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pydantic
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from ringway.domain.calls import CallRecord, Entry, Timeline
 from ringway.domain.deliveries import DELIVERED, FAILED, PENDING, DeliveryAttempt
 from ringway.domain.messages import MessageRecord
 from ringway.domain.simulation import Person
+from ringway.engine.audio import RATE
 from ringway.engine.recordings import Recordings
 from ringway.engine.retention import Pruner
 from ringway.services.deliveries import new_delivery
@@ -131,7 +133,7 @@ def test_what_finished_before_the_retention_goes_and_the_rest_stays(
     account = account_of(platform)
     recording = str(uuid.uuid4())
     audio = Recordings(platform.settings.data_dir / "recordings")
-    audio.write(account, recording, 1.0, 0.5)
+    audio.store(account, recording, "wav", [np.zeros(RATE, dtype=np.int16)])
     old_call = add_call(platform, account, [OLD, OLD], recording)
     half_done = add_call(platform, account, [OLD, None])  # one leg still running
     late_leg = add_call(platform, account, [OLD, RECENT])
@@ -154,8 +156,7 @@ def test_what_finished_before_the_retention_goes_and_the_rest_stays(
     assert "pruned" in caplog.text and "call legs: 2" in caplog.text
     assert count(platform, calls, calls.c.session == old_call) == 0
     assert count(platform, call_entries, call_entries.c.session == old_call) == 0
-    assert audio.path(account, recording) is not None
-    assert not audio.path(account, recording).exists()  # type: ignore[union-attr]
+    assert audio.path(account, recording) is None  # its file is gone
     for kept in (half_done, late_leg, running, recent):
         assert count(platform, call_entries, call_entries.c.session == kept) == 2
     assert count(platform, calls) == 6
@@ -317,11 +318,12 @@ def test_a_packed_timeline_goes_with_its_call_and_its_recordings_too(platform: P
     account = account_of(platform)
     recording = str(uuid.uuid4())
     audio = Recordings(platform.settings.data_dir / "recordings")
-    audio.write(account, recording, 1.0, 0.5)
+    audio.store(account, recording, "wav", [np.zeros(RATE, dtype=np.int16)])
+    assert audio.path(account, recording) is not None
     session = add_call(platform, account, [OLD], recording)
     calls_ = CallRepository(platform.db)
     calls_.save([], [], [Timeline(session, calls_.timeline(session))])
     assert count(platform, call_timelines) == 1 and count(platform, call_entries) == 0
     assert prune(platform) == Counter({"call legs": 1, "timelines": 1})
     assert count(platform, call_timelines) == 0
-    assert not audio.path(account, recording).exists()  # type: ignore[union-attr]
+    assert audio.path(account, recording) is None  # its file is gone

@@ -57,6 +57,7 @@ def simulate(
     to: str,
     dtmf: tuple[str, ...],
     say: tuple[str, ...],
+    says: list[dict[str, Any]],
     hangup_after: float | None,
     speed: float | None,
     hang_up_on_interrupt: bool,
@@ -72,8 +73,8 @@ def simulate(
     if not from_ and not from_user:
         raise click.UsageError("give --from NUMBER, or --from-user USER")
     call = client.calls.simulate(
-        from_ or to, to, dtmf=list(dtmf), speech=list(say), hangup_after=hangup_after,
-        speed=speed, from_user=from_user,
+        from_ or to, to, dtmf=list(dtmf), speech=list(say), says=says,
+        hangup_after=hangup_after, speed=speed, from_user=from_user,
     )  # fmt: skip
     uuid = call["uuid"]
     click.echo(f"Call {uuid} from {from_user or from_} to {to}", err=as_json)

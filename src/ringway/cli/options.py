@@ -43,9 +43,17 @@ def settings_from(data_dir: Path, database_url: str | None, **extra: Any) -> Set
 
 
 def person_options(who: str) -> Callable[[F], F]:
-    """``--dtmf``, ``--say`` and ``--hangup-after``: the script of a simulated person."""
+    """``--dtmf``, ``--say``, ``--says`` and ``--hangup-after``: the script of a simulated
+    person."""
 
     def decorate(fn: F) -> F:
+        fn = click.option(
+            "--says",
+            multiple=True,
+            callback=_says,
+            metavar="SECONDS:WORDS",
+            help=f"What the {who} says, unasked, that many seconds after the answer; repeat.",
+        )(fn)
         fn = click.option(
             "--hangup-after",
             type=click.FloatRange(min=0),
@@ -61,6 +69,15 @@ def person_options(who: str) -> Callable[[F], F]:
         )(fn)
 
     return decorate
+
+
+def _says(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> list[Any]:
+    from ringway.domain.simulation import says_from_lines
+
+    said = says_from_lines("\n".join(value))
+    if any("at" not in s for s in said):
+        raise click.BadParameter("give each as SECONDS:WORDS, e.g. 2:Hello there")
+    return said
 
 
 def page_size_option(noun: str) -> Callable[[F], F]:

@@ -66,7 +66,7 @@ def show(client: Client, address: str, as_json: bool) -> None:
 )
 @person_options("person")
 @click.option("--message-seconds", type=click.FloatRange(0, 7200),
-              help="Seconds of them a record hears (a voicemail left) [default: 5].")  # fmt: skip
+              help="Seconds they speak at a record, unless given --says [default: 5].")  # fmt: skip
 @json_option
 def set_(
     client: Client,
@@ -74,12 +74,14 @@ def set_(
     behaviour: str,
     dtmf: tuple[str, ...],
     say: tuple[str, ...],
+    says: list[dict[str, Any]],
     as_json: bool,
     **numbers: float | None,
 ) -> None:
     """Give an address (a number, sip:…, wss://…) its behaviour; what is left out takes its
     default."""
-    settings: dict[str, Any] = {"behaviour": behaviour, "dtmf": list(dtmf), "speech": list(say)}
+    settings: dict[str, Any] = {"behaviour": behaviour, "dtmf": list(dtmf), "speech": list(say),
+                                "says": says}  # fmt: skip
     settings |= {name: value for name, value in numbers.items() if value is not None}
     phone = client.phones.set(address, **settings)
     if not as_json:

@@ -221,6 +221,7 @@ class Calls:
         *,
         dtmf: list[str] | None = None,
         speech: list[str] | None = None,
+        says: list[dict[str, Any]] | None = None,
         hangup_after: float | None = None,
         message_seconds: float | None = None,
         speed: float | None = None,
@@ -230,9 +231,10 @@ class Calls:
         """A simulated person at ``from_`` (or the application's user ``from_user``, as from
         the Client SDK) calls the account's number ``to``: at each input
         that asks for keys they key the next entry of ``dtmf``, at each that asks for speech
-        they say the next entry of ``speech``. ``speed`` 0 runs the call as fast as possible,
+        they say the next entry of ``speech``; they say each of ``says`` (``{"text", "at"}``,
+        ``at`` seconds after the answer) unasked. ``speed`` 0 runs the call as fast as possible,
         1 in real time (default: the server's). Returns the call as it starts."""
-        caller: dict[str, Any] = {"dtmf": dtmf or [], "speech": speech or []}
+        caller: dict[str, Any] = {"dtmf": dtmf or [], "speech": speech or [], "says": says or []}
         caller |= _present(hangup_after=hangup_after, message_seconds=message_seconds)
         body: dict[str, Any] = {"from": from_, "to": to, "caller": caller,
                                 **_present(speed=speed, from_user=from_user)}  # fmt: skip

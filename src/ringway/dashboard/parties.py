@@ -13,6 +13,7 @@ from ringway.dashboard.pages import View, field_errors, page
 from ringway.dashboard.wording import capitalized
 from ringway.domain.applications import parse_body
 from ringway.domain.errors import ProblemError
+from ringway.domain.simulation import says_as_lines, says_from_lines
 from ringway.services.parties import Parties
 from ringway.services.platform import Platform
 
@@ -20,7 +21,8 @@ from ringway.services.platform import Platform
 @dataclass(frozen=True)
 class Field:
     """A form field for one of the behaviour's properties: ``kind`` is ``choice`` (its
-    options from the model), ``number`` (seconds) or ``lines`` (a list, one item a line)."""
+    options from the model), ``number`` (seconds), ``lines`` (a list, one item a line) or
+    ``says`` (what a person says when, one a line: ``SECONDS: words``)."""
 
     name: str
     label: str
@@ -40,10 +42,13 @@ class Kind:
 
 PERSON = (Field("dtmf", "Keys pressed", "lines", "One group per input, one a line: 1234#"),
           Field("speech", "Words said", "lines", "One line per speech input."),
+          Field("says", "Says", "says",
+                "What they say unasked, one a line: seconds after the answer, then the words, "
+                "e.g. 2: Hello, is anyone there?"),
           Field("hangup_after", "Hang up after (seconds)", "number",
                 "Empty: stay until the other side hangs up."),
           Field("message_seconds", "Message length (seconds)", "number",
-                "What a recording hears of them."))  # fmt: skip
+                "How long they speak at a record action, when they say nothing else."))  # fmt: skip
 KINDS = {
     "phones": Kind("/phones", "Simulated phones", "phone",
                    "Where outbound legs go (a connect, POST /v1/calls) when the number is not on "
@@ -84,7 +89,9 @@ def _values(behaviour: dict[str, Any]) -> dict[str, str]:
     """A behaviour as the form's fields: lists one item a line, absent numbers empty."""
     values = {}
     for name, value in behaviour.items():
-        if isinstance(value, list):
+        if name == "says":
+            values[name] = says_as_lines(value)
+        elif isinstance(value, list):
             values[name] = "\n".join(value)
         else:
             values[name] = "" if value is None else str(value)
@@ -99,6 +106,8 @@ def _behaviour(kind: Kind, form: dict[str, str]) -> dict[str, Any]:
         raw = form.get(field.name, "").strip()
         if field.kind == "lines":
             body[field.name] = [line.strip() for line in raw.splitlines() if line.strip()]
+        elif field.kind == "says":
+            body[field.name] = says_from_lines(raw)
         elif raw and field.kind == "number":
             try:
                 body[field.name] = float(raw)

@@ -26,6 +26,23 @@ class Saying(BaseModel):
     language: Language = "en-US"
 
 
+def says_from_lines(text: str) -> list[dict[str, object]]:
+    """``says`` as typed one a line, ``SECONDS: words`` (a line without its seconds is left
+    without ``at``, for validation to refuse)."""
+    says: list[dict[str, object]] = []
+    for line in filter(None, (line.strip() for line in text.splitlines())):
+        at, colon, words = line.partition(":")
+        try:
+            says.append({"at": float(at), "text": words.strip()} if colon else {"text": line})
+        except ValueError:
+            says.append({"text": line})
+    return says
+
+
+def says_as_lines(says: list[dict[str, object]]) -> str:
+    return "\n".join(f"{s['at']:g}: {s['text']}" for s in says)
+
+
 class Person(BaseModel):
     """How a simulated person behaves once connected: at each ``input`` that asks for DTMF
     they key the next entry of ``dtmf`` (an empty entry: nothing), at each one that asks for

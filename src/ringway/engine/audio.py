@@ -18,7 +18,10 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ringway.engine.tape import Samples
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Samples = NDArray[np.int16]
 
 RATE = 16_000  # samples a second of the audio inside a call (sockets get it at their own rate)
 FRAME_SECONDS = 0.02

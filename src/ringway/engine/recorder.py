@@ -80,7 +80,7 @@ class Recording:
             return
         mixes: list[Mix | None] = [None] * self.channels
         for tape, channel in self.sources():
-            mix = tape.render(self.rendered, now)
+            mix = tape.render(self.rendered, now, self.leg.clock)
             before = mixes[channel]
             mixes[channel] = mix if before is None else before + mix
         for channel, mixed in enumerate(mixes):
@@ -94,7 +94,7 @@ class Recording:
         for tape in self.reading - tapes:
             tape.readers.pop(self, None)
         for tape in tapes:
-            tape.readers[self] = self.rendered
+            tape.readers[self] = tape.local(self.rendered, self.leg.clock)
         self.reading = tapes
 
     async def finish(self) -> None:

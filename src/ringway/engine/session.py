@@ -17,7 +17,6 @@ from ringway.domain.simulation import Person
 from ringway.engine.clock import Clock
 from ringway.engine.conversations import Member
 from ringway.engine.mixer import rerouting
-from ringway.engine.sound import keys
 from ringway.engine.tape import Tape
 from ringway.engine.webhooks import Signer, Target
 from ringway.storage.ids import ordered_uuid
@@ -164,8 +163,8 @@ class CallLeg:
         self.replacement: list[Action] | None = None
         self.member: Member | None = None
         self._muted = self._earmuffed = False
-        self.voice = Tape()  # what its far end says into the call
-        self.played = Tape()  # what the platform plays to its far end
+        self.voice = Tape(session.clock)  # what its far end says into the call
+        self.played = Tape(session.clock)  # what the platform plays to its far end
         self.recordings: list[Recording] = []
         # What its outcome is made of: how it ended early (status, detail), the requests for
         # an NCCO that failed it, and a failure the fallback answer URL made good.
@@ -246,7 +245,7 @@ class CallLeg:
         self.inputs.append((kind, value))
         self.note("input", input=kind, value=value)
         if kind == "dtmf":  # heard on the call as its tones
-            keys(self.voice, self.clock.elapsed(), value)
+            self.voice.keys(self.clock.elapsed(), value)
         if kind == "dtmf" and self.on_key is not None:
             self.on_key(value)
         if kind == "dtmf":  # a socket on the call gets an event for every key pressed on it

@@ -9,15 +9,13 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from ringway.domain.simulation import MESSAGE, Saying
-from ringway.engine.audio import RATE, key_samples
+from ringway.engine.audio import RATE
 from ringway.engine.tape import Clip, Tape
 
 if TYPE_CHECKING:
     from ringway.engine.session import CallLeg
     from ringway.engine.tape import Samples
 
-KEY_GAP = 0.1  # seconds between keys sent into a call
-PAUSE = 0.5  # seconds a ``p`` among them waits
 SPEAKING_AFTER = 0.5  # seconds a person takes to start answering a speech input
 
 
@@ -117,13 +115,3 @@ async def message(leg: CallLeg, start: float, seconds: float) -> None:
         clip = leg.voice.add(at, audio, "message")
         Tape.cut(clip, start + seconds)
         at = clip.end
-
-
-def keys(tape: Tape, at: float, digits: str) -> float:
-    """Key tones on ``tape`` from ``at``, one after another (``p``: a pause); when they end."""
-    for key in digits:
-        if key == "p":
-            at += PAUSE
-        else:
-            at = tape.add(at, key_samples(key), "keys").end + KEY_GAP
-    return at

@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ringway.engine.audio import RATE
+from ringway.engine.audio import RATE, key_samples
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from ringway.engine.clock import Clock
+
     Samples = NDArray[np.int16]
     Mix = NDArray[np.int32]
 
+KEY_GAP = 0.1  # seconds between keys pressed one after another
+PAUSE = 0.5  # seconds a ``p`` among keys sent into a call waits
 LIVE = 1.0  # seconds of the past a live listener (a socket, a browser) may still render
 PRUNE_EVERY = 16  # clips added between looks for clips nobody will render
 
@@ -49,10 +53,12 @@ class Clip:
 
 
 class Tape:
-    """The clips of one direction of a leg, in the order they were added, and who will render
-    it from when (``readers``). Clips nobody can render any more are let go of as clips come."""
+    """The clips of one direction of a leg, in the order they were added, on the seconds of
+    ``clock`` (its call's), and who will render it from when (``readers``, in those seconds).
+    Clips nobody can render any more are let go of as clips come."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock
         self.clips: list[Clip] = []
         self.readers: dict[Reader, float] = {}
         self._look_at = PRUNE_EVERY  # how many clips make it look for clips to let go of
@@ -64,6 +70,15 @@ class Tape:
             self.forget_before(min(self.readers.values(), default=at - LIVE))
             self._look_at = 2 * len(self.clips) + PRUNE_EVERY
         return clip
+
+    def keys(self, at: float, digits: str) -> float:
+        """Key tones from ``at``, one after another (``p``: a pause); when they end."""
+        for key in digits:
+            if key == "p":
+                at += PAUSE
+            else:
+                at = self.add(at, key_samples(key), "keys").end + KEY_GAP
+        return at
 
     @staticmethod
     def cut(clip: Clip, at: float) -> None:
@@ -78,12 +93,23 @@ class Tape:
         """Let go of clips that stopped sounding before ``at`` (nothing will render them)."""
         self.clips = [clip for clip in self.clips if clip.end > at]
 
-    def render(self, start: float, end: float) -> Mix:
-        """The sum of every clip sounding between ``start`` and ``end``, a sample each
-        ``1/RATE`` s from ``start`` (32-bit, so that mixes add up without wrapping)."""
+    def local(self, at: float, clock: Clock | None) -> float:
+        """``at`` on ``clock`` as seconds of this tape's clock. Another call's clock (a
+        conversation joins legs of several calls) is offset by the difference of the two now:
+        exact while both run in real time, as live calls do."""
+        if clock is None or self.clock is None or clock is self.clock:
+            return at
+        return at + self.clock.elapsed() - clock.elapsed()
+
+    def render(self, start: float, end: float, clock: Clock | None = None) -> Mix:
+        """The sum of every clip sounding between ``start`` and ``end`` (seconds of ``clock``,
+        by default the tape's own), a sample each ``1/RATE`` s from ``start`` (32-bit, so
+        that mixes add up without wrapping)."""
         import numpy as np
 
         count = samples_between(start, end)
+        start = self.local(start, clock)
+        end = start + count / RATE
         mix = np.zeros(count, dtype=np.int32)
         for clip in self.clips:
             if clip.end <= start or clip.start >= end:

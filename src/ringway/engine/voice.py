@@ -694,7 +694,7 @@ class VoiceEngine:
         as input)."""
         leg.note("dtmf", event="sent", digits=digits)
         far = leg.far or leg.peer
-        sound.keys(leg.played, leg.clock.elapsed(), digits)
+        leg.played.keys(leg.clock.elapsed(), digits)
         if leg.socket is not None:
             for key in digits.replace("p", ""):
                 leg.socket.key(key)

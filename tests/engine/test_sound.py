@@ -1,0 +1,239 @@
+"""Calls that carry real audio: talk and what a caller says in a split recording, streams whose
+length is their audio's, a conversation's recording as members are muted, a WebSocket agent
+that hears the caller and is heard in the recording, and spoken answers to speech input."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile
+
+from ringway.domain.simulation import Person
+from ringway.domain.voice import CallUpdate
+from ringway.engine import media, speech
+from ringway.engine.audio import RATE
+from ringway.engine.session import CallLeg
+from tests.agents import agent
+from tests.engine.test_actions import loudness, talked
+from tests.engine.world import World, play, talk
+from tests.receivers import Reply
+
+WORDS = "I would like to speak to someone about my order please."
+PROMPT = "Welcome to the shop. Please say what you would like."
+
+
+def recorded(w: World, event: dict[str, Any]) -> tuple[np.ndarray, str]:
+    """The samples of a recording (frames by channels) and its file's suffix."""
+    path = w.platform.calls.recording(w.account_id, event["recording_uuid"])
+    assert path is not None and path.stat().st_size == event["size"]
+    audio, rate = soundfile.read(path, dtype="int16", always_2d=True)
+    assert rate == RATE
+    return audio, path.suffix
+
+
+def stretch(samples: np.ndarray, start: float, end: float) -> float:
+    """The loudness of ``samples`` from ``start`` to ``end`` seconds."""
+    return loudness(samples[round(start * RATE) : round(end * RATE)])
+
+
+def marks(leg: CallLeg, source: str) -> list[dict[str, Any]]:
+    return [e.data for e in leg.session.entries if e.kind == "audio" and e.data["source"] == source]
+
+
+def tone(seconds: float, hz: float = 440) -> np.ndarray:
+    n = np.arange(round(seconds * RATE))
+    return (8000 * np.sin(2 * np.pi * hz * n / RATE)).astype(np.int16)
+
+
+def test_a_split_recording_holds_the_caller_on_one_side_and_the_talk_on_the_other(
+    tmp_path: Path,
+) -> None:
+    async def test(w: World) -> None:
+        record = {"action": "record", "split": "conversation", "format": "wav",
+                  "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
+        ncco = [record, talk(PROMPT), {"action": "conversation", "name": "hold"}]
+        _, number = w.application(Reply(body=ncco))
+        says = [{"text": WORDS, "at": 5.0}]
+        leg = await w.call(number, Person(says=says, hangup_after=10.0))  # type: ignore[arg-type]
+        prompt = len(await speech.synthesize(PROMPT)) / RATE
+        words = len(await speech.synthesize(WORDS)) / RATE
+        assert 2 < prompt < 4.5 and 2 < words < 4.5
+        (event,) = w.events("/recording")
+        audio, suffix = recorded(w, event)
+        assert suffix == ".wav" and audio.shape[1] == 2
+        assert 9.9 < len(audio) / RATE < 10.2  # from the answer to the hang-up
+        caller, heard = audio[:, 0], audio[:, 1]
+        assert stretch(heard, 0.1, prompt - 0.3) > 300  # the talk, on the side heard
+        assert stretch(heard, prompt + 0.1, 10) < 10
+        assert stretch(caller, 0, 4.9) < 10  # the caller, silent till they speak
+        assert stretch(caller, 5.2, 5 + words - 0.3) > 300
+        assert stretch(caller, 5 + words + 0.1, 10) < 10
+        (says_mark,) = marks(leg, "says")
+        (talk_mark,) = marks(leg, "talk")
+        (answered,) = [e.at for e in leg.session.entries
+                       if e.kind == "status" and e.data["status"] == "answered"]  # fmt: skip
+        answered_at = (answered - leg.clock.start).total_seconds()  # on the call's clock
+        assert says_mark["at"] - answered_at == pytest.approx(5.0, abs=0.05)
+        assert says_mark["seconds"] == pytest.approx(words, abs=0.01)
+        assert talk_mark["seconds"] == pytest.approx(prompt, abs=0.01)
+
+    play(tmp_path, test)
+
+
+def test_a_recording_is_mp3_by_default_and_mono(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        record = {"action": "record", "eventUrl": [w.receiver.url + "/recording"]}
+        _, number = w.application(Reply(body=[record, talk(PROMPT)]))
+        await w.call(number, Person(says=[{"text": WORDS, "at": 0.5}]))  # type: ignore[list-item]
+        (event,) = w.events("/recording")
+        audio, suffix = recorded(w, event)
+        assert suffix == ".mp3" and audio.shape[1] == 1
+        prompt = len(await speech.synthesize(PROMPT)) / RATE
+        assert prompt - 0.1 < len(audio) / RATE < prompt + 0.3
+        assert stretch(audio[:, 0], 0.6, prompt - 0.5) > 300
+
+    play(tmp_path, test)
+
+
+def _wav(samples: np.ndarray, rate: int = 8000) -> bytes:
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(samples[:: RATE // rate].astype("<i2").tobytes())
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("kind", "seconds"), [("wav", 1.5), ("mp3", 2.5), ("junk", 0.0)])
+def test_a_stream_plays_for_the_length_of_its_audio(
+    tmp_path: Path, kind: str, seconds: float
+) -> None:
+    files = {"wav": lambda: _wav(tone(1.5)), "mp3": lambda: media.encode([tone(2.5)], "mp3"),
+             "junk": lambda: b"<html>not audio</html>"}  # fmt: skip
+
+    async def test(w: World) -> None:
+        url = w.receiver.answer(f"/hold.{kind}", Reply(body=files[kind]()))
+        stream = {"action": "stream", "streamUrl": [url], "loop": 2}
+        _, number = w.application(Reply(body=[stream]))
+        leg = await w.call(number)
+        assert 2 * seconds - 0.05 < talked(w) < 2 * seconds + 0.4
+        undecodable = [e.data for e in leg.session.entries
+                       if e.kind == "stream" and e.data.get("event") == "undecodable"]  # fmt: skip
+        if kind == "junk":
+            assert undecodable[0]["url"] == url and "not an audio file" in undecodable[0]["reason"]
+            assert marks(leg, "stream") == []
+        else:
+            assert not undecodable and marks(leg, "stream")[0]["seconds"] == pytest.approx(
+                2 * seconds, abs=0.05)  # fmt: skip
+
+    play(tmp_path, test)
+
+
+def test_a_conversation_recording_lacks_a_member_while_muted(tmp_path: Path) -> None:
+    """Three callers in one conversation, each speaking all along in a voice of their own;
+    the middle one is muted for about two seconds (calls at ten times real time)."""
+
+    async def test(w: World) -> None:
+        room = {"action": "conversation", "name": "team"}
+        _, number = w.application(Reply(body=[{**room, "record": True}]), Reply(body=[room]))
+        talkers = []
+        for hz, stays in ((300, 8.0), (1000, 7.8), (2500, 7.8)):
+            person = Person(hangup_after=stays)
+            talkers.append(await w.start(number, person, speed=10))
+            talkers[-1].voice.add(talkers[-1].clock.elapsed(), tone(10, hz), "caller")
+            await asyncio.sleep(0.02)
+        first, middle = talkers[0], talkers[1]
+        while not first.recordings:
+            await asyncio.sleep(0.01)
+        (recording,) = first.recordings
+
+        async def control(action: str) -> float:
+            """Send ``action`` to the middle leg; when, on the recording."""
+            update = CallUpdate.model_validate({"action": action})
+            await w.platform.calls.update(w.account_id, middle.uuid, update)
+            return first.clock.elapsed() - recording.start  # type: ignore[attr-defined]
+
+        await asyncio.sleep(0.15)
+        muted = await control("mute")
+        await asyncio.sleep(0.2)
+        unmuted = await control("unmute")
+        assert muted > 1 and muted + 1 < unmuted < 6.5
+        for leg in talkers:
+            await leg.session.done.wait()
+        (event,) = [e for e in w.events() if "recording_url" in e]
+        audio, _ = recorded(w, event)
+        mix = audio[:, 0].astype(np.float64)
+
+        def has(hz: float, start: float, end: float) -> bool:
+            piece = mix[round(start * RATE) : round(end * RATE)]
+            n = np.arange(len(piece))
+            power = abs(np.dot(piece, np.exp(-2j * np.pi * hz * n / RATE))) / len(piece)
+            return bool(power > 500)
+
+        assert all(has(300, s, s + 0.5) for s in (0.3, muted, unmuted))
+        assert all(has(2500, s, s + 0.5) for s in (0.3, muted, unmuted))
+        assert has(1000, 0.3, muted - 0.2) and has(1000, unmuted + 0.2, unmuted + 0.7)
+        assert not has(1000, muted + 0.1, unmuted - 0.1)  # muted
+
+    play(tmp_path, test)
+
+
+def test_a_websocket_agent_hears_the_caller_and_the_recording_hears_the_agent(
+    tmp_path: Path,
+) -> None:
+    async def test(w: World) -> None:
+        async with agent(echo=True) as server:
+            record = {"action": "record", "split": "conversation",
+                      "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
+            connect = {
+                "action": "connect",
+                "endpoint": [
+                    {"type": "websocket", "uri": server.url, "content-type": "audio/l16;rate=8000"}
+                ],
+            }
+            _, number = w.application(Reply(body=[record, connect]))
+            says = [{"text": "Hello agent", "at": 0.2}]
+            leg = await w.call(number, Person(says=says, hangup_after=2.0))  # type: ignore[arg-type]
+            accepted = server.accepted[0]
+        words = len(await speech.synthesize("Hello agent")) / RATE
+        loud = [at for at, frame in accepted.frames
+                if loudness(np.frombuffer(frame, dtype="<i2")) > 300]  # fmt: skip
+        assert len(loud) > 0.5 * words * 50  # the caller's words reached the agent, 20 ms a frame
+        (event,) = w.events("/recording")
+        audio, _ = recorded(w, event)
+        caller, heard = audio[:, 0], audio[:, 1]
+        start = np.argmax(abs(caller) > 1000) / RATE  # where the caller starts speaking
+        assert 0.1 < start < 0.6
+        assert stretch(caller, start, start + words - 0.2) > 300
+        assert stretch(heard, start + 0.2, start + words - 0.1) > 300  # the agent's echo
+        assert stretch(heard, 0, start) < 10
+        (socket_leg,) = [other for other in leg.session.legs.values() if other is not leg]
+        assert marks(socket_leg, "socket")
+
+    play(tmp_path, test)
+
+
+def test_a_speech_input_gets_the_words_the_caller_speaks(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        record = {"action": "record", "eventUrl": [w.receiver.url + "/recording"]}
+        ask = {"action": "input", "type": ["speech"], "eventUrl": [w.receiver.url + "/input"],
+               "speech": {"endOnSilence": 1, "language": "en-GB"}}  # fmt: skip
+        _, number = w.application(Reply(body=[record, ask]))
+        leg = await w.call(number, Person(speech=[WORDS], message_seconds=0))
+        (result,) = w.events("/input")
+        assert result["speech"]["results"] == [{"text": WORDS, "confidence": "0.95"}]
+        (spoken,) = marks(leg, "speech")
+        assert spoken["text"] == WORDS and spoken["at"] == pytest.approx(0.5, abs=0.05)
+        (event,) = w.events("/recording")
+        audio, _ = recorded(w, event)
+        assert stretch(audio[:, 0], 0.7, 0.5 + spoken["seconds"] - 0.3) > 300
+        assert len(audio) / RATE == pytest.approx(0.5 + spoken["seconds"] + 1, abs=0.2)
+
+    play(tmp_path, test)
