@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +24,9 @@ TONE = 440  # Hz: what the browser "says", easy to find in a recording
 SAMPLES = int(RATE * FRAME_SECONDS)
 
 
-def tone_frames(seconds: float, level: int = 8000) -> list[bytes]:
+def tone_frames(seconds: float, level: int = 8000, pitch: int = TONE) -> list[bytes]:
     n = np.arange(int(seconds * RATE))
-    samples = (level * np.sin(2 * np.pi * TONE * n / RATE)).astype("<i2")
+    samples = (level * np.sin(2 * np.pi * pitch * n / RATE)).astype("<i2")
     return [samples[i : i + SAMPLES].tobytes() for i in range(0, len(samples), SAMPLES)]
 
 
@@ -74,6 +74,41 @@ def test_the_browser_is_the_callers_voice_hears_the_talk_and_keeps_the_call_in_r
         (left,) = [e.data for e in leg.session.entries
                    if e.kind == "browser" and e.data["event"] == "closed"]  # fmt: skip
         assert left["frames_in"] == 50 and left["refused"] == 0
+
+    play(tmp_path, test)
+
+
+def pitch(frames: list[bytes]) -> float:
+    """The strongest frequency in what a browser heard, in Hz."""
+    audio = np.frombuffer(b"".join(frames), dtype="<i2")
+    return float(np.argmax(np.abs(np.fft.rfft(audio))) * RATE / len(audio))
+
+
+def test_two_browsers_on_calls_started_apart_hear_each_other_in_a_conversation(
+    tmp_path: Path,
+) -> None:
+    async def test(w: World) -> None:
+        _, number = w.application(Reply(body=[{"action": "conversation", "name": "room"}]))
+        first = await w.start(number, speed=1)
+        await asyncio.sleep(0.3)  # the two calls' clocks do not start together
+        second = await w.start(number, speed=1)
+        heard: dict[str, list[bytes]] = {first.uuid: [], second.uuid: []}
+
+        def into(leg: str) -> Callable[[bytes], Awaitable[None]]:
+            async def send(frame: bytes) -> None:
+                heard[leg].append(frame)
+
+            return send
+
+        joined = [asyncio.ensure_future(w.platform.calls.join(
+            w.account_id, leg.uuid, paced(tone_frames(1.0, pitch=hz)), into(leg.uuid)))
+            for leg, hz in ((first, 440), (second, 660))]  # fmt: skip
+        await asyncio.sleep(1.2)
+        for leg in (first, second):
+            leg.hang_up("user")
+        await asyncio.gather(*joined)
+        assert abs(pitch(heard[first.uuid]) - 660) < 5
+        assert abs(pitch(heard[second.uuid]) - 440) < 5
 
     play(tmp_path, test)
 
