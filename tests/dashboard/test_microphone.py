@@ -67,23 +67,9 @@ def test_the_browser_talks_to_a_websocket_agent_and_hears_it(
     chromium: Browser, server: LiveServer, account: Credentials, hooks: Receiver
 ) -> None:
     with in_thread(agent(echo=True)) as bot:
-        hooks.answer(
-            "/answer",
-            Reply(
-                body=[
-                    {
-                        "action": "connect",
-                        "endpoint": [
-                            {
-                                "type": "websocket",
-                                "uri": bot.url,
-                                "content-type": "audio/l16;rate=16000",
-                            }
-                        ],
-                    }
-                ]
-            ),
-        )
+        socket = {"type": "websocket", "uri": bot.url, "content-type": "audio/l16;rate=16000"}
+        ncco = [{"action": "record"}, {"action": "connect", "endpoint": [socket]}]
+        hooks.answer("/answer", Reply(body=ncco))
         number = linked_number(server, account, {
             "answer_url": {"address": hooks.url + "/answer"},
             "event_url": {"address": hooks.url + "/event"}})  # fmt: skip
@@ -115,6 +101,9 @@ def test_the_browser_talks_to_a_websocket_agent_and_hears_it(
             rows = page.get_by_role("region", name="Sound").get_by_role("row")
             expect(rows.filter(has_text="your microphone").first).to_be_visible()
             expect(rows.filter(has_text="WebSocket audio").first).to_be_visible()
+            player = page.get_by_role("region", name="Recordings").locator("audio")
+            expect(player).to_have_count(1)  # Chromium decodes the recording it serves
+            page.wait_for_function("document.querySelector('#recordings audio').duration > 1")
             shoot(page, "call-sound")
         finally:
             context.close()
