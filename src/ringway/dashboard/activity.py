@@ -105,8 +105,9 @@ async def call_timeline(view: View) -> Response:
         wire = entry_wire(entry)
         source, target = PATHS.get(entry.kind, ("ringway", "ringway"))
         if entry.kind == "audio":  # a mark: its ``at`` is where it starts on the call's clock
-            wire |= {"at": timestamp(entry.at), "start": entry.data["at"]}
-            if entry.data["source"] in SAID:
+            start = entry.data.get("start", entry.data.get("at"))
+            wire |= {"at": timestamp(entry.at), "start": start}
+            if entry.data.get("source") in SAID:
                 source, target = "leg", "ringway"
         if entry.kind == "request":  # drawn as the request and its reply
             labels = {"label": request_sent(wire), "reply": request_result(wire)}
