@@ -68,20 +68,22 @@ def test_a_split_recording_holds_the_caller_on_one_side_and_the_talk_on_the_othe
         audio, suffix = recorded(w, event)
         assert suffix == ".wav" and audio.shape[1] == 2
         assert 9.9 < len(audio) / RATE < 10.2  # from the answer to the hang-up
-        caller, heard = audio[:, 0], audio[:, 1]
-        assert stretch(heard, 0.1, prompt - 0.3) > 300  # the talk, on the side heard
-        assert stretch(heard, prompt + 0.1, 10) < 10
-        assert stretch(caller, 0, 4.9) < 10  # the caller, silent till they speak
-        assert stretch(caller, 5.2, 5 + words - 0.3) > 300
-        assert stretch(caller, 5 + words + 0.1, 10) < 10
         (says_mark,) = marks(leg, "says")
         (talk_mark,) = marks(leg, "talk")
+        assert says_mark["seconds"] == pytest.approx(words, abs=0.01)
+        assert talk_mark["seconds"] == pytest.approx(prompt, abs=0.01)
         (answered,) = [e.at for e in leg.session.entries
                        if e.kind == "status" and e.data["status"] == "answered"]  # fmt: skip
         answered_at = (answered - leg.clock.start).total_seconds()  # on the call's clock
         assert says_mark["at"] - answered_at == pytest.approx(5.0, abs=0.05)
-        assert says_mark["seconds"] == pytest.approx(words, abs=0.01)
-        assert talk_mark["seconds"] == pytest.approx(prompt, abs=0.01)
+        start = leg.recordings[0].start  # type: ignore[attr-defined]
+        spoke, talked = says_mark["at"] - start, talk_mark["at"] - start  # in the recording
+        caller, heard = audio[:, 0], audio[:, 1]
+        assert stretch(heard, talked + 0.1, talked + prompt - 0.3) > 300  # the talk, heard
+        assert stretch(heard, talked + prompt + 0.1, 10) < 10
+        assert stretch(caller, 0, spoke - 0.1) < 10  # the caller, silent till they speak
+        assert stretch(caller, spoke + 0.2, spoke + words - 0.3) > 300
+        assert stretch(caller, spoke + words + 0.1, 10) < 10
 
     play(tmp_path, test)
 
@@ -119,11 +121,15 @@ def test_a_stream_plays_for_the_length_of_its_audio(
              "junk": lambda: b"<html>not audio</html>"}  # fmt: skip
 
     async def test(w: World) -> None:
-        url = w.receiver.answer(f"/hold.{kind}", Reply(body=files[kind]()))
+        body = files[kind]()
+        url = w.receiver.answer(f"/hold.{kind}", Reply(body=body))
         stream = {"action": "stream", "streamUrl": [url], "loop": 2}
         _, number = w.application(Reply(body=[stream]))
         leg = await w.call(number)
-        assert 2 * seconds - 0.05 < talked(w) < 2 * seconds + 0.4
+        assert 2 * seconds - 0.05 < talked(w) < 2 * seconds + 1.5  # and its requests' time
+        (fetched,) = [e.data for e in leg.session.entries
+                      if e.kind == "request" and e.data["purpose"] == "stream"]  # fmt: skip
+        assert fetched["response"] == f"[{len(body)} bytes of audio]"  # not the bytes themselves
         undecodable = [e.data for e in leg.session.entries
                        if e.kind == "stream" and e.data.get("event") == "undecodable"]  # fmt: skip
         if kind == "junk":
@@ -177,8 +183,11 @@ def test_a_conversation_recording_lacks_a_member_while_muted(tmp_path: Path) -> 
             power = abs(np.dot(piece, np.exp(-2j * np.pi * hz * n / RATE))) / len(piece)
             return bool(power > 500)
 
-        assert all(has(300, s, s + 0.5) for s in (0.3, muted, unmuted))
-        assert all(has(2500, s, s + 0.5) for s in (0.3, muted, unmuted))
+        heard = {hz: [has(hz, s / 4, s / 4 + 0.25) for s in range(round(len(mix) / RATE * 4))]
+                 for hz in (300, 1000, 2500)}  # fmt: skip
+        said = (muted, unmuted, heard)
+        assert all(has(300, s, s + 0.5) for s in (0.3, muted, unmuted)), said
+        assert all(has(2500, s, s + 0.5) for s in (0.3, muted, unmuted)), said
         assert has(1000, 0.3, muted - 0.2) and has(1000, unmuted + 0.2, unmuted + 0.7)
         assert not has(1000, muted + 0.1, unmuted - 0.1)  # muted
 
@@ -230,10 +239,38 @@ def test_a_speech_input_gets_the_words_the_caller_speaks(tmp_path: Path) -> None
         (result,) = w.events("/input")
         assert result["speech"]["results"] == [{"text": WORDS, "confidence": "0.95"}]
         (spoken,) = marks(leg, "speech")
-        assert spoken["text"] == WORDS and spoken["at"] == pytest.approx(0.5, abs=0.05)
+        start = leg.recordings[0].start  # type: ignore[attr-defined]
+        assert spoken["text"] == WORDS and spoken["at"] - start == pytest.approx(0.5, abs=0.05)
         (event,) = w.events("/recording")
         audio, _ = recorded(w, event)
         assert stretch(audio[:, 0], 0.7, 0.5 + spoken["seconds"] - 0.3) > 300
         assert len(audio) / RATE == pytest.approx(0.5 + spoken["seconds"] + 1, abs=0.2)
+
+    play(tmp_path, test)
+
+
+def test_keys_pressed_and_keys_sent_into_the_call_sound_as_tones(tmp_path: Path) -> None:
+    async def test(w: World) -> None:
+        record = {"action": "record", "split": "conversation", "format": "wav",
+                  "eventUrl": [w.receiver.url + "/recording"]}  # fmt: skip
+        ask = {"action": "input", "type": ["dtmf"], "dtmf": {"maxDigits": 2},
+               "eventUrl": [w.receiver.url + "/input"]}  # fmt: skip
+        _, number = w.application(Reply(body=[record, ask, {"action": "conversation",
+                                                            "name": "after"}]))  # fmt: skip
+        leg = await w.start(number, Person(dtmf=["12"], message_seconds=0))
+        while not w.events("/input"):
+            await asyncio.sleep(0.01)
+        await w.platform.calls.dtmf(w.account_id, leg.uuid, "9")
+        sent = leg.clock.elapsed() - leg.recordings[0].start  # type: ignore[attr-defined]
+        await asyncio.sleep(0.4)
+        await w.platform.calls.caller(w.account_id, leg.uuid, "hangup")
+        await leg.session.done.wait()
+        (event,) = w.events("/recording")
+        audio, _ = recorded(w, event)
+        caller, heard = audio[:, 0], audio[:, 1]
+        assert stretch(caller, 0.27, 0.49) > 1000 and stretch(caller, 0.52, 0.74) > 1000
+        assert stretch(caller, 0.8, len(audio) / RATE) < 10  # two keys, then nothing
+        assert stretch(heard, sent + 0.02, sent + 0.24) > 1000  # the key sent, at its time
+        assert stretch(heard, 0, sent - 0.02) < 10
 
     play(tmp_path, test)

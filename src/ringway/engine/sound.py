@@ -97,8 +97,11 @@ async def say(
 
 
 async def script(leg: CallLeg, says: list[Saying]) -> None:
-    """The far end says each of ``says`` at its time after now (the answer)."""
-    start = leg.clock.elapsed()
+    """The far end says each of ``says`` at its time after the answer."""
+    answered = leg.leg.answered_at
+    start = (
+        leg.clock.elapsed() if answered is None else (answered - leg.clock.start).total_seconds()
+    )
     for saying in sorted(says, key=lambda s: s.at):
         if await leg.clock.wait(leg.ended, start + saying.at - leg.clock.elapsed()):
             return

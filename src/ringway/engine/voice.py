@@ -548,11 +548,13 @@ class VoiceEngine:
 
         attempt = await self.webhooks.send(Target(url, "GET"), {}, None, 1,
                                            self.faults_of(leg.session.account_id))  # fmt: skip
-        self._observer(leg, "stream")(attempt)
+        data = attempt.response_body
+        shown = f"[{len(data)} bytes of audio{', cut short' if attempt.oversized else ''}]"
+        self._observer(leg, "stream")(replace(attempt, response_body=shown.encode()))
         if not attempt.succeeded:
             return None
         try:
-            return await asyncio.to_thread(media.decode, attempt.response_body)
+            return await asyncio.to_thread(media.decode, data)
         except media.Undecodable as exc:
             leg.note("stream", event="undecodable", url=url, reason=str(exc))
             return None
