@@ -40,6 +40,15 @@ async def paced(frames: list[bytes]) -> AsyncIterator[bytes]:
     await asyncio.Event().wait()
 
 
+def into(frames: list[bytes]) -> Callable[[bytes], Awaitable[None]]:
+    """The browser's speakers: what it is sent goes into ``frames``."""
+
+    async def send(frame: bytes) -> None:
+        frames.append(frame)
+
+    return send
+
+
 def test_the_browser_is_the_callers_voice_hears_the_talk_and_keeps_the_call_in_real_time(
     tmp_path: Path,
 ) -> None:
@@ -49,11 +58,9 @@ def test_the_browser_is_the_callers_voice_hears_the_talk_and_keeps_the_call_in_r
         started = time.monotonic()
         leg = await w.start(number, speed=0)  # as fast as possible, until a browser joins
         heard: list[bytes] = []
-
-        async def send(frame: bytes) -> None:
-            heard.append(frame)
-
-        ended = await w.platform.calls.join(w.account_id, leg.uuid, paced(tone_frames(1.0)), send)
+        speakers = into(heard)
+        ended = await w.platform.calls.join(w.account_id, leg.uuid, paced(tone_frames(1.0)),
+                                            speakers)  # fmt: skip
         lasted = time.monotonic() - started
         await leg.session.done.wait()
         assert ended == "call"
@@ -93,15 +100,8 @@ def test_two_browsers_on_calls_started_apart_hear_each_other_in_a_conversation(
         await asyncio.sleep(0.3)  # the two calls' clocks do not start together
         second = await w.start(number, speed=1)
         heard: dict[str, list[bytes]] = {first.uuid: [], second.uuid: []}
-
-        def into(leg: str) -> Callable[[bytes], Awaitable[None]]:
-            async def send(frame: bytes) -> None:
-                heard[leg].append(frame)
-
-            return send
-
         joined = [asyncio.ensure_future(w.platform.calls.join(
-            w.account_id, leg.uuid, paced(tone_frames(1.0, pitch=hz)), into(leg.uuid)))
+            w.account_id, leg.uuid, paced(tone_frames(1.0, pitch=hz)), into(heard[leg.uuid])))
             for leg, hz in ((first, 440), (second, 660))]  # fmt: skip
         await asyncio.sleep(1.2)
         for leg in (first, second):
