@@ -267,7 +267,8 @@ def run_server(settings: Settings, tls: bool = False) -> Iterator[LiveServer]:
         ca = files.ca
         ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on",
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+        ws="websockets-sansio",  # as `ringway serve` (uvicorn's auto): the call page's audio
         **ssl,
     )  # fmt: skip
     server = QuickServer(config)

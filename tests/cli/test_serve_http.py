@@ -1,18 +1,23 @@
 """HTTP habits of real clients against ``ringway serve``: idle keep-alive connections reused
-later, and bodies sent without framing."""
+later, bodies sent without framing, and the upgrade to a WebSocket."""
 
 from __future__ import annotations
 
 import base64
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 import pytest
+from websockets.sync.client import connect as ws_connect
 
 from ringway.config import Settings
+from ringway.services.accounts import Credentials
+from tests.dashboard.conftest import Browser
 from tests.servers import Served, ringway_serve
 
 KEY, SECRET = "4ab17001", "HabitsSecret0001"
@@ -123,3 +128,14 @@ def test_a_malformed_request_is_still_a_400(served: Served) -> None:
         status, _ = read_response(sock)
         assert status.startswith(b"HTTP/1.1 400 "), status
         assert sock.recv(1) == b""
+
+
+def test_the_call_pages_websocket_upgrades_under_serve(served: Served) -> None:
+    """``ringway serve``'s own HTTP protocol hands a WebSocket upgrade (the call page's audio)
+    over on a new connection as on a reused one."""
+    with httpx.Client(base_url=served.url) as browser:
+        Browser(browser).sign_in(Credentials("", KEY, SECRET, ""))
+        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+    url = served.url.replace("http://", "ws://") + f"/calls/{uuid.uuid4()}/audio"
+    with ws_connect(url, additional_headers={"Cookie": cookie, "Origin": served.url}) as ws:
+        assert "does not exist" in orjson.loads(ws.recv(timeout=5))["error"]

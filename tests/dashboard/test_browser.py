@@ -39,18 +39,23 @@ RED = "rgb(185, 28, 28)"  # the stylesheet's --bad
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+def launch(*args: str) -> Iterator[Browser]:
+    """Debian's Chromium, headless, with these command-line switches besides the usual ones."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync", "--metrics-recording-only"],
+                  "--no-first-run", "--disable-sync", "--metrics-recording-only", *args],
         )  # fmt: skip
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    yield from launch()
 
 
 @pytest.fixture
@@ -387,6 +392,23 @@ def test_be_the_caller_on_a_live_call(page: Page, account: Credentials, hooks: R
     expect(page.get_by_role("status")).to_have_text("The caller hung up.")
     expect(page.locator("#call-status")).to_have_text("completed")
     expect(controls).to_be_hidden()
+
+
+def test_without_a_microphone_the_call_page_says_so(
+    page: Page, server: LiveServer, account: Credentials, hooks: Receiver
+) -> None:
+    """This Chromium has no capture device (``test_microphone`` gives one a fake)."""
+    hooks.answer("/answer", Reply(body=[{"action": "conversation", "name": "hold"}]))
+    number = linked_number(server, account, {"answer_url": {"address": hooks.url + "/answer"}})
+    sign_in(page, account)
+    page.goto("/calls")
+    page.get_by_label("Your number to call").select_option(number)
+    page.get_by_role("button", name="Call").click()
+    page.get_by_role("button", name="Start microphone").click()
+    said = page.locator("#microphone .said")
+    expect(said).to_have_text(re.compile("microphone (was denied|could be opened)"))
+    expect(said).to_have_class("said problem")
+    expect(page.get_by_role("button", name="Start microphone")).to_be_enabled()
 
 
 @contextmanager

@@ -79,9 +79,9 @@ def test_a_split_recording_holds_the_caller_on_one_side_and_the_talk_on_the_othe
         (answered,) = [e.at for e in leg.session.entries
                        if e.kind == "status" and e.data["status"] == "answered"]  # fmt: skip
         answered_at = (answered - leg.clock.start).total_seconds()  # on the call's clock
-        assert says_mark["at"] - answered_at == pytest.approx(5.0, abs=0.05)
+        assert says_mark["start"] - answered_at == pytest.approx(5.0, abs=0.05)
         start = leg.recordings[0].start  # type: ignore[attr-defined]
-        spoke, talked = says_mark["at"] - start, talk_mark["at"] - start  # in the recording
+        spoke, talked = says_mark["start"] - start, talk_mark["start"] - start  # in the recording
         caller, heard = audio[:, 0], audio[:, 1]
         assert stretch(heard, talked + 0.1, talked + prompt - 0.3) > 300  # the talk, heard
         assert stretch(heard, talked + prompt + 0.1, 10) < 10
@@ -248,7 +248,7 @@ def test_a_speech_input_gets_the_words_the_caller_speaks(tmp_path: Path) -> None
         assert result["speech"]["results"] == [{"text": WORDS, "confidence": "0.95"}]
         (spoken,) = marks(leg, "speech")
         start = leg.recordings[0].start  # type: ignore[attr-defined]
-        assert spoken["text"] == WORDS and spoken["at"] - start == pytest.approx(0.5, abs=0.05)
+        assert spoken["text"] == WORDS and spoken["start"] - start == pytest.approx(0.5, abs=0.05)
         (event,) = w.events("/recording")
         audio, _ = recorded(w, event)
         assert stretch(audio[:, 0], 0.7, 0.5 + spoken["seconds"] - 0.3) > 300

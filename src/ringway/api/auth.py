@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.types import Scope
 
 from ringway.api.http import basic_credentials
@@ -14,7 +14,7 @@ from ringway.observe.logs import caller
 from ringway.services.platform import Platform
 
 
-def platform_of(request: Request) -> Platform:
+def platform_of(request: HTTPConnection) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 

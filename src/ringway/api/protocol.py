@@ -92,6 +92,8 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        if self.parser.should_upgrade() and self._should_upgrade():
+            return  # a WebSocket's: the connection is handed over (it may have no cycle yet)
         self.head_room = self.max_head
         self.no_body = not self.cycle.body
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import FileResponse, Response
 
 from ringway.api.auth import platform_of
@@ -36,7 +36,7 @@ ADDRESS_FIELD = {"phone": "number", "sip": "uri", "websocket": "uri", "app": "us
                  "vbc": "extension"}  # fmt: skip
 
 
-def call_uuid(request: Request) -> str:
+def call_uuid(request: HTTPConnection) -> str:
     """The ``{uuid}`` of the path; anything that is no UUID names no call (a 404)."""
     value: str = request.path_params["uuid"]
     if not UUID.match(value):

@@ -11,6 +11,7 @@ from ringway.dashboard import (
     account,
     activity,
     applications,
+    audio,
     conversations,
     numbers,
     parties,
@@ -24,6 +25,7 @@ routes: list[BaseRoute] = [
     *applications.routes,
     *numbers.routes,
     *activity.routes,
+    *audio.routes,
     *conversations.routes,
     *parties.routes,
     Mount(

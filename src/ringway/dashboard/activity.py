@@ -33,7 +33,9 @@ SPEEDS = [("1", "Real time"), ("10", "10 times faster"), ("0", "As fast as possi
 # or a note on one. ``leg`` is the lane of the entry's own call leg.
 PATHS = {"request": ("ringway", "app"), "input": ("leg", "ringway"), "talk": ("ringway", "leg"),
          "stream": ("ringway", "leg"), "dtmf": ("ringway", "leg"), "status": ("leg", "leg"),
-         "phone": ("leg", "leg"), "websocket": ("ringway", "leg")}  # fmt: skip
+         "phone": ("leg", "leg"), "websocket": ("ringway", "leg"),
+         "audio": ("ringway", "leg"), "browser": ("leg", "ringway")}  # fmt: skip
+SAID = {"speech", "says", "message", "socket", "browser"}  # audio the leg's far end says
 
 
 # -- calls ----------------------------------------------------------------------------------
@@ -102,11 +104,13 @@ async def call_timeline(view: View) -> Response:
     for entry in entries:
         wire = entry_wire(entry)
         source, target = PATHS.get(entry.kind, ("ringway", "ringway"))
+        if entry.kind == "audio" and entry.data.get("source") in SAID:  # the far end's sound
+            source, target = "leg", "ringway"
         if entry.kind == "request":  # drawn as the request and its reply
             labels = {"label": request_sent(wire), "reply": request_result(wire)}
         else:
             labels = {"label": summary(wire)}
-        shown.append({**wire, **labels, "source": source, "target": target})
+        shown.append({**wire, **labels, "lanes": [source, target]})
     return JSONResponse({"status": record.status, "outcome": record.outcome,
                          "failed": record.failed, "running": running,
                          "entries": shown})  # fmt: skip

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, Signer
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ringway.domain.accounts import AccountRow
@@ -63,7 +63,7 @@ def _signer(account: AccountRow) -> Signer:
     return Signer(account.secret_hash, salt="ringway-dashboard-session")
 
 
-async def current_session(request: Request, platform: Platform) -> Session | None:
+async def current_session(request: HTTPConnection, platform: Platform) -> Session | None:
     """The session the browser's cookie names, unless it has ended, expired or is forged."""
     value = read_cookie(request, SESSION)
     session_id = value.rpartition(".")[0]  # what the signature covers
@@ -126,19 +126,27 @@ def check_csrf(request: Request, session: Session | None, form: dict[str, str]) 
         raise BadToken
 
 
-def check_origin(request: Request) -> None:
+def check_origin(request: HTTPConnection, required: bool = False) -> None:
     """Raise :class:`ForeignOrigin` for a request a page of another origin sent: one whose
     ``Sec-Fetch-Site`` is not ``same-origin`` (or ``none``, the user's own doing), or whose
     ``Origin`` is not this server's scheme, host and port. (A request with neither header did
-    not come from a modern browser's page; its token decides.)"""
+    not come from a modern browser's page; its token decides. A WebSocket has no token: its
+    ``Origin``, which browsers always send on one, is ``required``.)"""
     site = request.headers.get("sec-fetch-site", "none")
     origin = request.headers.get("origin")
-    own = f"{request.url.scheme}://{request.url.netloc}".lower()
+    own = f"{_web_scheme(request)}://{request.url.netloc}".lower()
+    if origin is None and required:
+        raise ForeignOrigin
     if site not in ("same-origin", "none") or (origin is not None and origin.lower() != own):
         raise ForeignOrigin
 
 
-def read_cookie(request: Request, name: str) -> str:
+def _web_scheme(request: HTTPConnection) -> str:
+    """``http`` or ``https``, for a page or a WebSocket (``ws``, ``wss``) alike."""
+    return {"ws": "http", "wss": "https"}.get(request.url.scheme, request.url.scheme)
+
+
+def read_cookie(request: HTTPConnection, name: str) -> str:
     return request.cookies.get(_cookie_name(request, name), "")
 
 
@@ -152,8 +160,8 @@ def drop_cookie(request: Request, response: Response, name: str) -> None:
     response.delete_cookie(_cookie_name(request, name), **_attributes(request))
 
 
-def _cookie_name(request: Request, name: str) -> str:
-    return f"__Host-{name}" if request.url.scheme == "https" else name
+def _cookie_name(request: HTTPConnection, name: str) -> str:
+    return f"__Host-{name}" if _web_scheme(request) == "https" else name
 
 
 def _attributes(request: Request) -> dict[str, Any]:

@@ -184,13 +184,14 @@ def _audio(entry: dict[str, Any]) -> str:
 
 
 def _sound(entry: dict[str, Any]) -> str:
-    """``audio talk at 1.2 s for 2.5 s "Hello"``: a piece of sound on the call's clock."""
+    """``audio talk from 1.2 s for 2.5 s "Hello"``: a piece of sound, from ``start`` seconds on
+    the call's clock."""
     seconds = entry.get("seconds")
     length = "until stopped" if seconds is None else f"for {seconds} s"
     cut = " (cut)" if entry.get("cut") else ""
     said = f" {quoted(entry['text'])}" if entry.get("text") else ""
     url = f" {entry['url']}" if entry.get("url") else ""
-    return f"audio {entry.get('source')} at {entry.get('at')} s {length}{cut}{said}{url}"
+    return f"audio {entry.get('source')} from {entry.get('start')} s {length}{cut}{said}{url}"
 
 
 def _event(entry: dict[str, Any]) -> str:
@@ -219,6 +220,15 @@ def _websocket(entry: dict[str, Any]) -> str:
     return f"websocket {event} {detail}"
 
 
+def _browser(entry: dict[str, Any]) -> str:
+    """``browser joined``, ``browser left: 96 frames in, 96 out``."""
+    if entry.get("event") == "connected":
+        return "browser joined"
+    counts = [f"{entry.get('frames_in')} frames in", f"{entry.get('frames_out')} out"]
+    counts += [f"{entry[k]} {k}" for k in ("refused", "dropped") if entry.get(k)]
+    return f"browser left: {', '.join(counts)}"
+
+
 _DESCRIBE = {
     "status": _status,
     "request": _request,
@@ -236,4 +246,5 @@ _DESCRIBE = {
     "dtmf": _audio,
     "event": _event,
     "websocket": _websocket,
+    "browser": _browser,
 }

@@ -37,7 +37,7 @@ def heard(leg: Listener, start: float, end: float) -> Samples:
     """What the far end of ``leg`` hears between ``start`` and ``end`` (clock seconds)."""
     mix = leg.played.render(start, end)
     for speaker in speakers(leg):
-        mix += speaker.render(start, end)
+        mix += speaker.render(start, end, leg.voice.clock)  # another call's: on its own clock
     return pcm(mix)
 
 

@@ -57,10 +57,10 @@ def beep() -> Samples:
 
 
 def mark(leg: CallLeg, source: str, at: float, seconds: float | None, **detail: Any) -> None:
-    """Note a piece of audio in the timeline: where it starts and how long it sounds
-    (``None``: until stopped)."""
+    """Note a piece of audio in the timeline: where it starts on the call's clock (``start``;
+    the entry's ``at`` is when it was noted) and how long it sounds (``None``: until stopped)."""
     length = None if seconds is None else round(seconds, 3)
-    leg.note("audio", source=source, at=round(at, 3), seconds=length, **detail)
+    leg.note("audio", source=source, start=round(at, 3), seconds=length, **detail)
 
 
 async def play(

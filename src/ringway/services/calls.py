@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from ringway.domain.applications import Application
 from ringway.domain.calls import CallQuery, CallRecord, Entry
 from ringway.domain.errors import (
     InvalidParameter,
+    conflict,
     not_found,
     not_live,
     not_routed,
@@ -29,6 +31,7 @@ from ringway.domain.voice import (
     StreamRequest,
     TalkRequest,
 )
+from ringway.engine.browser import Browsers, Refused, Send
 from ringway.engine.clock import Clock
 from ringway.engine.session import CallLeg, Session
 from ringway.engine.voice import VoiceEngine, dial_of
@@ -44,6 +47,11 @@ from ringway.storage.tables import phones
 
 log = logging.getLogger("ringway.calls")
 RESET = "reset"  # the command that ends a call a reset wiped, storing nothing more of it
+ELSEWHERE = (
+    "This call runs in another ringway process (a worker or a node), where its audio "
+    "is: the microphone joins only calls of the process it reaches. Run ringway with "
+    "one worker to talk on its calls."
+)
 RESET_GRACE = 2.0  # seconds a reset lets the account's calls end (their last events)
 UNANNOUNCED_POLL = 0.05  # seconds between looks for commands where none is announced (SQLite)
 
@@ -68,6 +76,7 @@ class CallService:
         self.engine: VoiceEngine | None = None
         self._wiping: set[asyncio.Task[None]] = set()  # calls a reset elsewhere is ending
         self.conversations: ConversationService | None = None  # set once both exist
+        self.browsers = Browsers()
 
     @property
     def _engine(self) -> VoiceEngine:
@@ -290,6 +299,25 @@ class CallService:
             engine.send_dtmf(leg, command["digits"])
         elif op == "keys-to":
             engine.report_keys(leg, command["url"])
+
+    async def join(
+        self, account_id: str, uuid: str, frames: AsyncIterator[bytes], send: Send
+    ) -> str:
+        """A browser joins a running leg as its far end, until one of them goes (see
+        ``engine/browser``); what ended it, ``call`` or ``browser``. Only a leg running in this
+        process can be joined: its audio lives here."""
+        leg = self._engine.legs.get(uuid)
+        if leg is None or leg.session.account_id != account_id:
+            record = await self._db.run(self._calls.get, account_id, uuid)
+            if record is None:
+                raise not_found("call", uuid)
+            if record.end_time is not None:
+                raise conflict("The call has ended.")
+            raise conflict(ELSEWHERE)
+        try:
+            return await self.browsers.attach(leg, frames, send)
+        except Refused as refused:
+            raise conflict(str(refused)) from None
 
     async def relay(self, poll: float = 1.0, sweep: float = 10.0) -> None:
         """Apply the commands other processes leave for legs running here, until cancelled:
