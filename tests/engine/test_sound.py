@@ -74,7 +74,8 @@ def test_a_split_recording_holds_the_caller_on_one_side_and_the_talk_on_the_othe
         assert says_mark["seconds"] == pytest.approx(words, abs=0.01)
         assert talk_mark["seconds"] == pytest.approx(prompt, abs=0.01)
         line = summary({"kind": "audio", **says_mark})
-        assert line.startswith(f"audio says at {says_mark['at']} s for {says_mark['seconds']} s")
+        start, seconds = says_mark["start"], says_mark["seconds"]
+        assert line.startswith(f"audio says from {start} s for {seconds} s")
         assert "I would like" in line
         (answered,) = [e.at for e in leg.session.entries
                        if e.kind == "status" and e.data["status"] == "answered"]  # fmt: skip
