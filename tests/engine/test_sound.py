@@ -147,6 +147,52 @@ def test_a_stream_plays_for_the_length_of_its_audio(
     play(tmp_path, test)
 
 
+def test_a_long_stream_plays_whole(tmp_path: Path) -> None:
+    """A file far past the 256 KiB an NCCO is read to (40 s of 8 kHz WAV, 640 kB) plays its
+    full length."""
+
+    async def test(w: World) -> None:
+        body = _wav(tone(40))
+        assert len(body) > 2 * 256 * 1024
+        url = w.receiver.answer("/long.wav", Reply(body=body))
+        _, number = w.application(Reply(body=[{"action": "stream", "streamUrl": [url]}]))
+        leg = await w.call(number)
+        (fetched,) = [e.data for e in leg.session.entries
+                      if e.kind == "request" and e.data["purpose"] == "stream"]  # fmt: skip
+        assert marks(leg, "stream")[0]["seconds"] == pytest.approx(40, abs=0.01)
+        assert fetched["response"] == f"[{len(body)} bytes of audio]"
+        assert 40 - 0.05 < talked(w) < 40 + 1.5
+
+    play(tmp_path, test)
+
+
+def test_a_stream_past_the_largest_file_plays_nothing(tmp_path: Path) -> None:
+    """A file over ``media.MAX_FILE_BYTES`` is not played cut short: it plays nothing, and the
+    timeline says why."""
+
+    async def test(w: World) -> None:
+        out = io.BytesIO()
+        with wave.open(out, "wb") as audio:  # 35 minutes of 8 kHz silence: short enough
+            audio.setnchannels(1)
+            audio.setsampwidth(2)
+            audio.setframerate(8000)
+            audio.writeframes(bytes(media.MAX_FILE_BYTES + 2))
+        url = w.receiver.answer("/huge.wav", Reply(body=out.getvalue()))
+        ncco = [{"action": "stream", "streamUrl": [url]}, talk("Goodbye.")]
+        _, number = w.application(Reply(body=ncco))
+        leg = await w.call(number)
+        (fetched,) = [e.data for e in leg.session.entries
+                      if e.kind == "request" and e.data["purpose"] == "stream"]  # fmt: skip
+        assert fetched["outcome"] == "too-large"
+        (refused,) = [e.data for e in leg.session.entries
+                      if e.kind == "stream" and e.data.get("event") == "undecodable"]  # fmt: skip
+        assert refused["url"] == url
+        assert refused["reason"] == f"the file is larger than {media.MAX_FILE_BYTES >> 20} MiB"
+        assert marks(leg, "stream") == [] and len(marks(leg, "talk")) == 1
+
+    play(tmp_path, test)
+
+
 def test_a_conversation_recording_lacks_a_member_while_muted(tmp_path: Path) -> None:
     """Three callers in one conversation, each speaking all along in a voice of their own;
     the middle one is muted for about two seconds (calls at ten times real time)."""

@@ -18,6 +18,7 @@ FORMATS = {"mp3": ("MP3", "MPEG_LAYER_III"), "wav": ("WAV", "PCM_16"), "ogg": ("
 # that tells decoders the exact length (at the platform's 32 kbit/s a file plays ~90 ms long).
 MP3_LEVEL = 0.8
 MAX_SECONDS = 3600  # the longest audio decoded
+MAX_FILE_BYTES = 32 * 1024 * 1024  # the largest file fetched to be played
 
 
 class Undecodable(ValueError):

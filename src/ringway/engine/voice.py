@@ -544,22 +544,30 @@ class VoiceEngine:
         return observe
 
     async def audio_of(self, leg: CallLeg, url: str) -> Samples | None:
-        """The audio of the file at ``url``, decoded; ``None`` (noted in the timeline) when it
-        cannot be fetched or decoded: the stream then plays nothing."""
+        """The audio of the file at ``url`` (read up to ``media.MAX_FILE_BYTES``, not the cap of
+        an NCCO), decoded; ``None`` (noted in the timeline) when it cannot be fetched, is larger
+        or cannot be decoded: the stream then plays nothing (never a piece of a file)."""
         from ringway.engine import media
 
-        attempt = await self.webhooks.send(Target(url, "GET"), {}, None, 1,
+        target = Target(url, "GET", max_bytes=media.MAX_FILE_BYTES)
+        attempt = await self.webhooks.send(target, {}, None, 1,
                                            self.faults_of(leg.session.account_id))  # fmt: skip
         data = attempt.response_body
-        shown = f"[{len(data)} bytes of audio{', cut short' if attempt.oversized else ''}]"
+        shown = f"[{len(data)} bytes of audio{' and more, unread' if attempt.oversized else ''}]"
+        if attempt.oversized and attempt.succeeded:
+            attempt.outcome = "too-large"
         self._observer(leg, "stream")(replace(attempt, response_body=shown.encode()))
-        if not attempt.succeeded:
-            return None
-        try:
-            return await asyncio.to_thread(media.decode, data)
-        except media.Undecodable as exc:
-            leg.note("stream", event="undecodable", url=url, reason=str(exc))
-            return None
+        reason = None
+        if attempt.outcome == "too-large":
+            reason = f"the file is larger than {media.MAX_FILE_BYTES >> 20} MiB"
+        elif attempt.succeeded:
+            try:
+                return await asyncio.to_thread(media.decode, data)
+            except media.Undecodable as exc:
+                reason = str(exc)
+        if reason is not None:
+            leg.note("stream", event="undecodable", url=url, reason=reason)
+        return None
 
     # -- targets -------------------------------------------------------------------------
 

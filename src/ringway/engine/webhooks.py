@@ -1,9 +1,10 @@
 """Webhook requests as the platform makes them (wire §5): timeouts from the application's
 webhook settings (their sum bounds each attempt), one more attempt on a connect or read
 timeout, a reset connection, or HTTP 429/503/504, and none on anything else; answers read
-whole up to 256 KiB; every attempt recorded for the delivery log. An injected fault makes an
-attempt end as the real failure would (see ``domain/faults``). aiohttp (and yarl) are imported
-when the first request or WebSocket is made, so that a server answers sooner after it starts."""
+whole up to 256 KiB (or the target's own cap); every attempt recorded for the delivery log.
+An injected fault makes an attempt end as the real failure would (see ``domain/faults``).
+aiohttp (and yarl) are imported when the first request or WebSocket is made, so that a server
+answers sooner after it starts."""
 
 from __future__ import annotations
 
@@ -30,12 +31,14 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @dataclass(frozen=True)
 class Target:
-    """Where and how to send: ``GET`` puts the fields in the query, ``POST`` sends JSON."""
+    """Where and how to send: ``GET`` puts the fields in the query, ``POST`` sends JSON; an
+    answer is read up to ``max_bytes``."""
 
     url: str
     method: str = "POST"
     connect_timeout_ms: int = 1000
     socket_timeout_ms: int = 10_000
+    max_bytes: int = MAX_RESPONSE_BYTES
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Attempt:
     response_body: bytes = b""
     latency_ms: float = 0.0
     retryable: bool = False
-    oversized: bool = False  # the answer went on past MAX_RESPONSE_BYTES (the rest unread)
+    oversized: bool = False  # the answer went on past its target's max_bytes (the rest unread)
     injected: str | None = None  # the name of the fault injected into it
     started_at: float = field(default_factory=time.time)
 
@@ -253,7 +256,9 @@ class WebhookClient:
                 headers=attempt.request_headers, timeout=timeout, allow_redirects=False,
             ) as response:  # fmt: skip
                 attempt.status = response.status
-                attempt.response_body, attempt.oversized = await _read_capped(response)
+                attempt.response_body, attempt.oversized = await _read_capped(
+                    response, target.max_bytes
+                )
             _answered(attempt, response.status)
         except aiohttp.ConnectionTimeoutError:
             attempt.outcome, attempt.retryable = "connect-timeout", True
@@ -300,16 +305,16 @@ async def _inject(attempt: Attempt, target: Target, action: Action) -> Target | 
     return replace(target, socket_timeout_ms=read_ms - wait_ms)
 
 
-async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
-    """The answer's body to its end, however many pieces it comes in, up to
-    ``MAX_RESPONSE_BYTES``; and whether there was more (left unread)."""
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """The answer's body to its end, however many pieces it comes in, up to ``limit`` bytes;
+    and whether there was more (left unread)."""
     body = bytearray()
-    while len(body) <= MAX_RESPONSE_BYTES:
-        piece = await response.content.read(MAX_RESPONSE_BYTES + 1 - len(body))
+    while len(body) <= limit:
+        piece = await response.content.read(limit + 1 - len(body))
         if not piece:
             break
         body += piece
-    return bytes(body[:MAX_RESPONSE_BYTES]), len(body) > MAX_RESPONSE_BYTES
+    return bytes(body[:limit]), len(body) > limit
 
 
 @functools.cache
