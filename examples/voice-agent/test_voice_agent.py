@@ -1,10 +1,14 @@
 """The voice agent's tests: a call placed through ringway reaches the agent's WebSocket, the
 caller is greeted with speech, and what the caller's side makes heard is said back (a key's
-tone, until callers speak), with the ``ringway`` pytest plugin (``pip install ringway``)."""
+tone, or the caller's words, heard again in a recording of the call), with the ``ringway``
+pytest plugin (``pip install ringway``)."""
 
 from __future__ import annotations
 
+import io
+import ssl
 import time
+import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,6 +25,7 @@ from agent import (
     GREETING,
     GREETING_AUDIO,
     LONGEST,
+    RATE,
     START,
     TAIL,
     Listener,
@@ -28,9 +33,12 @@ from agent import (
 )
 from aiohttp import web
 
+from ringway.security.jwt import mint
+from ringway.testing.receiver import WebhookReceiver
 from ringway.testing.served import ServedApp
 
 CALLER = "447700900123"  # a fictional number the simulated caller rings from
+WORDS = "Hello there"  # what a caller says, once the agent's greeting is over
 T = TypeVar("T")
 
 
@@ -87,7 +95,7 @@ def test_a_caller_is_greeted_and_hears_back_what_it_made_heard(ringway: Any, age
                          "caller": CALLER}  # fmt: skip
     eventually(lambda: call.speaker.sent == len(greeting) // FRAME, what="greeting sent")
     eventually(lambda: not call.speaker.talking, what="greeting played")  # no interruption
-    # No caller speaks on ringway yet: a key's tone is what the agent can hear and say back.
+    # A key's tone is a sound the agent hears and says back, as it does words (the last test).
     ringway.client.calls.dtmf(placed["uuid"], "5")
     eventually(lambda: call.utterances, what="utterance")
     page = eventually(lambda: (p := ringway.client.calls.timeline(placed["uuid"]))["running"]
@@ -143,3 +151,74 @@ def test_a_caller_who_speaks_over_the_agent_interrupts_it(ringway: Any, agent: A
     closed = websocket[-1]
     assert closed["frames_in"] == call.speaker.sent
     assert closed["played"] < closed["frames_in"]  # what was queued at the clear never played
+
+
+def test_a_caller_who_speaks_hears_their_words_said_back(
+    ringway: Any, agent: Agent, webhook_receiver: WebhookReceiver
+) -> None:
+    """The caller speaks after the greeting: the agent hears speech, says back an utterance as
+    long, and a recording of the call holds the words on the caller's side and the echo on
+    the side they hear (the agent's NCCO behind a ``record``, in an application of the test's
+    own)."""
+    record = {"action": "record", "split": "conversation", "format": "wav",
+              "eventUrl": [webhook_receiver.url + "/recording"]}  # fmt: skip
+    connect = httpx.get(f"{agent.url}/answer", params={"from": CALLER}).json()
+    answer = webhook_receiver.route("/answer", [record, *connect])
+    application = ringway.create_application(name="recorded agent", capabilities={"voice": {
+        "webhooks": {"answer_url": {"address": answer, "http_method": "GET"},
+                     "event_url": {"address": f"{agent.url}/event"}}}})  # fmt: skip
+    number = ringway.buy_number(application_id=application.id)
+    says = [{"text": WORDS, "at": 1.2}]  # seconds after the answer: the greeting has ended
+    placed = ringway.client.calls.simulate(CALLER, number, says=says, hangup_after=3.8)
+    page = eventually(lambda: (p := ringway.client.calls.timeline(placed["uuid"]))["running"]
+                      is False and p, what="the end of the call")  # fmt: skip
+    [call] = agent.app[CALLS]
+    [utterance] = call.utterances  # and no interruption: the greeting was over
+    assert {"event": "websocket:cleared"} not in call.events
+    assert loudness(utterance) > 1000  # speech, as the agent heard it
+    audio = [e for e in page["entries"] if e["kind"] == "audio"]
+    [said] = [e for e in audio if e["source"] == "says"]
+    assert said["text"] == WORDS
+    # espeak-ng's silence before and after the words is not part of the utterance
+    assert said["seconds"] - 0.4 < len(utterance) / FRAME / 50 < said["seconds"] + 0.2
+    [_, echo] = [e for e in audio if e["source"] == "socket"]  # the greeting, then the echo
+    assert echo["seconds"] == pytest.approx(len(utterance) / FRAME / 50, abs=0.021)
+    assert echo["start"] > said["start"] + said["seconds"]
+    closed = next(e for e in page["entries"]
+                  if e["kind"] == "websocket" and e.get("event") == "closed")  # fmt: skip
+    assert closed["played"] == closed["frames_in"] == call.speaker.sent  # all of it, played
+    [event] = webhook_receiver.wait_for("/recording")
+    recording = recorded(ringway, application, event.json["recording_url"])
+    assert recording.shape[1] == 2  # split: the caller, then what the caller hears
+    caller, heard = recording[:, 0].tobytes(), recording[:, 1].tobytes()
+    [words] = utterances(caller)
+    assert abs(len(words) - len(utterance)) <= 2 * FRAME  # what the agent heard was the words
+    greeting, echoed = utterances(heard)
+    [greeted] = utterances(agent.app[GREETING_AUDIO])
+    assert abs(len(greeting) - len(greeted)) <= 2 * FRAME
+    assert abs(len(echoed) - len(utterance)) <= 2 * FRAME
+    assert loudness(echoed) == pytest.approx(loudness(utterance), rel=0.1)  # heard as said
+
+
+def recorded(ringway: Any, application: Any, url: str) -> numpy.ndarray:
+    """The samples (frames by channels) of a WAV recording, downloaded as an application does:
+    with a JWT signed with its private key."""
+    token = mint(application.id, application.keys.private_key)
+    verify = ringway.server.verify
+    tls = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+    answer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, verify=tls)
+    answer.raise_for_status()
+    with wave.open(io.BytesIO(answer.content)) as sound:
+        assert (sound.getframerate(), sound.getsampwidth()) == (RATE, 2)
+        samples = numpy.frombuffer(sound.readframes(sound.getnframes()), "<i2")
+        return samples.reshape(-1, sound.getnchannels())
+
+
+def utterances(audio: bytes) -> list[bytes]:
+    """The utterances the agent finds in ``audio`` (at ``RATE``), followed by silence."""
+    listener = Listener()
+    audio += bytes(END * FRAME)
+    heard = [
+        listener.hear(audio[i : i + FRAME]) for i in range(0, len(audio) // FRAME * FRAME, FRAME)
+    ]
+    return [u for u in heard if u is not None]
