@@ -16,7 +16,7 @@ import soundfile
 
 from ringway.domain.simulation import Person
 from ringway.domain.timeline import summary
-from ringway.domain.voice import CallUpdate
+from ringway.domain.voice import CallUpdate, StreamRequest
 from ringway.engine import media, speech
 from ringway.engine.audio import RATE
 from ringway.engine.session import CallLeg
@@ -147,21 +147,33 @@ def test_a_stream_plays_for_the_length_of_its_audio(
     play(tmp_path, test)
 
 
-def test_a_long_stream_plays_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by", ["ncco", "voice api"])
+def test_a_long_stream_plays_whole(tmp_path: Path, by: str) -> None:
     """A file far past the 256 KiB an NCCO is read to (40 s of 8 kHz WAV, 640 kB) plays its
-    full length."""
+    full length, from an NCCO or the Voice API (``PUT …/stream``, at 100 times real time)."""
 
     async def test(w: World) -> None:
         body = _wav(tone(40))
         assert len(body) > 2 * 256 * 1024
         url = w.receiver.answer("/long.wav", Reply(body=body))
-        _, number = w.application(Reply(body=[{"action": "stream", "streamUrl": [url]}]))
-        leg = await w.call(number)
+        if by == "ncco":
+            _, number = w.application(Reply(body=[{"action": "stream", "streamUrl": [url]}]))
+            leg = await w.call(number)
+            assert 40 - 0.05 < talked(w) < 40 + 1.5
+        else:
+            _, number = w.application(Reply(body=[{"action": "conversation", "name": "hold"}]))
+            leg = await w.start(number, Person(hangup_after=60), speed=100)
+            while not leg.leg.answered_at:
+                await asyncio.sleep(0.005)
+            request = StreamRequest.model_validate({"stream_url": [url]})
+            await w.platform.calls.stream(w.account_id, leg.uuid, request)
+            await leg.session.done.wait()
+            assert [e.data["event"] for e in leg.session.entries if e.kind == "stream"] == [
+                "started", "done"]  # fmt: skip
         (fetched,) = [e.data for e in leg.session.entries
                       if e.kind == "request" and e.data["purpose"] == "stream"]  # fmt: skip
         assert marks(leg, "stream")[0]["seconds"] == pytest.approx(40, abs=0.01)
         assert fetched["response"] == f"[{len(body)} bytes of audio]"
-        assert 40 - 0.05 < talked(w) < 40 + 1.5
 
     play(tmp_path, test)
 
