@@ -168,8 +168,8 @@ def test_a_caller_who_speaks_hears_their_words_said_back(
         "webhooks": {"answer_url": {"address": answer, "http_method": "GET"},
                      "event_url": {"address": f"{agent.url}/event"}}}})  # fmt: skip
     number = ringway.buy_number(application_id=application.id)
-    says = [{"text": WORDS, "at": 1.2}]  # seconds after the answer: the greeting has ended
-    placed = ringway.client.calls.simulate(CALLER, number, says=says, hangup_after=3.8)
+    says = [{"text": WORDS, "at": 2.0}]  # seconds after the answer: the greeting has ended
+    placed = ringway.client.calls.simulate(CALLER, number, says=says, hangup_after=5.5)
     page = eventually(lambda: (p := ringway.client.calls.timeline(placed["uuid"]))["running"]
                       is False and p, what="the end of the call")  # fmt: skip
     [call] = agent.app[CALLS]
