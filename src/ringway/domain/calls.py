@@ -62,20 +62,23 @@ class IllegalTransition(ValueError):
 
 
 class _Seconds:
-    """A UTC moment's date and time to the second, as ISO 8601 with ``T`` and with a space:
-    formatted once a second (``isoformat`` costs some 13,000 instructions, most in C's printf;
-    a call's timeline, events and stored rows format a few dozen times)."""
+    """A UTC moment's date and time to the second, as ISO 8601 with ``T`` and with a space,
+    formatted once for each second (``isoformat`` costs some 13,000 instructions, most in C's
+    printf; a call formats a few dozen times, in the two or three seconds its virtual clock
+    spans, among other calls' seconds)."""
 
     def __init__(self) -> None:
-        self._second = -1
-        self.t = self.space = ""
+        self._texts: dict[int, tuple[str, str]] = {}
 
-    def __call__(self, moment: datetime) -> _Seconds:
+    def __call__(self, moment: datetime) -> tuple[str, str]:
         second = int(moment.timestamp())
-        if second != self._second:
+        texts = self._texts.get(second)
+        if texts is None:
+            if len(self._texts) >= 256:
+                self._texts.clear()
             text = moment.isoformat()[:19]
-            self._second, self.t, self.space = second, text, f"{text[:10]} {text[11:]}"
-        return self
+            texts = self._texts[second] = (text, f"{text[:10]} {text[11:]}")
+        return texts
 
 
 _seconds = _Seconds()
@@ -85,7 +88,7 @@ def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds, as events carry it: ``2026-11-27T18:00:00.000Z``."""
     if moment.tzinfo is not UTC:
         return moment.isoformat(timespec="milliseconds")[:23] + "Z"
-    return _seconds(moment).t + "." + str(moment.microsecond // 1000).zfill(3) + "Z"
+    return _seconds(moment)[0] + "." + str(moment.microsecond // 1000).zfill(3) + "Z"
 
 
 def isoformat(moment: datetime) -> str:
@@ -93,7 +96,7 @@ def isoformat(moment: datetime) -> str:
     if moment.tzinfo is not UTC:
         return moment.isoformat()
     micro = moment.microsecond
-    return _seconds(moment).t + ("." + str(micro).zfill(6) if micro else "") + "+00:00"
+    return _seconds(moment)[0] + ("." + str(micro).zfill(6) if micro else "") + "+00:00"
 
 
 def wall_time(moment: datetime) -> str:
@@ -101,7 +104,7 @@ def wall_time(moment: datetime) -> str:
     as SQLAlchemy's SQLite DATETIME stores them."""
     if moment.tzinfo is not UTC:
         return moment.isoformat(" ", "microseconds")[:26]
-    return _seconds(moment).space + "." + str(moment.microsecond).zfill(6)
+    return _seconds(moment)[1] + "." + str(moment.microsecond).zfill(6)
 
 
 @dataclass
