@@ -304,8 +304,9 @@ async def _read_capped(response: aiohttp.ClientResponse) -> tuple[bytes, bool]:
     """The answer's body to its end, however many pieces it comes in, up to
     ``MAX_RESPONSE_BYTES``; and whether there was more (left unread)."""
     body = bytearray()
-    while len(body) <= MAX_RESPONSE_BYTES:
-        piece = await response.content.read(MAX_RESPONSE_BYTES + 1 - len(body))
+    content = response.content
+    while len(body) <= MAX_RESPONSE_BYTES and not content.at_eof():
+        piece = await content.read(MAX_RESPONSE_BYTES + 1 - len(body))
         if not piece:
             break
         body += piece
