@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringway.domain.calls import FOLLOWS, IllegalTransition, Leg, Status, timestamp
+from ringway.domain.calls import (
+    FOLLOWS,
+    IllegalTransition,
+    Leg,
+    Status,
+    isoformat,
+    timestamp,
+    wall_time,
+)
 
 T0 = datetime(2026, 11, 27, 18, 0, 0, 123456, tzinfo=UTC)
 
@@ -103,3 +111,15 @@ def test_every_walk_ends_in_completed_unless_rejected(data: st.DataObject) -> No
     assert seen[-1] in (Status.COMPLETED, Status.REJECTED)
     if Status.ANSWERED in seen:
         assert seen.index(Status.RINGING) < seen.index(Status.ANSWERED)
+
+
+@given(st.lists(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                             timezones=st.sampled_from([UTC, timezone(timedelta(hours=2))])),
+                min_size=1, max_size=20))  # fmt: skip
+def test_times_are_written_as_isoformat_writes_them(moments: list[datetime]) -> None:
+    """Times are formatted once a second and the fraction added: the text of events, packed
+    timelines and stored rows stays what ``isoformat`` gives, whatever seconds come in turn."""
+    for moment in [*moments, *(m.replace(microsecond=0) for m in moments)]:
+        assert timestamp(moment) == moment.isoformat(timespec="milliseconds")[:23] + "Z"
+        assert isoformat(moment) == moment.isoformat()
+        assert wall_time(moment) == moment.isoformat(" ", "microseconds")[:26]

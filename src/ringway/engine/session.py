@@ -77,6 +77,10 @@ class Session:
 
     def note(self, leg: str, kind: str, **data: Any) -> Entry:
         """Add a line to the timeline."""
+        return self.add(leg, kind, data)
+
+    def add(self, leg: str, kind: str, data: dict[str, Any]) -> Entry:
+        """Add a line to the timeline, ``data`` as it is."""
         entry = Entry(self.uuid, len(self.entries) + 1, leg, self.clock.now(), kind, data)
         self.entries.append(entry)
         self._journal(entry)
@@ -192,7 +196,7 @@ class CallLeg:
         return self.hung_up_by is not None or self.leg.ended
 
     def note(self, kind: str, **data: Any) -> Entry:
-        return self.session.note(self.uuid, kind, **data)
+        return self.session.add(self.leg.uuid, kind, data)
 
     @property
     def muted(self) -> bool:

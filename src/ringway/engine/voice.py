@@ -538,7 +538,7 @@ class VoiceEngine:
 
     def _observer(self, leg: CallLeg, purpose: str) -> Callable[[Attempt], None]:
         def observe(attempt: Attempt) -> None:
-            leg.note("request", purpose=purpose, **attempt_view(attempt))
+            leg.session.add(leg.leg.uuid, "request", attempt_view(attempt, purpose))
             webhook_attempt(purpose, attempt, "call", leg.leg.uuid)
 
         return observe
@@ -769,12 +769,14 @@ def _hook(application: Application, name: str, socket_default: int) -> Target | 
     )
 
 
-def attempt_view(attempt: Attempt) -> dict[str, Any]:
-    """An attempt as the delivery log shows it (the signature token is not kept)."""
-    headers = dict(attempt.request_headers)
+def attempt_view(attempt: Attempt, purpose: str | None = None) -> dict[str, Any]:
+    """An attempt as the delivery log shows it (the signature token is not kept); a call's
+    timeline puts what it was for (``purpose``) first."""
+    headers = attempt.request_headers
     if "Authorization" in headers:
-        headers["Authorization"] = "Bearer [signed]"
+        headers = {**headers, "Authorization": "Bearer [signed]"}
     return {
+        **({"purpose": purpose} if purpose is not None else {}),
         "url": attempt.url,
         "method": attempt.method,
         "attempt": attempt.attempt,

@@ -309,8 +309,9 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[by
     """The answer's body to its end, however many pieces it comes in, up to ``limit`` bytes;
     and whether there was more (left unread)."""
     body = bytearray()
-    while len(body) <= limit:
-        piece = await response.content.read(limit + 1 - len(body))
+    content = response.content
+    while len(body) <= limit and not content.at_eof():
+        piece = await content.read(limit + 1 - len(body))
         if not piece:
             break
         body += piece

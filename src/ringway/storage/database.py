@@ -210,6 +210,15 @@ def to_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+# sqlite3 binds None and bytes only after looking for an adapter: with none registered, it
+# raises and clears two AttributeErrors for each such parameter (counted with callgrind, ~1,900
+# instructions; a call's journal writes two dozen). Adapters that hand them back as they are
+# (C callables: ``{}.get`` gives None) skip that, and bind what was bound before.
+_NOTHING: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NOTHING.get)
+sqlite3.register_adapter(bytes, bytes)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
