@@ -1,6 +1,6 @@
 """Call audio as the platform carries it on a WebSocket: 16-bit little-endian mono PCM in
-frames of 20 ms, paced in real time; key tones; and the conversions between the call's rate
-(``RATE``) and a socket's.
+frames of 20 ms, paced in real time; tones (keys, beeps); and the conversions between the
+call's rate (``RATE``) and a socket's.
 
 What a socket sends back is queued (``Playout``) and played out a frame per tick. numpy is
 imported only by the functions that need it.
@@ -8,11 +8,8 @@ imported only by the functions that need it.
 
 from __future__ import annotations
 
-import array
 import asyncio
 import functools
-import math
-import sys
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -45,28 +42,21 @@ def frame_bytes(rate: int) -> int:
     return int(rate * FRAME_SECONDS) * 2
 
 
-@functools.cache
-def tone(key: str, rate: int, ms: int = KEY_MS) -> tuple[bytes, ...]:
-    """The frames of a key pressed for ``ms`` (whole frames; the last one padded)."""
-    low, high = ROWS[key], COLUMNS[key]
-    count = int(rate * ms / 1000)
-    peak = 32767 * TONE_LEVEL
-    samples = array.array("h", (round(peak * (math.sin(2 * math.pi * low * n / rate)
-                                              + math.sin(2 * math.pi * high * n / rate)))
-                                for n in range(count)))  # fmt: skip
-    if sys.byteorder == "big":
-        samples.byteswap()
-    data = samples.tobytes()
-    size = frame_bytes(rate)
-    return tuple(data[i : i + size].ljust(size, b"\0") for i in range(0, len(data), size))
+def sine(frequencies: tuple[float, ...], seconds: float, peak: float) -> Samples:
+    """Tones of ``frequencies`` sounding together for ``seconds`` at the call's rate, each at
+    ``peak`` (of 32767)."""
+    import numpy as np
+
+    n = np.arange(round(seconds * RATE))
+    wave = sum(np.sin(2 * np.pi * hz * n / RATE) for hz in frequencies)
+    result: Samples = np.round(peak * wave).astype(np.int16)
+    return result
 
 
 @functools.cache
 def key_samples(key: str) -> Samples:
-    """A key pressed for ``KEY_MS``, at the call's rate."""
-    import numpy as np
-
-    return np.frombuffer(b"".join(tone(key, RATE)), dtype="<i2")[: RATE * KEY_MS // 1000]
+    """A key pressed for ``KEY_MS``, at the call's rate: its row's and its column's tones."""
+    return sine((ROWS[key], COLUMNS[key]), KEY_MS / 1000, 32767 * TONE_LEVEL)
 
 
 def to_rate(samples: Samples, rate: int) -> bytes:

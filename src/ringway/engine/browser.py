@@ -6,8 +6,8 @@ onto the leg's ``voice`` tape, placed end to end on the call's clock (a frame th
 starts a new stretch a moment ahead of the clock, so that jitter does not chop the audio). Every
 20 ms the browser gets what the leg hears (``mixer.heard``) for the 20 ms that ended a moment
 before. While a browser is attached, the call runs on the real clock. The timeline gets the
-browser's arrival and departure with counts, and an ``audio`` mark (``at`` seconds on the
-call's clock, lasting ``seconds``) for each stretch of speech it sent.
+browser's arrival and departure with counts, and an ``audio`` mark (``start`` seconds on
+the call's clock, lasting ``seconds``) for each stretch of speech it sent.
 """
 
 from __future__ import annotations

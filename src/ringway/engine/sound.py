@@ -1,7 +1,7 @@
 """Sound put on a leg's tapes as the call runs: what the platform plays to its far end (talk,
 stream, keys sent into the call) and what the far end says (its scripted words and keys). Each
 piece of speech and audio is marked in the timeline (an ``audio`` entry: its source, where it
-starts on the call's clock, ``at``, and how long it sounds, ``seconds``)."""
+starts on the call's clock, ``start``, and how long it sounds, ``seconds``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from ringway.domain.simulation import MESSAGE, Saying
-from ringway.engine.audio import RATE
+from ringway.engine.audio import RATE, sine
 from ringway.engine.tape import Clip, Tape
 
 if TYPE_CHECKING:
@@ -50,10 +50,7 @@ def louder(audio: Samples, level: float) -> Samples:
 @functools.cache
 def beep() -> Samples:
     """The beep that starts a recording when ``beepStart`` asks for it."""
-    import numpy as np
-
-    n = np.arange(round(BEEP_SECONDS * RATE))
-    return (8000 * np.sin(2 * np.pi * BEEP_HZ * n / RATE)).astype(np.int16)
+    return sine((BEEP_HZ,), BEEP_SECONDS, 8000)
 
 
 def mark(leg: CallLeg, source: str, at: float, seconds: float | None, **detail: Any) -> None:

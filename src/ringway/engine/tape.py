@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from ringway.engine.audio import Samples
     from ringway.engine.clock import Clock
 
-    Samples = NDArray[np.int16]
     Mix = NDArray[np.int32]
 
 KEY_GAP = 0.1  # seconds between keys pressed one after another
