@@ -24,7 +24,8 @@ from ringway.engine.sound import mark
 if TYPE_CHECKING:
     import numpy as np
 
-    from ringway.engine.tape import Clip, Samples
+    from ringway.engine.audio import Samples
+    from ringway.engine.tape import Clip
 
 FRAME_BYTES = frame_bytes(RATE)  # 640
 LAG = 2 * FRAME_SECONDS  # how far behind the clock what the browser hears is rendered

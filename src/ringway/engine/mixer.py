@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 from ringway.engine.tape import Reader, Tape, pcm
 
 if TYPE_CHECKING:
+    from ringway.engine.audio import Samples
     from ringway.engine.conversations import Member, Room
-    from ringway.engine.tape import Samples
 
 
 class Listener(Protocol):

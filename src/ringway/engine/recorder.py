@@ -13,10 +13,11 @@ from ringway.engine.mixer import room_voices, speakers
 from ringway.engine.tape import Tape, pcm
 
 if TYPE_CHECKING:
+    from ringway.engine.audio import Samples
     from ringway.engine.conversations import Room
     from ringway.engine.recordings import Recordings
     from ringway.engine.session import CallLeg
-    from ringway.engine.tape import Mix, Samples
+    from ringway.engine.tape import Mix
     from ringway.engine.webhooks import Target
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ringway.engine.audio import RATE
 
 if TYPE_CHECKING:
-    from ringway.engine.tape import Samples
+    from ringway.engine.audio import Samples
 
 FORMATS = ("mp3", "wav", "ogg")
 MEDIA_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg"}

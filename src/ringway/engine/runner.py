@@ -33,7 +33,7 @@ from ringway.engine.session import CallLeg, Hooks, Recording
 from ringway.engine.webhooks import Target
 
 if TYPE_CHECKING:
-    from ringway.engine.tape import Samples
+    from ringway.engine.audio import Samples
 
 
 class Engine(Protocol):

@@ -14,8 +14,8 @@ from ringway.engine.audio import RATE, sine
 from ringway.engine.tape import Clip, Tape
 
 if TYPE_CHECKING:
+    from ringway.engine.audio import Samples
     from ringway.engine.session import CallLeg
-    from ringway.engine.tape import Samples
 
 SPEAKING_AFTER = 0.5  # seconds a person takes to start answering a speech input
 BEEP_HZ, BEEP_SECONDS = 1000, 0.5  # the beep a record may start with

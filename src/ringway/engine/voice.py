@@ -39,7 +39,7 @@ from ringway.observe.webhooks import webhook_attempt
 from ringway.storage.ids import ordered_uuid
 
 if TYPE_CHECKING:
-    from ringway.engine.tape import Samples
+    from ringway.engine.audio import Samples
     from ringway.engine.websocket import Socket  # imported with aiohttp, when a socket opens
 
 # Statuses whose event may answer with an NCCO for the calling leg (synchronous connect).
